@@ -1,0 +1,4 @@
+#ifndef EGUMA_GATE_CUMOCKDEV_SHIM_H
+#define EGUMA_GATE_CUMOCKDEV_SHIM_H
+#include <umockdev.h>
+#endif

@@ -1,0 +1,339 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// The e-guma REST API v1 client: every documented endpoint, typed.
+///
+/// One instance per process: it owns one AsyncHTTPClient with a keep-alive pool, so a scan reuses
+/// a warm TLS connection when one exists. Keys are passed per call because each outlet has its own.
+///
+/// Never logs a URL (the key is in it); logs show endpoint, masked code, status and latency.
+public final class EgumaClient: Sendable {
+    public let configuration: EgumaClientConfiguration
+    private let http: HTTPClient
+    private let logger: Logger
+    private let observer: (@Sendable (Endpoint, Duration, EgumaError?) -> Void)?
+
+    /// - Parameter observer: called after every call with its latency and error (for metrics and
+    ///   the online/offline detector). Must not block.
+    public init(configuration: EgumaClientConfiguration, logger: Logger = Logger(label: "eguma-api"),
+                observer: (@Sendable (Endpoint, Duration, EgumaError?) -> Void)? = nil) throws {
+        if let problem = EgumaClientConfiguration.problem(withBaseURL: configuration.baseURL) {
+            throw EgumaConfigurationError(key: "api.base_url", reason: problem)
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let ca = configuration.caFile {
+            guard FileManager.default.isReadableFile(atPath: ca) else {
+                throw EgumaConfigurationError(key: "api.ca_file", reason: "cannot read \(ca)")
+            }
+            tls.additionalTrustRoots = [.file(ca)]
+        }
+        var httpConfig = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .init(configuration.connectTimeout),
+                           read: .init(configuration.requestTimeout)),
+            connectionPool: .init(idleTimeout: .seconds(90)))
+        httpConfig.httpVersion = .http1Only
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfig)
+        self.configuration = configuration
+        self.logger = logger
+        self.observer = observer
+    }
+
+    /// Closes pooled connections. Call once at shutdown.
+    public func shutdown() async throws { try await http.shutdown() }
+
+    // MARK: Vouchers
+
+    public func balance(code: String, key: APIKey) async throws(EgumaError) -> BalanceResponse {
+        try await call(.balance, code: code, key: key, body: Optional<RedeemRequest>.none)
+    }
+
+    public func info(code: String, key: APIKey) async throws(EgumaError) -> InfoResponse {
+        try await call(.info, code: code, key: key, body: Optional<RedeemRequest>.none)
+    }
+
+    public func redeem(code: String, amount: Cents, reference: String?, key: APIKey) async throws(EgumaError) -> RedeemResponse {
+        try await call(.redeem, code: code, key: key,
+                       body: RedeemRequest(amountInCents: amount, referenceNumber: reference))
+    }
+
+    public func cancelRedemption(code: String, token: String, amount: Cents, key: APIKey) async throws(EgumaError) -> CodeBalanceResponse {
+        try await call(.cancelRedemption, code: code, key: key,
+                       body: CancelRedemptionRequest(redeemToken: token, amountInCents: amount))
+    }
+
+    public func chargeStatus(code: String, key: APIKey) async throws(EgumaError) -> ChargeStatusResponse {
+        try await call(.chargeStatus, code: code, key: key, body: Optional<RedeemRequest>.none)
+    }
+
+    public func charge(code: String, request: ChargeRequest, key: APIKey) async throws(EgumaError) -> ChargeResponse {
+        try await call(.charge, code: code, key: key, body: request)
+    }
+
+    public func cancelCharge(code: String, request: CancelChargeRequest, key: APIKey) async throws(EgumaError) -> CodeBalanceResponse {
+        try await call(.cancelCharge, code: code, key: key, body: request)
+    }
+
+    // MARK: Depot vouchers
+
+    public func activateStatus(code: String, key: APIKey) async throws(EgumaError) -> ActivateStatusResponse {
+        try await call(.activateStatus, code: code, key: key, body: Optional<RedeemRequest>.none)
+    }
+
+    public func activate(code: String, amount: Cents?, key: APIKey) async throws(EgumaError) -> CodeBalanceResponse {
+        try await call(.activate, code: code, key: key, body: ActivateRequest(amountInCents: amount))
+    }
+
+    public func deactivateStatus(code: String, key: APIKey) async throws(EgumaError) -> DeactivateStatusResponse {
+        try await call(.deactivateStatus, code: code, key: key, body: Optional<RedeemRequest>.none)
+    }
+
+    public func deactivate(code: String, reason: String?, key: APIKey) async throws(EgumaError) -> DeactivateResponse {
+        try await call(.deactivate, code: code, key: key, body: DeactivateRequest(deactivateReason: reason))
+    }
+
+    // MARK: Transport
+
+    private func call<Body: Encodable, Answer: Decodable>(
+        _ endpoint: Endpoint, code: String, key: APIKey, body: Body?
+    ) async throws(EgumaError) -> Answer {
+        let masked = maskCode(code)
+        func fail(_ kind: EgumaError.Kind) -> EgumaError {
+            EgumaError(kind: kind, endpoint: endpoint, maskedCode: masked)
+        }
+        let started = ContinuousClock.now
+        let result: Result<Answer, EgumaError>
+        do {
+            let (status, bytes) = try await send(endpoint, code: code, key: key, body: body)
+            result = decode(status: status, bytes: bytes, key: key, fail: fail)
+        } catch let error as TransportFailure {
+            result = .failure(fail(error.sent ? .uncertain(reason: key.redact(error.reason))
+                                              : .notSent(reason: key.redact(error.reason))))
+        } catch {
+            result = .failure(fail(.notSent(reason: key.redact(describeTransport(error)))))
+        }
+        let elapsed = ContinuousClock.now - started
+        observer?(endpoint, elapsed, result.failure)
+        switch result {
+        case .success(let answer):
+            logger.debug("e-guma \(endpoint.rawValue) \(masked): ok in \(elapsed.milliseconds) ms")
+            return answer
+        case .failure(let error):
+            logger.info("e-guma \(endpoint.rawValue) \(masked): \(error) (\(elapsed.milliseconds) ms)")
+            throw error
+        }
+    }
+
+    private func decode<Answer: Decodable>(status: Int, bytes: [UInt8], key: APIKey,
+                                           fail: (EgumaError.Kind) -> EgumaError) -> Result<Answer, EgumaError> {
+        let text = { key.redact(String(decoding: bytes.prefix(1000), as: UTF8.self)).trimmingCharacters(in: .whitespacesAndNewlines) }
+        switch status {
+        case 200..<300:
+            do {
+                return .success(try JSONDecoder().decode(Answer.self, from: Data(bytes)))
+            } catch {
+                return .failure(fail(.undecodable(detail: describeDecoding(error))))
+            }
+        case 400: return .failure(fail(.badRequest(message: text())))
+        case 401: return .failure(fail(.unauthorized(message: text())))
+        default: return .failure(fail(.httpStatus(code: status, message: text())))
+        }
+    }
+
+    private func send<Body: Encodable>(_ endpoint: Endpoint, code: String, key: APIKey, body: Body?) async throws -> (Int, [UInt8]) {
+        var query = URLComponents()
+        query.queryItems = [URLQueryItem(name: "apikey", value: key.secret)]
+        let url = configuration.baseURL.trimmingSuffix("/") + endpoint.path(code: code)
+            + "?" + (query.percentEncodedQuery ?? "")
+        var headers = HTTPHeaders()
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "User-Agent", value: "eguma-gate")
+        var requestBody: HTTPClient.Body?
+        if endpoint.method == .post {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let data = try body.map { try encoder.encode($0) } ?? Data("{}".utf8)
+            headers.add(name: "Content-Type", value: "application/json")
+            requestBody = .byteBuffer(ByteBuffer(bytes: data))
+        }
+        let request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(url: url, method: endpoint.method == .post ? .POST : .GET,
+                                             headers: headers, body: requestBody)
+        } catch {
+            throw TransportFailure(sent: false, reason: "invalid request URL for base_url")
+        }
+        let collector = ResponseCollector(limit: configuration.maxResponseBytes)
+        let deadline = NIODeadline.now() + .init(configuration.requestTimeout)
+        let task = http.execute(request: request, delegate: collector, deadline: deadline)
+        do {
+            return try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
+        } catch let limit as ResponseTooLarge {
+            throw limit
+        } catch {
+            throw TransportFailure(sent: collector.requestHeadSent, reason: describeTransport(error))
+        }
+    }
+}
+
+/// A configuration value the client cannot work with.
+public struct EgumaConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let key: String
+    public let reason: String
+    public var description: String { "\(key): \(reason)" }
+}
+
+struct TransportFailure: Error {
+    let sent: Bool
+    let reason: String
+}
+
+struct ResponseTooLarge: Error, CustomStringConvertible {
+    let limit: Int
+    var description: String { "answer larger than \(limit) bytes" }
+}
+
+/// Collects the answer and remembers whether the request head went out, which is what tells a
+/// certain failure (`notSent`) from an uncertain one.
+final class ResponseCollector: HTTPClientResponseDelegate, Sendable {
+    typealias Response = (Int, [UInt8])
+
+    private struct State {
+        var sent = false
+        var status = 0
+        var bytes: [UInt8] = []
+    }
+    private let state = NIOLockedValueBox(State())
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    var requestHeadSent: Bool { state.withLockedValue { $0.sent } }
+
+    func didSendRequestHead(task: HTTPClient.Task<Response>, _ head: HTTPRequestHead) {
+        state.withLockedValue { $0.sent = true }
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        state.withLockedValue { $0.status = Int(head.status.code) }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        let tooLarge = state.withLockedValue { s -> Bool in
+            s.bytes.append(contentsOf: buffer.readableBytesView)
+            return s.bytes.count > limit
+        }
+        return tooLarge ? task.eventLoop.makeFailedFuture(ResponseTooLarge(limit: limit))
+                        : task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response {
+        state.withLockedValue { ($0.status, $0.bytes) }
+    }
+}
+
+extension EgumaClient {
+    /// A transport error in words, without URLs (AsyncHTTPClient's descriptions never carry the
+    /// query, but we do not rely on that: callers redact the key too).
+    fileprivate func describeTransport(_ error: any Error) -> String {
+        if let e = error as? ResponseTooLarge { return e.description }
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .connectTimeout: return "connect timeout"
+            case .deadlineExceeded: return "request timeout"
+            case .readTimeout: return "read timeout"
+            case .remoteConnectionClosed: return "connection closed by e-guma"
+            case .cancelled: return "cancelled"
+            default: return "HTTP client error \(e.shortDescription)"
+            }
+        }
+        if let e = error as? NIOSSLError { return "TLS: \(e)" }
+        if let e = error as? BoringSSLError { return "TLS: \(e)" }
+        if let e = error as? NIOConnectionError {
+            if let first = e.connectionErrors.first { return "connect to \(e.host):\(e.port): \(describeIO(first.error))" }
+            if e.dnsAError != nil || e.dnsAAAAError != nil { return "DNS lookup of \(e.host) failed" }
+            return "cannot connect to \(e.host):\(e.port)"
+        }
+        return describeIO(error)
+    }
+
+    fileprivate func describeIO(_ error: any Error) -> String {
+        if let io = error as? IOError {
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        }
+        if let ch = error as? ChannelError {
+            switch ch {
+            case .connectTimeout: return "connect timeout"
+            case .ioOnClosedChannel, .alreadyClosed, .eof: return "connection closed"
+            default: return "channel error"
+            }
+        }
+        return String(describing: type(of: error))
+    }
+
+    fileprivate func describeDecoding(_ error: any Error) -> String {
+        guard let e = error as? DecodingError else { return "not JSON" }
+        switch e {
+        case .keyNotFound(let key, _): return "field \(key.stringValue) is missing"
+        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx), .dataCorrupted(let ctx):
+            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "not valid JSON" : "field \(path) has an unexpected value"
+        @unknown default: return "not valid JSON"
+        }
+    }
+}
+
+extension HTTPClientError {
+    fileprivate var shortDescription: String {
+        String(describing: self).replacingOccurrences(of: "HTTPClientError.", with: "")
+    }
+}
+
+/// Masks a voucher code for logs and errors (mirror of GateCore's `VoucherCode.mask`, which this
+/// target cannot import): only the last four characters stay visible.
+public func maskCode(_ code: String) -> String {
+    let chars = Array(code.filter { $0 != "-" })
+    guard chars.count > 6 else { return String(repeating: "•", count: max(chars.count, 2)) }
+    return "••••-••••-" + String(chars.suffix(4))
+}
+
+extension Duration {
+    /// Whole milliseconds, for log lines.
+    public var milliseconds: Int64 {
+        let (s, atto) = components
+        return s * 1000 + atto / 1_000_000_000_000_000
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (s, atto) = duration.components
+        self = .nanoseconds(s * 1_000_000_000 + atto / 1_000_000_000)
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}
+
+extension Result {
+    fileprivate var failure: Failure? {
+        if case .failure(let f) = self { return f }
+        return nil
+    }
+}

@@ -1,0 +1,42 @@
+/// How to reach e-guma. One per gate (all outlets share one connection pool; keys differ per call).
+public struct EgumaClientConfiguration: Sendable, Equatable {
+    /// `https://api.e-guma.ch`; plain `http://` only for loopback hosts (the simulator).
+    public var baseURL: String
+    public var connectTimeout: Duration
+    /// Whole-request deadline (connect + send + answer).
+    public var requestTimeout: Duration
+    /// An extra PEM trust root (e.g. the simulator's generated CA). System roots stay trusted.
+    public var caFile: String?
+    /// Answers larger than this are refused as undecodable (e-guma's answers are < 2 KiB).
+    public var maxResponseBytes: Int
+
+    public static let productionBaseURL = "https://api.e-guma.ch"
+
+    public init(baseURL: String = productionBaseURL, connectTimeout: Duration = .milliseconds(3000),
+                requestTimeout: Duration = .milliseconds(8000), caFile: String? = nil,
+                maxResponseBytes: Int = 64 * 1024) {
+        self.baseURL = baseURL; self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout; self.caFile = caFile; self.maxResponseBytes = maxResponseBytes
+    }
+
+    /// Problems with `baseURL`, or nil when it is acceptable: https anywhere, http on loopback only.
+    public static func problem(withBaseURL url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              let host = components.host, !host.isEmpty else {
+            return "\"\(url)\" is not a URL; use https://api.e-guma.ch"
+        }
+        if components.query != nil || components.fragment != nil {
+            return "the base URL must not carry a query or fragment (the API key is added per call)"
+        }
+        switch scheme {
+        case "https": return nil
+        case "http":
+            let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+            return loopback ? nil : "plain http:// is only allowed for loopback hosts (the simulator); use https://"
+        default:
+            return "scheme \"\(scheme)\" is not supported; use https://"
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,35 @@
+/// A port: the turnstile release relay of one lane.
+///
+/// Implementations hold their output line for the daemon's lifetime and start it *inactive*;
+/// they never energise the relay except inside `pulse`.
+public protocol Relay: Sendable {
+    /// Energises the relay for `duration`, then drives it inactive again (also when cancelled).
+    /// Throws when the line cannot be driven; the engine then cancels the redemption.
+    func pulse(for duration: Duration) async throws
+    /// Drives the relay inactive and keeps it so (used at stop, and by the emergency hold's end).
+    func forceInactive() async
+}
+
+/// A port: the passage sensor (light barrier, turnstile rotation contact) of one lane.
+public protocol PassageSensor: Sendable {
+    /// Discards edges seen before this call, so a previous guest's passage is not counted.
+    func arm() async
+    /// Waits until a (debounced) passage edge arrives after `arm()`, or `timeout` elapses.
+    /// Returns true on passage, false on timeout.
+    func waitForPassage(timeout: Duration) async throws -> Bool
+}
+
+/// A port: LEDs and buzzer of one lane.
+public protocol SignalLights: Sendable {
+    func signal(_ pattern: SignalPattern) async
+}
+
+/// Light/buzzer patterns, distinct per outcome so a guest (and a technician) can tell them apart.
+public enum SignalPattern: String, Sendable, Equatable, CaseIterable {
+    case idle
+    case accepted       // green steady while open, one short beep
+    case denied         // red steady ~1.5 s, two short beeps
+    case awaitingMore   // green+red blinking, one beep
+    case outOfOrder     // red slow blink (scanner missing, e-guma offline with offline=deny)
+    case emergency      // green steady
+}

@@ -1,0 +1,20 @@
+/// What a lane's scanner reports: a device came or went, or a raw frame was read.
+///
+/// Frames are raw bytes as framed by the reader (terminator removed); normalising them into a
+/// voucher code is the engine's job (`VoucherCode.normalise`), so that unreadable input gets the
+/// same feedback whatever the scanner kind.
+public enum ScannerEvent: Sendable, Equatable {
+    /// A scanner for this lane is present and being read. `device` is its node, e.g. `/dev/ttyACM0`.
+    case attached(device: String)
+    /// The scanner went away (unplugged, hang-up, I/O error). `reason` is for logs and operators.
+    case detached(device: String, reason: String)
+    /// One framed read, terminator removed. May still contain garbage; may be empty.
+    case frame([UInt8])
+}
+
+/// A port: the source of one lane's scanner events (serial, evdev, HID-POS, stdin, or a test script).
+///
+/// `events()` is called once per lane run; the stream finishes when the source is stopped.
+public protocol CodeSource: Sendable {
+    func events() -> AsyncStream<ScannerEvent>
+}
