@@ -1,0 +1,40 @@
+/// One journal event (SPEC §7). The journal stamps the time when it writes the row.
+public struct GateEvent: Sendable, Equatable {
+    public var type: GateEventType
+    public var lane: String
+    public var admission: Int64?
+    /// The canonical code (journal only; logs mask it).
+    public var code: String?
+    public var amountCents: Int64?
+    public var balanceCents: Int64?
+    public var message: String?
+
+    public init(_ type: GateEventType, lane: String, admission: Int64? = nil, code: String? = nil,
+                amountCents: Int64? = nil, balanceCents: Int64? = nil, message: String? = nil) {
+        self.type = type; self.lane = lane; self.admission = admission; self.code = code
+        self.amountCents = amountCents; self.balanceCents = balanceCents; self.message = message
+    }
+}
+
+/// Event names exactly as SPEC §7 lists them, plus `cancel_failed` (a cancel e-guma refused for
+/// good: the dead-lettered counterpart of `offline_redeem_failed`).
+public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
+    case scanned, denied
+    case awaitingMore = "awaiting_more"
+    case redeemed, opened, entered
+    case noPassage = "no_passage"
+    case cancelled
+    case cancelQueued = "cancel_queued"
+    case offlineAdmitted = "offline_admitted"
+    case offlineRedeemFailed = "offline_redeem_failed"
+    case tokenUnknown = "token_unknown"
+    case scannerAttached = "scanner_attached"
+    case scannerDetached = "scanner_detached"
+    case manualOpen = "manual_open"
+    case cancelFailed = "cancel_failed"
+
+    /// Events an operator must act on.
+    public var needsOperator: Bool {
+        self == .offlineRedeemFailed || self == .tokenUnknown || self == .cancelFailed
+    }
+}

@@ -1,0 +1,52 @@
+/// What a lane shows its guest. Every display (kiosk page, pole display, LEDs) renders these.
+public enum GuestState: Sendable, Equatable {
+    case idle
+    /// A code was read and is being checked with e-guma.
+    case checking
+    /// Paid; `newBalance` is what is left on the (last) voucher, nil when unknown (offline).
+    case accepted(newBalance: Money?)
+    case denied(DenyReason)
+    /// Split payment: this much is still to pay, scan the next voucher.
+    case awaitingMore(remaining: Money)
+    /// The turnstile is released: walk through.
+    case walkThrough
+    /// The guest did not walk through (or the relay failed): the payment was cancelled.
+    case cancelled
+    /// e-guma is unreachable and the lane denies (offline = "deny").
+    case offline
+    /// The emergency contact holds every lane open.
+    case emergency
+}
+
+/// Why a guest was turned away.
+public enum DenyReason: Sendable, Equatable {
+    /// The scanner delivered nothing usable.
+    case emptyCode
+    /// Not a voucher code (wrong characters, too long).
+    case unreadableCode
+    /// e-guma's own text, shown verbatim ("already redeemed", "not found" …).
+    case eguma(message: String)
+    /// The product is not admitted at this lane (`accept_products` / `service_products`).
+    case notValidHere
+    /// The voucher has no money left.
+    case noBalance
+    /// The voucher does not cover the price and split payment is off.
+    case insufficientBalance(balance: Money)
+    /// Split payment: no further voucher came in time.
+    case splitTimeout
+    /// The redeem did not go through; nothing is charged.
+    case redeemFailed
+    /// The turnstile could not be released; the payment was cancelled.
+    case relayFailure
+    /// Offline admission refused: this code was already admitted offline, or needs e-guma (ShortCode).
+    case offlineNotPossible
+    /// The gate cannot record the admission (database problem): nothing is charged.
+    case outOfOrder
+}
+
+/// The end of an admission, as journalled.
+public enum AdmissionOutcome: String, Sendable, Equatable, Codable {
+    case entered, cancelled, denied
+    /// Let in offline; the redeem waits in the outbox.
+    case offlineEntered = "offline_entered"
+}

@@ -1,0 +1,455 @@
+/// The admission state machine of one lane (SPEC §3 steps 1–7).
+///
+/// It owns no I/O: e-guma, the relay, the sensor, the lights, the display, the journal and the
+/// outbox are ports, and time is the injected clock. Inputs are handled strictly one after the
+/// other (`run` feeds them from one stream), so a lane never has two admissions in flight.
+///
+/// Money rules kept here:
+/// - nothing is redeemed before the whole price is covered (split payment);
+/// - every redeem intent is journalled before the call, its token right after;
+/// - an uncertain redeem is settled by a Balance call against the balance seen in step 2, never
+///   re-sent;
+/// - every redemption of an admission that did not end with a passage is cancelled, and a cancel
+///   that cannot be sent goes to the durable outbox.
+public actor LaneEngine<C: Clock> where C.Duration == Duration {
+    /// Something that happens to a lane.
+    public enum Input: Sendable {
+        case scanner(ScannerEvent)
+        /// The split-payment timer of admission generation `generation` ran out.
+        case splitTimeout(generation: UInt64)
+        /// Staff opened the lane by hand (control socket).
+        case manualOpen(reason: String)
+    }
+
+    /// A voucher accepted for the admission being collected, not yet redeemed.
+    struct Planned: Sendable {
+        var code: VoucherCode
+        var amount: Money
+        var balanceBefore: Money
+    }
+
+    /// Split payment in progress.
+    struct Collecting: Sendable {
+        var admission: Int64
+        var planned: [Planned]
+        var remaining: Money
+        var generation: UInt64
+    }
+
+    /// A voucher that was (or, by the balance, must have been) redeemed.
+    struct Taken: Sendable {
+        var redemption: Int64
+        var code: VoucherCode
+        var amount: Money
+        var token: String?
+        var balanceAfter: Money?
+    }
+
+    public let settings: LaneSettings
+    private let service: any VoucherService
+    private let relay: any Relay
+    private let sensor: (any PassageSensor)?
+    private let lights: (any SignalLights)?
+    private let feedback: any GuestFeedback
+    private let journal: any AdmissionJournal
+    private let outbox: any Outbox
+    private let online: OnlineMonitor<C>
+    private let clock: C
+    private let outboxKick: @Sendable () -> Void
+
+    private var debounce: AdmissionDebounce<C.Instant>
+    private var collecting: Collecting?
+    private var generation: UInt64 = 0
+
+    /// - Parameter outboxKick: wakes the outbox worker after something was queued.
+    public init(settings: LaneSettings, service: any VoucherService, relay: any Relay,
+                sensor: (any PassageSensor)?, lights: (any SignalLights)? = nil, feedback: any GuestFeedback,
+                journal: any AdmissionJournal, outbox: any Outbox, online: OnlineMonitor<C>, clock: C,
+                outboxKick: @escaping @Sendable () -> Void = {}) {
+        self.settings = settings; self.service = service; self.relay = relay
+        self.sensor = settings.hasSensor ? sensor : nil
+        self.lights = lights; self.feedback = feedback; self.journal = journal; self.outbox = outbox
+        self.online = online; self.clock = clock; self.outboxKick = outboxKick
+        self.debounce = AdmissionDebounce(window: settings.debounce)
+    }
+
+    /// Runs the lane until `scanner` finishes. `control` carries staff inputs (manual open).
+    public func run(scanner: AsyncStream<ScannerEvent>, control: AsyncStream<Input>? = nil) async {
+        let (inputs, continuation) = AsyncStream<Input>.makeStream()
+        let clock = self.clock
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await event in scanner { continuation.yield(.scanner(event)) }
+                continuation.finish()
+            }
+            if let control {
+                group.addTask { for await input in control { continuation.yield(input) } }
+            }
+            for await input in inputs {
+                if case let (deadline, generation)? = await handle(input) {
+                    group.addTask {
+                        do {
+                            try await clock.sleep(until: deadline, tolerance: nil)
+                            continuation.yield(.splitTimeout(generation: generation))
+                        } catch {}
+                    }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Handles one input to the end. Returns a split-payment deadline to arm, if one started.
+    public func handle(_ input: Input) async -> (C.Instant, UInt64)? {
+        switch input {
+        case .scanner(.frame(let bytes)):
+            return await scanned(bytes)
+        case .scanner(.attached(let device)):
+            await emit(.scannerAttached, message: device)
+            await show(.idle, .idle)
+        case .scanner(.detached(let device, let reason)):
+            await emit(.scannerDetached, message: "\(device): \(reason)")
+            await lights?.signal(.outOfOrder)
+        case .splitTimeout(let generation):
+            guard let c = collecting, c.generation == generation else { return nil }
+            collecting = nil
+            await deny(.splitTimeout, admission: c.admission, message: "split payment timed out")
+            try? await journal.closeAdmission(c.admission, outcome: .denied)
+        case .manualOpen(let reason):
+            await emit(.manualOpen, message: reason)
+            try? await relay.pulse(for: settings.pulse)
+        }
+        return nil
+    }
+
+    // MARK: Step 1 — read
+
+    private func scanned(_ bytes: [UInt8]) async -> (C.Instant, UInt64)? {
+        let code: VoucherCode
+        switch VoucherCode.normalise(bytes) {
+        case .failure(.empty):
+            await deny(.emptyCode, admission: collecting?.admission, message: "empty code")
+            await resumeCollecting()
+            return nil
+        case .failure:
+            await deny(.unreadableCode, admission: collecting?.admission, message: "unreadable code")
+            await resumeCollecting()
+            return nil
+        case .success(let c):
+            code = c
+        }
+        if debounce.isDoubleScan(code.text, at: clock.now) { return nil }
+        let deadline = await admit(code)
+        debounce.finished(code.text, at: clock.now)
+        return deadline
+    }
+
+    // MARK: Step 2 — validate
+
+    private func admit(_ scanned: VoucherCode) async -> (C.Instant, UInt64)? {
+        let admission: Int64
+        if let c = collecting {
+            admission = c.admission
+        } else {
+            do { admission = try await journal.openAdmission(lane: settings.name) } catch {
+                await deny(.outOfOrder, admission: nil, message: "journal: \(error)")
+                return nil
+            }
+        }
+        await emit(.scanned, admission: admission, code: scanned.text)
+        await feedback.show(.checking)
+
+        guard await online.shouldTryCall() else {
+            await offline(scanned, admission: admission)
+            return nil
+        }
+        let started = clock.now
+        let balance: VoucherBalance
+        do throws(VoucherServiceError) {
+            balance = try await service.balance(of: scanned)
+            await online.recordAnswer(latency: started.duration(to: clock.now))
+        } catch {
+            await online.record(error, latency: started.duration(to: clock.now))
+            if error.isConnectivityFailure {
+                await offline(scanned, admission: admission)
+            } else if case .rejected(let message) = error.kind {
+                await refuseVoucher(.eguma(message: message), admission: admission, code: scanned, message: message)
+            }
+            return nil
+        }
+
+        let code = balance.code  // from here on only the code Balance returned (ShortCodes)
+        if let c = collecting, c.planned.contains(where: { $0.code == code }) {
+            await resumeCollecting()  // the same voucher again while collecting: already counted
+            return nil
+        }
+        guard balance.isRedeemable else {
+            let message = balance.message ?? "not redeemable"
+            await refuseVoucher(.eguma(message: message), admission: admission, code: code, message: message)
+            return nil
+        }
+        if !settings.acceptProducts.isEmpty, !settings.acceptProducts.contains(balance.productID ?? "") {
+            await refuseVoucher(.notValidHere, admission: admission, code: code, message: "product not accepted at this entrance")
+            return nil
+        }
+
+        var c = collecting ?? Collecting(admission: admission, planned: [], remaining: settings.price, generation: 0)
+        if balance.isServiceVoucher {
+            guard settings.serviceProducts.contains(balance.productID ?? "") else {
+                await refuseVoucher(.notValidHere, admission: admission, code: code, message: "service voucher not accepted at this entrance")
+                return nil
+            }
+            c.planned.append(Planned(code: code, amount: settings.serviceRedeem, balanceBefore: balance.balance))
+            c.remaining = .zero
+        } else {
+            guard balance.balance > .zero else {
+                await refuseVoucher(.noBalance, admission: admission, code: code, message: "no balance left")
+                return nil
+            }
+            let amount = min(c.remaining, balance.balance)
+            if amount < c.remaining, !settings.splitPayment {
+                await refuseVoucher(.insufficientBalance(balance: balance.balance), admission: admission, code: code,
+                                    message: "balance \(balance.balance) below price \(settings.price)")
+                return nil
+            }
+            c.planned.append(Planned(code: code, amount: amount, balanceBefore: balance.balance))
+            c.remaining = c.remaining - amount
+        }
+
+        // Step 3 — split payment: nothing is redeemed until the price is covered.
+        if c.remaining > .zero {
+            let first = collecting == nil
+            if first { generation += 1; c.generation = generation }
+            collecting = c
+            await emit(.awaitingMore, admission: admission, code: code.text, amountCents: c.remaining.cents,
+                       balanceCents: balance.balance.cents)
+            await show(.awaitingMore(remaining: c.remaining), .awaitingMore)
+            return first ? (clock.now.advanced(by: settings.splitTimeout), c.generation) : nil
+        }
+        collecting = nil
+        await redeemAndOpen(c)
+        return nil
+    }
+
+    /// One voucher is refused. A split admission keeps collecting; a lone one ends denied.
+    private func refuseVoucher(_ reason: DenyReason, admission: Int64, code: VoucherCode, message: String) async {
+        await deny(reason, admission: admission, code: code.text, message: message)
+        if collecting != nil {
+            await resumeCollecting()
+        } else {
+            try? await journal.closeAdmission(admission, outcome: .denied)
+        }
+    }
+
+    private func resumeCollecting() async {
+        guard let c = collecting else { return }
+        await show(.awaitingMore(remaining: c.remaining), .awaitingMore)
+    }
+
+    // MARK: Step 4 — redeem
+
+    private func redeemAndOpen(_ c: Collecting) async {
+        let reference = settings.reference(admission: c.admission)
+        var taken: [Taken] = []
+        for item in c.planned {
+            let intent = RedemptionIntent(admission: c.admission, lane: settings.name, outlet: settings.outlet,
+                                          code: item.code, amount: item.amount, reference: reference,
+                                          balanceBefore: item.balanceBefore)
+            let redemption: Int64
+            do { redemption = try await journal.recordIntent(intent) } catch {
+                await fail(c.admission, taken: taken, reason: .outOfOrder, message: "journal: \(error)")
+                return
+            }
+            let started = clock.now
+            do throws(VoucherServiceError) {
+                let answer = try await service.redeem(item.code, amount: item.amount, reference: reference)
+                await online.recordAnswer(latency: started.duration(to: clock.now))
+                try? await journal.recordRedeemed(redemption, token: answer.token, balanceAfter: answer.newBalance)
+                await emit(.redeemed, admission: c.admission, code: item.code.text, amountCents: item.amount.cents,
+                           balanceCents: answer.newBalance.cents)
+                taken.append(Taken(redemption: redemption, code: item.code, amount: item.amount,
+                                   token: answer.token, balanceAfter: answer.newBalance))
+            } catch {
+                await online.record(error, latency: started.duration(to: clock.now))
+                if error.kind == .uncertain, let after = await tookEffect(item) {
+                    try? await journal.updateRedemption(redemption, state: .tokenUnknown, balanceAfter: after)
+                    await emit(.tokenUnknown, admission: c.admission, code: item.code.text, amountCents: item.amount.cents,
+                               balanceCents: after.cents,
+                               message: "redeem took effect but its token was lost; it cannot be cancelled through the API")
+                    taken.append(Taken(redemption: redemption, code: item.code, amount: item.amount, token: nil, balanceAfter: after))
+                    continue
+                }
+                try? await journal.updateRedemption(redemption, state: .notRedeemed, balanceAfter: nil)
+                if case .rejected(let message) = error.kind {
+                    await fail(c.admission, taken: taken, reason: .eguma(message: message), message: message)
+                } else {
+                    await fail(c.admission, taken: taken, reason: .redeemFailed, message: error.detail)
+                }
+                return
+            }
+        }
+        await open(c.admission, taken: taken)
+    }
+
+    /// Settles an uncertain redeem (SPEC §3 "Uncertain outcomes"): the balance dropped by the
+    /// amount since step 2 → it took effect (returns the new balance); otherwise nil.
+    private func tookEffect(_ item: Planned) async -> Money? {
+        guard let now = try? await service.balance(of: item.code) else { return nil }
+        return now.balance == item.balanceBefore - item.amount ? now.balance : nil
+    }
+
+    /// A redeem failed: cancel what was taken, deny.
+    private func fail(_ admission: Int64, taken: [Taken], reason: DenyReason, message: String) async {
+        await cancelAll(taken, admission: admission)
+        await deny(reason, admission: admission, message: message)
+        try? await journal.closeAdmission(admission, outcome: .denied)
+    }
+
+    // MARK: Steps 5, 6 — open, passage
+
+    private func open(_ admission: Int64, taken: [Taken]) async {
+        await sensor?.arm()
+        await show(.accepted(newBalance: taken.last?.balanceAfter), .accepted)
+        do {
+            await feedback.show(.walkThrough)
+            try await relay.pulse(for: settings.pulse)
+        } catch {
+            // Step 7: a GPIO failure after a successful redeem cancels the redemption.
+            await cancelAll(taken, admission: admission)
+            await show(.cancelled, .denied)
+            try? await journal.closeAdmission(admission, outcome: .cancelled)
+            return
+        }
+        await emit(.opened, admission: admission)
+        if await passed() {
+            await emit(.entered, admission: admission, amountCents: taken.reduce(Money.zero) { $0 + $1.amount }.cents)
+            try? await journal.closeAdmission(admission, outcome: .entered)
+            await show(.idle, .idle)
+        } else {
+            await emit(.noPassage, admission: admission)
+            await cancelAll(taken, admission: admission)
+            await show(.cancelled, .denied)
+            try? await journal.closeAdmission(admission, outcome: .cancelled)
+        }
+    }
+
+    /// Without a sensor the admission counts as entered once the pulse ended. A sensor that fails
+    /// counts as no passage: the guest keeps the money, the operator sees the event.
+    private func passed() async -> Bool {
+        guard let sensor else { return true }
+        return (try? await sensor.waitForPassage(timeout: settings.passageTimeout)) ?? false
+    }
+
+    // MARK: Step 7 — cancel
+
+    private func cancelAll(_ taken: [Taken], admission: Int64) async {
+        for t in taken {
+            guard let token = t.token else { continue }  // token unknown: already raised to the operator
+            do throws(VoucherServiceError) {
+                let balance = try await service.cancel(t.code, token: token, amount: t.amount)
+                try? await journal.updateRedemption(t.redemption, state: .cancelled, balanceAfter: balance)
+                await emit(.cancelled, admission: admission, code: t.code.text, amountCents: t.amount.cents, balanceCents: balance.cents)
+            } catch {
+                let order = CancelOrder(lane: settings.name, outlet: settings.outlet, admission: admission,
+                                        redemption: t.redemption, code: t.code.text, token: token,
+                                        reference: settings.reference(admission: admission), amountCents: t.amount.cents)
+                await queueCancel(order, redemption: t.redemption, error: error.detail)
+            }
+        }
+    }
+
+    private func queueCancel(_ order: CancelOrder, redemption: Int64?, error: String) async {
+        do {
+            try await outbox.enqueue(.cancel(order))
+            if let redemption { try? await journal.updateRedemption(redemption, state: .cancelQueued, balanceAfter: nil) }
+            await emit(.cancelQueued, admission: order.admission, code: order.code, amountCents: order.amountCents, message: error)
+        } catch {
+            await emit(.cancelFailed, admission: order.admission, code: order.code, amountCents: order.amountCents,
+                       message: "cancel could not be sent nor queued: \(error)")
+        }
+        outboxKick()
+    }
+
+    // MARK: Offline
+
+    private func offline(_ scanned: VoucherCode, admission: Int64) async {
+        if let c = collecting {
+            // Nothing of a split admission was redeemed yet: it ends here.
+            collecting = nil
+            await deny(.offlineNotPossible, admission: c.admission, message: "e-guma unreachable during split payment")
+            try? await journal.closeAdmission(c.admission, outcome: .denied)
+            return
+        }
+        guard settings.offline == .admit else {
+            await emit(.denied, admission: admission, code: scanned.text, message: "offline")
+            await show(.offline, .outOfOrder)
+            try? await journal.closeAdmission(admission, outcome: .denied)
+            return
+        }
+        let code = VoucherCode(unchecked: scanned.undashed)
+        let known = (try? await journal.wasOfflineAdmitted(code)) ?? true
+        guard scanned.isFullVoucherCode, !known else {
+            await deny(.offlineNotPossible, admission: admission, code: scanned.text,
+                       message: known ? "already admitted offline" : "offline: only a full voucher code can be admitted")
+            try? await journal.closeAdmission(admission, outcome: .denied)
+            return
+        }
+        let reference = settings.reference(admission: admission)
+        let order = OfflineRedeemOrder(lane: settings.name, outlet: settings.outlet, admission: admission,
+                                       code: code.text, reference: reference, amountCents: settings.price.cents)
+        let entry: Int64
+        do {
+            entry = try await outbox.enqueue(.offlineRedeem(order))
+            try await journal.rememberOfflineAdmitted(code, admission: admission)
+        } catch {
+            await deny(.outOfOrder, admission: admission, code: code.text, message: "journal: \(error)")
+            try? await journal.closeAdmission(admission, outcome: .denied)
+            return
+        }
+        await emit(.offlineAdmitted, admission: admission, code: code.text, amountCents: settings.price.cents)
+        await sensor?.arm()
+        await show(.accepted(newBalance: nil), .accepted)
+        await feedback.show(.walkThrough)
+        let pulsed = (try? await relay.pulse(for: settings.pulse)) != nil
+        if pulsed { await emit(.opened, admission: admission) }
+        if pulsed, await passed() {
+            await emit(.entered, admission: admission, amountCents: settings.price.cents)
+            try? await journal.closeAdmission(admission, outcome: .offlineEntered)
+            outboxKick()
+            await show(.idle, .idle)
+            return
+        }
+        if pulsed { await emit(.noPassage, admission: admission) }
+        if (try? await outbox.withdraw(entry)) != true {
+            // The replay already ran (e-guma came back meanwhile): cancel it after it, in order.
+            let cancel = CancelOrder(lane: settings.name, outlet: settings.outlet, admission: admission, redemption: nil,
+                                     code: code.text, token: nil, reference: reference, amountCents: settings.price.cents)
+            await queueCancel(cancel, redemption: nil, error: "offline redeem already replayed")
+        } else {
+            await emit(.cancelled, admission: admission, code: code.text, amountCents: settings.price.cents,
+                       message: "queued offline redeem withdrawn")
+        }
+        await show(.cancelled, .denied)
+        try? await journal.closeAdmission(admission, outcome: .cancelled)
+    }
+
+    // MARK: Output
+
+    private func deny(_ reason: DenyReason, admission: Int64?, code: String? = nil, message: String) async {
+        await emit(.denied, admission: admission, code: code, message: message)
+        await show(.denied(reason), .denied)
+    }
+
+    private func show(_ state: GuestState, _ pattern: SignalPattern) async {
+        await feedback.show(state)
+        await lights?.signal(pattern)
+    }
+
+    private func emit(_ type: GateEventType, admission: Int64? = nil, code: String? = nil, amountCents: Int64? = nil,
+                      balanceCents: Int64? = nil, message: String? = nil) async {
+        // Events are the narrative; the money facts (intent, token, outbox) are written with
+        // their own durable calls above, so a failed event write loses no money.
+        try? await journal.append(GateEvent(type, lane: settings.name, admission: admission, code: code,
+                                            amountCents: amountCents, balanceCents: balanceCents, message: message))
+    }
+}

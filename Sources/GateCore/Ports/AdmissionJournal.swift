@@ -1,0 +1,32 @@
+/// A port: the durable journal of admissions, redemptions and events (SPEC §3.4, §7, §8).
+///
+/// Every call returns only after the write is durable: the engine commits a redeem intent
+/// *before* the Redeem call and the token right after the answer, so that a crash at any point
+/// leaves enough on disk to settle the money afterwards.
+public protocol AdmissionJournal: Sendable {
+    /// Starts an admission on `lane`; its id is unique for the life of the database and is the
+    /// last part of every `reference_number` of the admission.
+    func openAdmission(lane: String) async throws -> Int64
+    /// Records how an admission ended.
+    func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws
+    /// Records the intent to redeem, before the call. Returns the redemption's id.
+    func recordIntent(_ intent: RedemptionIntent) async throws -> Int64
+    /// Records the token and new balance of a redeem that succeeded.
+    func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws
+    /// Moves a redemption to another state (not redeemed, token unknown, cancelled, cancel queued …).
+    func updateRedemption(_ redemption: Int64, state: RedemptionState, balanceAfter: Money?) async throws
+    /// The redemption recorded under `reference` (an offline replay looks for its own earlier try).
+    func redemption(reference: String) async throws -> StoredRedemption?
+    /// What a crash left open: redemptions still in `intent` (the process died during the call),
+    /// and redemptions still `redeemed` of admissions that were never closed. Only meaningful
+    /// before lanes start (otherwise in-flight admissions show up too).
+    func unsettledRedemptions() async throws -> [StoredRedemption]
+    /// Appends an event to the journal.
+    func append(_ event: GateEvent) async throws
+    /// Whether `code` was already admitted offline by this gate.
+    func wasOfflineAdmitted(_ code: VoucherCode) async throws -> Bool
+    /// Whether admission `id` let its guest in offline (its redeem is an outbox replay).
+    func isOfflineAdmission(_ id: Int64) async throws -> Bool
+    /// Remembers an offline-admitted code so it is not admitted offline twice.
+    func rememberOfflineAdmitted(_ code: VoucherCode, admission: Int64) async throws
+}

@@ -1,0 +1,27 @@
+/// A port: the durable queue of work that must reach e-guma eventually (cancels, offline redeems).
+public protocol Outbox: Sendable {
+    /// Queues `operation`; durable when this returns. Returns the entry's id.
+    @discardableResult
+    func enqueue(_ operation: OutboxOperation) async throws -> Int64
+    /// Withdraws a still-pending entry (an offline admission whose guest never walked through).
+    /// Returns false when the entry was already processed or is being processed.
+    func withdraw(_ id: Int64) async throws -> Bool
+}
+
+/// The outbox as the worker and the operator tools see it: list, settle, retry, drop.
+public protocol OutboxStore: Outbox {
+    /// Pending entries, oldest first.
+    func pendingEntries() async throws -> [OutboxEntry]
+    /// Every entry not yet done (pending and dead-lettered), for `outbox list`.
+    func openEntries() async throws -> [OutboxEntry]
+    /// e-guma confirmed the entry.
+    func markDone(_ id: Int64) async throws
+    /// An attempt failed and will be retried after `delay`.
+    func markRetry(_ id: Int64, error: String, delay: Duration) async throws
+    /// An attempt failed in a way retrying cannot fix: the entry stops, an operator looks at it.
+    func markDead(_ id: Int64, error: String) async throws
+    /// Operator: make a dead or waiting entry due again now. False if there is no such open entry.
+    func retry(_ id: Int64) async throws -> Bool
+    /// Operator: drop an entry for good (it was settled by hand). False if there is no such open entry.
+    func drop(_ id: Int64) async throws -> Bool
+}

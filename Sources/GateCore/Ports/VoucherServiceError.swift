@@ -1,0 +1,33 @@
+/// Why a voucher call failed, split the way money safety needs it.
+public struct VoucherServiceError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The split that decides what the engine may do next.
+    public enum Kind: Sendable, Equatable {
+        /// The request certainly never reached e-guma (refused, DNS, TLS handshake). Nothing changed.
+        case notSent
+        /// The request went out and no usable answer came back (timeout, reset, 5xx on a POST,
+        /// unreadable 2xx on a POST). It may have been applied: never re-send blindly.
+        case uncertain
+        /// e-guma answered with a refusal that will not change by retrying (4xx). `message` is its text.
+        case rejected(message: String)
+        /// e-guma could not serve a read (5xx on a GET, garbage answer): nothing was changed, and
+        /// it counts towards "offline".
+        case unreachable
+    }
+
+    public var kind: Kind
+    /// For logs and operators; never contains an API key or an unmasked code.
+    public var detail: String
+
+    public init(_ kind: Kind, detail: String) { self.kind = kind; self.detail = detail }
+
+    /// True when the failure says e-guma is not reachable (counts for the online detector and
+    /// triggers the lane's offline policy).
+    public var isConnectivityFailure: Bool {
+        switch kind {
+        case .notSent, .uncertain, .unreachable: true
+        case .rejected: false
+        }
+    }
+
+    public var description: String { detail }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import GateCore
+import GRDB
+
+extension GateDatabase: AdmissionJournal {
+    public func openAdmission(lane: String) async throws -> Int64 {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO admission (lane, started_at) VALUES (?, ?)", arguments: [lane, Date()])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE admission SET outcome = ?, closed_at = ? WHERE id = ?",
+                           arguments: [outcome.rawValue, Date(), id])
+        }
+    }
+
+    public func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
+        try await writer.write { db in
+            let now = Date()
+            try db.execute(sql: """
+                INSERT INTO redemption (admission_id, lane, outlet, code, amount_cents, reference,
+                    balance_before_cents, state, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?)
+                """, arguments: [intent.admission, intent.lane, intent.outlet, intent.code.text, intent.amount.cents,
+                                 intent.reference, intent.balanceBefore.cents, now, now])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                UPDATE redemption SET token = ?, balance_after_cents = ?, state = 'redeemed', updated_at = ?
+                WHERE id = ?
+                """, arguments: [token, balanceAfter.cents, Date(), redemption])
+        }
+    }
+
+    public func updateRedemption(_ redemption: Int64, state: RedemptionState, balanceAfter: Money?) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                UPDATE redemption SET state = ?, balance_after_cents = COALESCE(?, balance_after_cents), updated_at = ?
+                WHERE id = ?
+                """, arguments: [state.rawValue, balanceAfter?.cents, Date(), redemption])
+        }
+    }
+
+    public func redemption(reference: String) async throws -> StoredRedemption? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM redemption WHERE reference = ? ORDER BY id DESC LIMIT 1",
+                             arguments: [reference]).map(StoredRedemption.init(row:))
+        }
+    }
+
+    public func unsettledRedemptions() async throws -> [StoredRedemption] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.* FROM redemption r JOIN admission a ON a.id = r.admission_id
+                WHERE r.state = 'intent' OR (r.state = 'redeemed' AND a.outcome IS NULL)
+                ORDER BY r.id
+                """).map(StoredRedemption.init(row:))
+        }
+    }
+
+    public func append(_ event: GateEvent) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO event (ts, lane, type, admission_id, code, amount_cents, balance_cents, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [Date(), event.lane, event.type.rawValue, event.admission, event.code,
+                                 event.amountCents, event.balanceCents, event.message])
+        }
+    }
+
+    public func wasOfflineAdmitted(_ code: VoucherCode) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM offline_admitted WHERE code = ?)",
+                              arguments: [code.undashed]) ?? false
+        }
+    }
+
+    public func isOfflineAdmission(_ id: Int64) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM offline_admitted WHERE admission_id = ?)",
+                              arguments: [id]) ?? false
+        }
+    }
+
+    public func rememberOfflineAdmitted(_ code: VoucherCode, admission: Int64) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO offline_admitted (code, admission_id, admitted_at) VALUES (?, ?, ?)",
+                           arguments: [code.undashed, admission, Date()])
+        }
+    }
+
+    // MARK: Reading the journal (events command, tests)
+
+    /// Events after `afterID`, oldest first (for `events` and `events -f`).
+    public func events(afterID: Int64 = 0, lane: String? = nil, since: Date? = nil, limit: Int = 10_000) async throws -> [JournalEvent] {
+        try await writer.read { db in
+            var sql = "SELECT * FROM event WHERE id > ?"
+            var arguments: StatementArguments = [afterID]
+            if let lane { sql += " AND lane = ?"; arguments += [lane] }
+            if let since { sql += " AND ts >= ?"; arguments += [since] }
+            sql += " ORDER BY id LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(JournalEvent.init(row:))
+        }
+    }
+
+    /// Every redemption of the journal, oldest first (operator reports, tests).
+    public func redemptions() async throws -> [StoredRedemption] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM redemption ORDER BY id").map(StoredRedemption.init(row:))
+        }
+    }
+
+    /// How admission `id` ended, nil while open.
+    public func outcome(ofAdmission id: Int64) async throws -> AdmissionOutcome? {
+        try await writer.read { db in
+            try String.fetchOne(db, sql: "SELECT outcome FROM admission WHERE id = ?", arguments: [id])
+                .flatMap(AdmissionOutcome.init(rawValue:))
+        }
+    }
+}
+
+/// An event as stored, with its row id and time.
+public struct JournalEvent: Sendable, Equatable {
+    public var id: Int64
+    public var timestamp: Date
+    public var event: GateEvent
+
+    init?(row: Row) {
+        guard let type = GateEventType(rawValue: row["type"]) else { return nil }
+        id = row["id"]
+        timestamp = row["ts"]
+        event = GateEvent(type, lane: row["lane"], admission: row["admission_id"], code: row["code"],
+                          amountCents: row["amount_cents"], balanceCents: row["balance_cents"], message: row["message"])
+    }
+}
+
+extension StoredRedemption {
+    init(row: Row) {
+        let intent = RedemptionIntent(
+            admission: row["admission_id"], lane: row["lane"], outlet: row["outlet"],
+            code: VoucherCode(unchecked: row["code"]), amount: Money(cents: row["amount_cents"]),
+            reference: row["reference"], balanceBefore: Money(cents: row["balance_before_cents"]))
+        let after: Int64? = row["balance_after_cents"]
+        self.init(id: row["id"], intent: intent,
+                  state: RedemptionState(rawValue: row["state"]) ?? .intent,
+                  token: row["token"], balanceAfter: after.map(Money.init(cents:)))
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The gate's durable store: admissions, redemptions, outbox, events and offline-admitted codes
+/// in one SQLite file (SPEC §8).
+///
+/// One value over `any DatabaseWriter` (a `DatabasePool` in production, WAL mode). All schema
+/// changes live in `migrator`; a shipped migration is never edited, only followed by a new one.
+///
+/// **Durability.** The database runs in WAL mode with `PRAGMA synchronous = FULL`. In WAL mode a
+/// commit appends to the `-wal` file; with `FULL`, SQLite fsyncs the WAL at *every* commit before
+/// the commit returns, so a committed redeem intent, token or outbox entry is on the disk when
+/// the engine goes on to call e-guma. `NORMAL` (the usual WAL choice) only fsyncs at
+/// checkpoints: it survives `kill -9` (the data is in the kernel's page cache) but can lose the
+/// last commits on power loss — exactly the redeem tokens we must never lose. The cost is one
+/// fsync per commit; the engine commits a handful of rows per admission (see the report in
+/// `docs/admission-engine.md`), far below one scan per second per lane.
+public struct GateDatabase: Sendable {
+    public let writer: any DatabaseWriter
+
+    /// Wraps an already open writer and migrates it.
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try GateDatabase.migrator.migrate(writer)
+    }
+
+    /// Opens (creating it 0600 if missing) the database at `path` in WAL mode, synchronous FULL.
+    public static func open(path: String) throws -> GateDatabase {
+        try createPrivately(path)
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        config.busyMode = .timeout(5)
+        let pool = try DatabasePool(path: path, configuration: config)
+        return try GateDatabase(pool)
+    }
+
+    /// Creates the file with mode 0600 before SQLite does, so a umask of 022 never makes the
+    /// journal (voucher codes, redeem tokens) world-readable. SQLite gives `-wal`/`-shm` the
+    /// database file's mode.
+    static func createPrivately(_ path: String) throws {
+        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if fd >= 0 { Glibc.close(fd); return }
+        let err = errno
+        if err == EEXIST { return }
+        throw GateStoreError(operation: "create database \(path)", reason: String(cString: strerror(err)),
+                             hint: "check that the directory exists and belongs to the service user")
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            // AUTOINCREMENT: ids are never reused after pruning; an admission id is part of the
+            // reference_number e-guma keeps forever.
+            try db.execute(sql: """
+                CREATE TABLE admission (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    lane TEXT NOT NULL,
+                    started_at DATETIME NOT NULL,
+                    closed_at DATETIME,
+                    outcome TEXT
+                );
+                CREATE TABLE redemption (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    admission_id INTEGER NOT NULL,
+                    lane TEXT NOT NULL,
+                    outlet TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    amount_cents INTEGER NOT NULL,
+                    reference TEXT NOT NULL,
+                    token TEXT,
+                    balance_before_cents INTEGER NOT NULL,
+                    balance_after_cents INTEGER,
+                    state TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX redemption_reference ON redemption(reference);
+                CREATE INDEX redemption_admission ON redemption(admission_id);
+                CREATE INDEX redemption_state ON redemption(state);
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    operation TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at DATETIME NOT NULL,
+                    last_error TEXT,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX outbox_state ON outbox(state, id);
+                CREATE TABLE event (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    ts DATETIME NOT NULL,
+                    lane TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    admission_id INTEGER,
+                    code TEXT,
+                    amount_cents INTEGER,
+                    balance_cents INTEGER,
+                    message TEXT
+                );
+                CREATE INDEX event_ts ON event(ts);
+                CREATE TABLE offline_admitted (
+                    code TEXT PRIMARY KEY,
+                    admission_id INTEGER NOT NULL,
+                    admitted_at DATETIME NOT NULL
+                );
+                CREATE INDEX offline_admitted_admission ON offline_admitted(admission_id);
+                """)
+        }
+        return migrator
+    }
+}
+
+/// A store operation that failed, with what was attempted and what to do.
+public struct GateStoreError: Error, Sendable, CustomStringConvertible {
+    public let operation: String
+    public let reason: String
+    public let hint: String
+
+    public var description: String { "\(operation): \(reason) — \(hint)" }
+}

@@ -1,0 +1,34 @@
+import GateCore
+import TestSupport
+
+/// One lane wired to fakes, for engine tests.
+struct LaneHarness {
+    let clock = TestClock()
+    let eguma = FakeVoucherService()
+    let store = MemoryStore()
+    let relay = FakeRelay()
+    let sensor: FakeSensor
+    let feedback = RecordingFeedback()
+    let online: OnlineMonitor<TestClock>
+    let engine: LaneEngine<TestClock>
+    let settings: LaneSettings
+
+    init(price: Int64 = 2500, configure: (inout LaneSettings) -> Void = { _ in }) {
+        var s = LaneSettings(name: "main", gateName: "spa-north", outlet: "spa", price: Money(cents: price))
+        configure(&s)
+        settings = s
+        sensor = FakeSensor(clock: clock)
+        online = OnlineMonitor(clock: clock)
+        engine = LaneEngine(settings: s, service: eguma, relay: relay, sensor: sensor, feedback: feedback,
+                            journal: store, outbox: store, online: online, clock: clock)
+    }
+
+    /// Scans `text` and handles it to the end (passage included).
+    @discardableResult
+    func scan(_ text: String) async -> (TestClock.Instant, UInt64)? {
+        await engine.handle(.scanner(.frame(Array(text.utf8))))
+    }
+
+    var eventTypes: [GateEventType] { store.events.values.map(\.type) }
+    var states: [GuestState] { feedback.states.values }
+}

@@ -1,0 +1,344 @@
+import GateCore
+import Testing
+import TestSupport
+
+@Suite("LaneEngine: SPEC §3 admission flow")
+struct LaneEngineTests {
+    // MARK: Step 1 — read
+
+    @Test func emptyReadShowsEmptyCodeAndNeverCallsEguma() async {
+        let lane = LaneHarness()
+        await lane.scan("\r\n")
+        #expect(lane.states.last == .denied(.emptyCode))
+        #expect(await lane.eguma.calls.isEmpty)
+    }
+
+    @Test func unreadableCodeNeverReachesEguma() async {
+        let lane = LaneHarness()
+        await lane.scan("ABC/../x")
+        #expect(lane.states.last == .denied(.unreadableCode))
+        #expect(await lane.eguma.calls.isEmpty)
+    }
+
+    @Test func sameCodeTwiceWithinDebounceIsTakenOnce() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 10_000)
+        await lane.scan("L4FU5LQTKJR3")
+        lane.clock.advance(by: .milliseconds(500))
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.eguma.count(.redeem) == 1)
+        #expect(await lane.eguma.balanceOf("L4FU5LQTKJR3") == 7_500)
+    }
+
+    @Test func oneVoucherAdmitsAFamilyOneAfterAnother() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 10_000)
+        await lane.scan("L4FU5LQTKJR3")
+        lane.clock.advance(by: .milliseconds(2_500))
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.eguma.count(.redeem) == 2)
+        #expect(await lane.eguma.balanceOf("L4FU5LQTKJR3") == 5_000)
+    }
+
+    // MARK: Step 2 — validate
+
+    @Test func voucherWithMoreThanPriceRedeemsOnlyThePriceAndEnters() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 10_000)
+        await lane.scan("L4FU-5LQT-KJR3")
+        let ledger = await lane.eguma.ledger
+        #expect(ledger.map(\.amount) == [2_500])
+        #expect(ledger.first?.reference == "spa-north/main/1")
+        #expect(lane.eventTypes == [.scanned, .redeemed, .opened, .entered])
+        #expect(lane.states.contains(.accepted(newBalance: Money(cents: 7_500))))
+        #expect(await lane.store.outcome(1) == .entered)
+        let r = try #require(await lane.store.redemptions.first)
+        #expect(r.state == .redeemed && r.token == "tok-1" && r.intent.balanceBefore == Money(cents: 10_000))
+        #expect(await lane.relay.pulses == [.milliseconds(800)])
+    }
+
+    @Test func notRedeemableIsDeniedWithEgumasMessageVerbatim() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 0, total: 5_000, redeemable: false, message: "Gutschein bereits eingelöst")
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.states.last == .denied(.eguma(message: "Gutschein bereits eingelöst")))
+        #expect(await lane.eguma.count(.redeem) == 0)
+        #expect(await lane.relay.pulses.isEmpty)
+    }
+
+    @Test func unknownCodeIsDeniedWithEgumasNotFoundMessage() async {
+        let lane = LaneHarness()
+        await lane.scan("ZZZZZZZZZZZZ")
+        #expect(lane.states.last == .denied(.eguma(message: "Gutschein nicht gefunden")))
+    }
+
+    @Test func shortCodeIsRedeemedAndStoredUnderTheRealCode() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000, shortCode: "42")
+        await lane.scan("42")
+        #expect(await lane.eguma.ledger.map(\.code) == ["L4FU5LQTKJR3"])
+        #expect(try #require(await lane.store.redemptions.first).intent.code.text == "L4FU5LQTKJR3")
+    }
+
+    @Test func productNotInAcceptProductsIsDenied() async {
+        let lane = LaneHarness { $0.acceptProducts = ["spa-day"] }
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000, product: "massage")
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.states.last == .denied(.notValidHere))
+        #expect(await lane.eguma.count(.redeem) == 0)
+    }
+
+    @Test func serviceVoucherListedInServiceProductsIsRedeemedWithServiceAmount() async {
+        let lane = LaneHarness { $0.serviceProducts = ["svc-spa-day"]; $0.serviceRedeem = Money(cents: 0) }
+        await lane.eguma.add("SERV1CEVOUCH", balance: 0, total: 0, product: "svc-spa-day")
+        await lane.scan("SERV1CEVOUCH")
+        #expect(await lane.eguma.ledger.map(\.amount) == [0])
+        #expect(lane.eventTypes.last == .entered)
+    }
+
+    @Test func serviceVoucherNotListedIsDenied() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("SERV1CEVOUCH", balance: 0, total: 0, product: "svc-spa-day")
+        await lane.scan("SERV1CEVOUCH")
+        #expect(lane.states.last == .denied(.notValidHere))
+    }
+
+    // MARK: Step 3 — split payment
+
+    @Test func splitPaymentRedeemsNothingUntilCoveredThenBoth() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("AAAA1111AAAA", balance: 1_000)
+        await lane.eguma.add("BBBB2222BBBB", balance: 5_000)
+        let timer = await lane.scan("AAAA1111AAAA")
+        #expect(timer != nil)
+        #expect(lane.states.last == .awaitingMore(remaining: Money(cents: 1_500)))
+        #expect(await lane.eguma.count(.redeem) == 0)
+        await lane.scan("BBBB2222BBBB")
+        #expect(await lane.eguma.ledger.map(\.amount) == [1_000, 1_500])
+        #expect(Set(await lane.eguma.ledger.map(\.reference)) == ["spa-north/main/1"])
+        #expect(lane.eventTypes.filter { $0 == .redeemed }.count == 2)
+        #expect(lane.eventTypes.last == .entered)
+    }
+
+    @Test func splitPaymentTimesOutWithNothingRedeemed() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("AAAA1111AAAA", balance: 1_000)
+        let (scanner, feed) = AsyncStream<ScannerEvent>.makeStream()
+        let running = Task { await lane.engine.run(scanner: scanner) }
+        feed.yield(.frame(Array("AAAA1111AAAA".utf8)))
+        try await lane.feedback.states.waitFor("awaiting more") { $0 == .awaitingMore(remaining: Money(cents: 1_500)) }
+        #expect(await lane.clock.waitForSleepers(1))
+        lane.clock.advance(by: .milliseconds(30_000))
+        try await lane.feedback.states.waitFor("split timeout") { $0 == .denied(.splitTimeout) }
+        #expect(await lane.eguma.count(.redeem) == 0)
+        #expect(await lane.store.outcome(1) == .denied)
+        feed.finish()
+        await running.value
+    }
+
+    @Test func splitPaymentOffDeniesAVoucherThatDoesNotCoverThePrice() async {
+        let lane = LaneHarness { $0.splitPayment = false }
+        await lane.eguma.add("AAAA1111AAAA", balance: 1_000)
+        await lane.scan("AAAA1111AAAA")
+        #expect(lane.states.last == .denied(.insufficientBalance(balance: Money(cents: 1_000))))
+        #expect(await lane.eguma.count(.redeem) == 0)
+    }
+
+    @Test func splitPaymentWhoseSecondRedeemIsRefusedCancelsTheFirstAndDenies() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("AAAA1111AAAA", balance: 1_000)
+        await lane.eguma.add("BBBB2222BBBB", balance: 5_000)
+        await lane.scan("AAAA1111AAAA")
+        await lane.eguma.fail(.redeem, .rejected("Gutschein gesperrt"), code: "BBBB2222BBBB")
+        await lane.scan("BBBB2222BBBB")
+        #expect(await lane.eguma.ledger.map(\.amount) == [1_000])
+        #expect(await lane.eguma.netTaken == 0)
+        #expect(await lane.eguma.balanceOf("AAAA1111AAAA") == 1_000)
+        #expect(await lane.relay.pulses.isEmpty)
+        #expect(lane.states.last == .denied(.eguma(message: "Gutschein gesperrt")))
+    }
+
+    @Test func splitPaymentWhoseSecondRedeemCannotBeSentCancelsTheFirst() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("AAAA1111AAAA", balance: 1_000)
+        await lane.eguma.add("BBBB2222BBBB", balance: 5_000)
+        await lane.scan("AAAA1111AAAA")
+        await lane.eguma.fail(.redeem, .notSent, code: "BBBB2222BBBB")
+        await lane.scan("BBBB2222BBBB")
+        #expect(await lane.eguma.netTaken == 0)
+        #expect(lane.states.last == .denied(.redeemFailed))
+    }
+
+    @Test func aRefusedVoucherDuringSplitPaymentKeepsTheLaneWaiting() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("AAAA1111AAAA", balance: 1_000)
+        await lane.eguma.add("USEDUSEDUSED", balance: 0, total: 5_000, redeemable: false, message: "bereits eingelöst")
+        await lane.scan("AAAA1111AAAA")
+        await lane.scan("USEDUSEDUSED")
+        #expect(lane.states.suffix(2) == [.denied(.eguma(message: "bereits eingelöst")), .awaitingMore(remaining: Money(cents: 1_500))])
+        #expect(await lane.eguma.count(.redeem) == 0)
+    }
+
+    // MARK: Step 4 — redeem, uncertain outcomes
+
+    @Test func intentIsJournalledBeforeTheRedeemAndAFailedJournalRedeemsNothing() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.store.setFailIntents(true)
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.eguma.count(.redeem) == 0)
+        #expect(lane.states.last == .denied(.outOfOrder))
+    }
+
+    @Test func uncertainRedeemThatTookEffectAdmitsAndRaisesTokenUnknown() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.eguma.fail(.redeem, .uncertain(applied: true))
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.eguma.count(.redeem) == 1)  // never re-sent
+        #expect(lane.eventTypes.contains(.tokenUnknown))
+        #expect(lane.eventTypes.last == .entered)
+        #expect(try #require(await lane.store.redemptions.first).state == .tokenUnknown)
+    }
+
+    @Test func uncertainRedeemThatDidNotTakeEffectDeniesWithoutResending() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.eguma.fail(.redeem, .uncertain(applied: false))
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.eguma.count(.redeem) == 1)
+        #expect(await lane.eguma.netTaken == 0)
+        #expect(lane.states.last == .denied(.redeemFailed))
+        #expect(try #require(await lane.store.redemptions.first).state == .notRedeemed)
+    }
+
+    // MARK: Steps 5–7 — open, passage, cancel
+
+    @Test func noPassageCancelsTheRedemptionAndRestoresTheBalance() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.sensor.push(false)
+        let handling = Task { await lane.scan("L4FU5LQTKJR3") }
+        #expect(await lane.clock.waitForSleepers(1))
+        lane.clock.advance(by: .milliseconds(10_000))
+        _ = await handling.value
+        #expect(await lane.eguma.balanceOf("L4FU5LQTKJR3") == 5_000)
+        #expect(lane.eventTypes.suffix(2) == [.noPassage, .cancelled])
+        #expect(lane.states.last == .cancelled)
+        #expect(await lane.store.outcome(1) == .cancelled)
+        #expect(try #require(await lane.store.redemptions.first).state == .cancelled)
+    }
+
+    @Test func passageJustBeforeTheTimeoutEnters() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.sensor.push(true)
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.eventTypes.last == .entered)
+        #expect(await lane.sensor.armed == 1)
+    }
+
+    @Test func withoutSensorTheAdmissionIsEnteredWhenThePulseEnds() async {
+        let lane = LaneHarness { $0.hasSensor = false }
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.eventTypes.last == .entered)
+        #expect(await lane.sensor.armed == 0)
+    }
+
+    @Test func relayFailureAfterRedeemCancelsTheRedemption() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.relay.setBroken(true)
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.eguma.netTaken == 0)
+        #expect(!lane.eventTypes.contains(.opened))
+        #expect(lane.states.last == .cancelled)
+    }
+
+    @Test func cancelThatCannotBeSentGoesToTheOutbox() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.relay.setBroken(true)
+        await lane.eguma.fail(.cancel, .notSent)
+        await lane.scan("L4FU5LQTKJR3")
+        let entry = try #require(await lane.store.outbox.first)
+        guard case .cancel(let order) = entry.operation else { Issue.record("not a cancel"); return }
+        #expect(order.token == "tok-1" && order.amountCents == 2_500 && order.code == "L4FU5LQTKJR3")
+        #expect(lane.eventTypes.contains(.cancelQueued))
+        #expect(try #require(await lane.store.redemptions.first).state == .cancelQueued)
+    }
+
+    // MARK: Offline
+
+    @Test func offlineDenyTellsTheGuestToAskStaffAndQueuesNothing() async {
+        let lane = LaneHarness()
+        await lane.eguma.fail(.balance, .notSent)
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.states.last == .offline)
+        #expect(await lane.store.outbox.isEmpty)
+        #expect(await lane.relay.pulses.isEmpty)
+    }
+
+    @Test func offlineAdmitLetsAFullCodeInOnceAndQueuesTheRedeem() async throws {
+        let lane = LaneHarness { $0.offline = .admit }
+        await lane.eguma.fail(.balance, .notSent)
+        await lane.scan("L4FU-5LQT-KJR3")
+        #expect(lane.eventTypes.contains(.offlineAdmitted))
+        #expect(lane.eventTypes.last == .entered)
+        let entry = try #require(await lane.store.outbox.first)
+        guard case .offlineRedeem(let order) = entry.operation else { Issue.record("not a redeem"); return }
+        #expect(order.code == "L4FU5LQTKJR3" && order.amountCents == 2_500 && order.reference == "spa-north/main/1")
+        lane.clock.advance(by: .seconds(3))
+        await lane.eguma.fail(.balance, .notSent)
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.states.last == .denied(.offlineNotPossible))
+        #expect(await lane.store.outbox.count == 1)
+    }
+
+    @Test func offlineAdmitRefusesAShortCode() async {
+        let lane = LaneHarness { $0.offline = .admit }
+        await lane.eguma.fail(.balance, .notSent)
+        await lane.scan("42")
+        #expect(lane.states.last == .denied(.offlineNotPossible))
+        #expect(await lane.store.outbox.isEmpty)
+    }
+
+    @Test func offlineAdmissionWithoutPassageWithdrawsTheQueuedRedeem() async throws {
+        let lane = LaneHarness { $0.offline = .admit }
+        await lane.eguma.fail(.balance, .notSent)
+        await lane.sensor.push(false)
+        let handling = Task { await lane.scan("L4FU5LQTKJR3") }
+        #expect(await lane.clock.waitForSleepers(1))
+        lane.clock.advance(by: .milliseconds(10_000))
+        _ = await handling.value
+        #expect(try #require(await lane.store.outbox.first).state == .withdrawn)
+        #expect(lane.states.last == .cancelled)
+    }
+
+    @Test func afterRepeatedFailuresTheLaneGoesOfflineWithoutCallingThenProbesBack() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 50_000)
+        await lane.eguma.fail(.balance, .notSent)
+        await lane.eguma.fail(.balance, .notSent)
+        await lane.scan("L4FU5LQTKJR3")
+        lane.clock.advance(by: .seconds(3))
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.online.isOffline)
+        lane.clock.advance(by: .seconds(3))
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.eguma.count(.balance) == 2)  // skipped: offline, no probe yet
+        lane.clock.advance(by: .seconds(15))
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.eguma.count(.balance) == 3)  // the probe
+        #expect(await !lane.online.isOffline)
+        #expect(lane.eventTypes.last == .entered)
+    }
+
+    @Test func manualOpenPulsesTheRelayAndIsJournalled() async {
+        let lane = LaneHarness()
+        _ = await lane.engine.handle(.manualOpen(reason: "staff"))
+        #expect(await lane.relay.pulses.count == 1)
+        #expect(lane.eventTypes == [.manualOpen])
+    }
+}

@@ -1,0 +1,149 @@
+import GateCore
+import Testing
+import TestSupport
+
+@Suite("OutboxWorker: retries, order, dead letters, offline replay, recovery")
+struct OutboxWorkerTests {
+    let clock = TestClock()
+    let eguma = FakeVoucherService()
+    let store = MemoryStore()
+
+    func worker(policy: RetryPolicy = RetryPolicy(base: .seconds(2), cap: .seconds(60), jitter: 0)) -> OutboxWorker<TestClock> {
+        OutboxWorker(store: store, journal: store, services: ["spa": eguma], policy: policy, clock: clock, unitRandom: { 0 })
+    }
+
+    /// A redemption of 2500 taken by the fake e-guma and journalled as redeemed.
+    func redeemed(_ code: String, admission: Int64 = 1) async throws -> (Int64, String) {
+        await eguma.add(code, balance: 5_000)
+        let r = try await eguma.redeem(VoucherCode(unchecked: code), amount: Money(cents: 2_500), reference: "g/main/\(admission)")
+        let id = try await store.recordIntent(RedemptionIntent(admission: admission, lane: "main", outlet: "spa",
+            code: VoucherCode(unchecked: code), amount: Money(cents: 2_500), reference: "g/main/\(admission)",
+            balanceBefore: Money(cents: 5_000)))
+        try await store.recordRedeemed(id, token: r.token, balanceAfter: r.newBalance)
+        return (id, r.token)
+    }
+
+    func cancel(_ code: String, token: String?, redemption: Int64?, admission: Int64 = 1) -> OutboxOperation {
+        .cancel(CancelOrder(lane: "main", outlet: "spa", admission: admission, redemption: redemption, code: code,
+                            token: token, reference: "g/main/\(admission)", amountCents: 2_500))
+    }
+
+    func offlineRedeem(_ code: String, admission: Int64 = 1) -> OutboxOperation {
+        .offlineRedeem(OfflineRedeemOrder(lane: "main", outlet: "spa", admission: admission, code: code,
+                                          reference: "g/main/\(admission)", amountCents: 2_500))
+    }
+
+    @Test func cancelIsRetriedWithBackoffUntilEgumaConfirms() async throws {
+        let (rid, token) = try await redeemed("AAAA1111AAAA")
+        let id = try await store.enqueue(cancel("AAAA1111AAAA", token: token, redemption: rid))
+        await eguma.fail(.cancel, .notSent)
+        await eguma.fail(.cancel, .uncertain(applied: false))
+        let w = worker()
+        let first = await w.runOnce()
+        #expect(first == clock.now.advanced(by: .seconds(2)))
+        #expect(await w.runOnce() == first)  // not due yet: not tried
+        #expect(await eguma.count(.cancel) == 1)
+        clock.advance(by: .seconds(2))
+        let second = await w.runOnce()
+        #expect(second == clock.now.advanced(by: .seconds(4)))  // exponential
+        clock.advance(by: .seconds(4))
+        #expect(await w.runOnce() == nil)
+        #expect(await store.entry(id)?.state == .done)
+        #expect(await eguma.netTaken == 0)
+        #expect(await store.redemptions.first?.state == .cancelled)
+    }
+
+    @Test func aCancelNeverOvertakesTheOfflineRedeemOfTheSameVoucher() async throws {
+        await eguma.add("AAAA1111AAAA", balance: 5_000)
+        await eguma.fail(.balance, .notSent)
+        let redeemID = try await store.enqueue(offlineRedeem("AAAA1111AAAA"))
+        let cancelID = try await store.enqueue(cancel("AAAA1111AAAA", token: nil, redemption: nil))
+        let w = worker()
+        await w.runOnce()
+        #expect(await eguma.count(.cancel) == 0)  // held behind the failing redeem
+        clock.advance(by: .seconds(2))
+        await w.runOnce()  // redeem replays; its cancel goes right after with the replay's token
+        await w.runOnce()
+        #expect(await store.entry(redeemID)?.state == .done)
+        #expect(await store.entry(cancelID)?.state == .done)
+        #expect(await eguma.ledger.count == 1)
+        #expect(await eguma.netTaken == 0)
+    }
+
+    @Test func aCancelEgumaRefusesIsDeadLetteredWithAnOperatorEvent() async throws {
+        let (rid, token) = try await redeemed("AAAA1111AAAA")
+        await eguma.fail(.cancel, .rejected("redemption already cancelled"))
+        let id = try await store.enqueue(cancel("AAAA1111AAAA", token: token, redemption: rid))
+        #expect(await worker().runOnce() == nil)
+        #expect(await store.entry(id)?.state == .dead)
+        #expect(store.events.values.last?.type == .cancelFailed)
+        #expect(store.events.values.last?.message == "redemption already cancelled")
+    }
+
+    @Test func offlineRedeemReplayIsBalanceThenRedeemExactlyOnce() async throws {
+        await eguma.add("AAAA1111AAAA", balance: 5_000)
+        let id = try await store.enqueue(offlineRedeem("AAAA1111AAAA"))
+        let w = worker()
+        await w.runOnce()
+        await w.runOnce()
+        #expect(await store.entry(id)?.state == .done)
+        #expect(await eguma.ledger.map(\.amount) == [2_500])
+        #expect(await eguma.ledger.first?.reference == "g/main/1")
+        #expect(await store.redemptions.first?.state == .redeemed)
+    }
+
+    @Test func offlineRedeemOfAVoucherSpentElsewhereEndsAsOfflineRedeemFailed() async throws {
+        await eguma.add("AAAA1111AAAA", balance: 0, total: 5_000, redeemable: false, message: "bereits eingelöst")
+        let id = try await store.enqueue(offlineRedeem("AAAA1111AAAA"))
+        await worker().runOnce()
+        #expect(await store.entry(id)?.state == .dead)
+        #expect(store.events.values.last?.type == .offlineRedeemFailed)
+        #expect(store.events.values.last?.message == "bereits eingelöst")
+    }
+
+    @Test func uncertainOfflineReplayThatTookEffectIsNotResent() async throws {
+        await eguma.add("AAAA1111AAAA", balance: 5_000)
+        await eguma.fail(.redeem, .uncertain(applied: true))
+        let id = try await store.enqueue(offlineRedeem("AAAA1111AAAA"))
+        await worker().runOnce()
+        #expect(await store.entry(id)?.state == .done)
+        #expect(await eguma.count(.redeem) == 1)
+        #expect(await store.redemptions.first?.state == .tokenUnknown)
+        #expect(store.events.values.contains { $0.type == .tokenUnknown })
+    }
+
+    @Test func recoverySettlesALostRedeemByBalanceAndCancelsAnInterruptedAdmission() async throws {
+        // Admission 1 died after the redeem answer was stored, before passage: must be cancelled.
+        let a1 = try await store.openAdmission(lane: "main")
+        let (rid, _) = try await redeemed("AAAA1111AAAA", admission: a1)
+        // Admission 2 died during the call: the redeem took effect at e-guma, no token stored.
+        let a2 = try await store.openAdmission(lane: "main")
+        await eguma.add("BBBB2222BBBB", balance: 5_000)
+        let lost = try await store.recordIntent(RedemptionIntent(admission: a2, lane: "main", outlet: "spa",
+            code: VoucherCode(unchecked: "BBBB2222BBBB"), amount: Money(cents: 2_500), reference: "g/main/\(a2)",
+            balanceBefore: Money(cents: 5_000)))
+        _ = try await eguma.redeem(VoucherCode(unchecked: "BBBB2222BBBB"), amount: Money(cents: 2_500), reference: "g/main/\(a2)")
+        let w = worker()
+        await w.recoverInterrupted()
+        await w.runOnce()
+        #expect(await store.redemptionsByID[rid]?.state == .cancelled)
+        #expect(await store.redemptionsByID[lost]?.state == .tokenUnknown)
+        #expect(await store.outcome(a1) == .cancelled)
+        #expect(await eguma.balanceOf("AAAA1111AAAA") == 5_000)
+    }
+
+    @Test func runWakesUpWhenKickedAndWhenABackoffExpires() async throws {
+        let (rid, token) = try await redeemed("AAAA1111AAAA")
+        let w = worker()
+        let running = Task { await w.run() }
+        await eguma.fail(.cancel, .notSent)
+        try await store.enqueue(cancel("AAAA1111AAAA", token: token, redemption: rid))
+        w.kick()
+        #expect(await clock.waitForSleepers(1))  // backing off after the failed try
+        clock.advance(by: .seconds(2))
+        try await store.events.waitFor("cancel confirmed") { $0.type == .cancelled }
+        #expect(await eguma.netTaken == 0)
+        running.cancel()
+        await running.value
+    }
+}

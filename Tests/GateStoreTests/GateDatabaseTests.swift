@@ -1,0 +1,188 @@
+import Foundation
+import GateCore
+import GateStore
+import GRDB
+import Testing
+
+/// A fresh database file in its own temporary directory, removed at the end.
+struct TempDatabase {
+    let directory: URL
+    var path: String { directory.appendingPathComponent("gate.db").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("gate-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func open() throws -> GateDatabase { try GateDatabase.open(path: path) }
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+func intent(admission: Int64, code: String = "AAAA1111AAAA", amount: Int64 = 2_500) -> RedemptionIntent {
+    RedemptionIntent(admission: admission, lane: "main", outlet: "spa", code: VoucherCode(unchecked: code),
+                     amount: Money(cents: amount), reference: "spa-north/main/\(admission)", balanceBefore: Money(cents: 5_000))
+}
+
+func cancelOp(_ code: String = "AAAA1111AAAA", admission: Int64 = 1) -> OutboxOperation {
+    .cancel(CancelOrder(lane: "main", outlet: "spa", admission: admission, redemption: 1, code: code, token: "tok-1",
+                        reference: "spa-north/main/\(admission)", amountCents: 2_500))
+}
+
+@Suite("GateDatabase on a real SQLite file")
+struct GateDatabaseTests {
+    @Test func databaseFileIsCreatedPrivateInWALModeWithSynchronousFull() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        let attributes = try FileManager.default.attributesOfItem(atPath: tmp.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let (mode, sync) = try await db.writer.write { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
+        #expect(mode == "wal")
+        #expect(sync == 2)  // FULL
+        let walMode = try FileManager.default.attributesOfItem(atPath: tmp.path + "-wal")[.posixPermissions] as? Int
+        #expect(walMode == 0o600)
+    }
+
+    @Test func intentAndTokenAreReadBackAfterReopening() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        do {
+            let db = try tmp.open()
+            let a = try await db.openAdmission(lane: "main")
+            let r = try await db.recordIntent(intent(admission: a))
+            try await db.recordRedeemed(r, token: "tok-1", balanceAfter: Money(cents: 2_500))
+        }
+        let reopened = try tmp.open()
+        let stored = try #require(try await reopened.redemption(reference: "spa-north/main/1"))
+        #expect(stored.state == .redeemed && stored.token == "tok-1")
+        #expect(stored.intent.amount == Money(cents: 2_500) && stored.intent.balanceBefore == Money(cents: 5_000))
+        #expect(stored.balanceAfter == Money(cents: 2_500))
+    }
+
+    @Test func unsettledRedemptionsAreIntentsAndRedeemedOnesOfOpenAdmissions() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        let open = try await db.openAdmission(lane: "main")
+        let inFlight = try await db.recordIntent(intent(admission: open))
+        let closed = try await db.openAdmission(lane: "main")
+        let done = try await db.recordIntent(intent(admission: closed, code: "BBBB2222BBBB"))
+        try await db.recordRedeemed(done, token: "t", balanceAfter: .zero)
+        try await db.closeAdmission(closed, outcome: .entered)
+        let interrupted = try await db.openAdmission(lane: "main")
+        let taken = try await db.recordIntent(intent(admission: interrupted, code: "CCCC3333CCCC"))
+        try await db.recordRedeemed(taken, token: "t2", balanceAfter: .zero)
+        #expect(try await db.unsettledRedemptions().map(\.id) == [inFlight, taken])
+    }
+
+    @Test func outboxEntryLivesThroughRetryDeadLetterOperatorRetryAndDone() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        let id = try await db.enqueue(cancelOp())
+        #expect(try await db.pendingEntries().map(\.operation) == [cancelOp()])
+        try await db.markRetry(id, error: "connection refused", delay: .seconds(4))
+        try await db.markDead(id, error: "HTTP 400: token unknown")
+        #expect(try await db.pendingEntries().isEmpty)
+        let open = try #require(try await db.openEntries().first)
+        #expect(open.state == .dead && open.attempts == 2 && open.lastError == "HTTP 400: token unknown")
+        #expect(try await db.retry(id))
+        #expect(try await db.pendingEntries().count == 1)
+        try await db.markDone(id)
+        #expect(try await db.openEntries().isEmpty)
+        #expect(try await !db.retry(id))
+    }
+
+    @Test func dropRemovesAnOpenEntryAndWithdrawOnlyAnUntriedOne() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        let a = try await db.enqueue(cancelOp())
+        let b = try await db.enqueue(cancelOp("BBBB2222BBBB"))
+        try await db.markRetry(b, error: "timeout", delay: .seconds(1))
+        #expect(try await !db.withdraw(b))  // already tried: it may have reached e-guma
+        #expect(try await db.withdraw(a))
+        #expect(try await db.drop(b))
+        #expect(try await db.openEntries().isEmpty)
+    }
+
+    @Test func pendingOutboxEntriesSurviveReopening() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        do { try await tmp.open().enqueue(cancelOp()) }
+        #expect(try await tmp.open().pendingEntries().map(\.operation) == [cancelOp()])
+    }
+
+    @Test func pruningRemovesOldFinishedRowsButNeverPendingWork() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        let finished = try await db.openAdmission(lane: "main")
+        let r1 = try await db.recordIntent(intent(admission: finished))
+        try await db.recordRedeemed(r1, token: "t1", balanceAfter: .zero)
+        try await db.closeAdmission(finished, outcome: .entered)
+        try await db.append(GateEvent(.entered, lane: "main", admission: finished))
+        let cancelling = try await db.openAdmission(lane: "main")
+        let r2 = try await db.recordIntent(intent(admission: cancelling, code: "BBBB2222BBBB"))
+        try await db.updateRedemption(r2, state: .cancelQueued, balanceAfter: nil)
+        try await db.closeAdmission(cancelling, outcome: .cancelled)
+        try await db.enqueue(cancelOp("BBBB2222BBBB", admission: cancelling))
+        let inFlight = try await db.openAdmission(lane: "main")
+        _ = try await db.recordIntent(intent(admission: inFlight, code: "CCCC3333CCCC"))
+
+        let result = try await db.prune(retentionDays: 400, now: Date().addingTimeInterval(401 * 86_400))
+        #expect(result.events == 1 && result.redemptions == 1 && result.admissions == 1)
+        let left = try await db.redemptions()
+        #expect(left.map(\.intent.code.text) == ["BBBB2222BBBB", "CCCC3333CCCC"])
+        #expect(try await db.pendingEntries().count == 1)
+    }
+
+    @Test func admissionIdsAreNeverReusedAfterPruning() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        let first = try await db.openAdmission(lane: "main")
+        try await db.closeAdmission(first, outcome: .denied)
+        try await db.prune(retentionDays: 1, now: Date().addingTimeInterval(2 * 86_400))
+        #expect(try await db.openAdmission(lane: "main") == first + 1)
+    }
+
+    @Test func eventsAreReadBackInOrderFilteredByLane() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        try await db.append(GateEvent(.scanned, lane: "main", admission: 1, code: "AAAA1111AAAA"))
+        try await db.append(GateEvent(.scanned, lane: "side", admission: 2))
+        try await db.append(GateEvent(.redeemed, lane: "main", admission: 1, amountCents: 2_500, balanceCents: 2_500))
+        let main = try await db.events(lane: "main")
+        #expect(main.map(\.event.type) == [.scanned, .redeemed])
+        #expect(main.last?.event.amountCents == 2_500)
+        #expect(try await db.events(afterID: main[0].id).count == 2)
+    }
+
+    @Test func offlineAdmittedCodesAreRememberedAcrossDashedAndUndashedForms() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        try await db.rememberOfflineAdmitted(VoucherCode(unchecked: "L4FU-5LQT-KJR3"), admission: 7)
+        #expect(try await db.wasOfflineAdmitted(VoucherCode(unchecked: "L4FU5LQTKJR3")))
+        #expect(try await db.isOfflineAdmission(7))
+        #expect(try await !db.isOfflineAdmission(8))
+    }
+
+    /// The durable writes of one online admission (open, scanned, intent, token, redeemed,
+    /// opened, entered, close): measured so the `synchronous = FULL` choice has a number.
+    @Test func costOfTheDurableWritesOfOneAdmission() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        let rounds = 40
+        let clock = ContinuousClock()
+        let elapsed = try await clock.measure {
+            for _ in 0..<rounds {
+                let a = try await db.openAdmission(lane: "main")
+                try await db.append(GateEvent(.scanned, lane: "main", admission: a, code: "AAAA1111AAAA"))
+                let r = try await db.recordIntent(intent(admission: a))
+                try await db.recordRedeemed(r, token: "tok", balanceAfter: Money(cents: 2_500))
+                try await db.append(GateEvent(.redeemed, lane: "main", admission: a, amountCents: 2_500))
+                try await db.append(GateEvent(.opened, lane: "main", admission: a))
+                try await db.append(GateEvent(.entered, lane: "main", admission: a))
+                try await db.closeAdmission(a, outcome: .entered)
+            }
+        }
+        let perAdmission = elapsed / rounds
+        print("durable writes per admission (8 commits, synchronous=FULL): \(perAdmission)")
+        #expect(perAdmission < .seconds(1))
+    }
+}
