@@ -17,7 +17,21 @@ extension GateDatabase: OutboxStore {
     }
 
     public func withdraw(_ id: Int64) async throws -> Bool {
-        try await setState(id, to: .withdrawn, where: "state = 'pending' AND attempts = 0")
+        // Refused once the worker journalled a replay intent under the entry's reference: from
+        // then on the redeem may reach e-guma, and only a cancel queued behind it is safe.
+        try await setState(id, to: .withdrawn, where: """
+            state = 'pending' AND operation = 'offline_redeem' AND NOT EXISTS (
+                SELECT 1 FROM redemption r
+                WHERE r.reference = json_extract(outbox.payload, '$.offlineRedeem._0.reference')
+                  AND r.state <> 'not_redeemed')
+            """)
+    }
+
+    public func isPending(_ id: Int64) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE id = ? AND state = 'pending')",
+                              arguments: [id]) ?? false
+        }
     }
 
     public func pendingEntries() async throws -> [OutboxEntry] {

@@ -29,13 +29,20 @@ public struct GateDatabase: Sendable {
 
     /// Opens (creating it 0600 if missing) the database at `path` in WAL mode, synchronous FULL.
     public static func open(path: String) throws -> GateDatabase {
+        try open(path: path, synchronous: "FULL")
+    }
+
+    /// `synchronous` other than FULL exists only so a test can measure what FULL costs.
+    static func open(path: String, synchronous: String) throws -> GateDatabase {
         try createPrivately(path)
         var config = Configuration()
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         config.busyMode = .timeout(5)
         let pool = try DatabasePool(path: path, configuration: config)
+        // GRDB's pool sets NORMAL on its writer connection after `prepareDatabase` ran, so the
+        // setting is made here, on the one long-lived writer connection that commits everything.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
         return try GateDatabase(pool)
     }
 

@@ -182,6 +182,11 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         guard let redemption = try? await journal.recordIntent(intent) else {
             return await retry(entry, "journal not writable")
         }
+        guard (try? await store.isPending(entry.id)) == true else {
+            // Withdrawn meanwhile (the guest never walked through): nothing may be taken.
+            try? await journal.updateRedemption(redemption, state: .notRedeemed, balanceAfter: nil)
+            return nil
+        }
         let sent = clock.now
         do throws(VoucherServiceError) {
             let answer = try await service.redeem(snapshot.code, amount: amount, reference: order.reference)

@@ -4,7 +4,8 @@ public protocol Outbox: Sendable {
     @discardableResult
     func enqueue(_ operation: OutboxOperation) async throws -> Int64
     /// Withdraws a still-pending entry (an offline admission whose guest never walked through).
-    /// Returns false when the entry was already processed or is being processed.
+    /// Returns false when the entry was already processed or its replay has begun (a redeem
+    /// intent with its reference exists): the caller then queues a cancel behind it.
     func withdraw(_ id: Int64) async throws -> Bool
 }
 
@@ -14,6 +15,9 @@ public protocol OutboxStore: Outbox {
     func pendingEntries() async throws -> [OutboxEntry]
     /// Every entry not yet done (pending and dead-lettered), for `outbox list`.
     func openEntries() async throws -> [OutboxEntry]
+    /// Whether the entry is still pending. The worker asks this *after* journalling a replay's
+    /// intent: with `withdraw` refusing once that intent exists, exactly one of the two wins.
+    func isPending(_ id: Int64) async throws -> Bool
     /// e-guma confirmed the entry.
     func markDone(_ id: Int64) async throws
     /// An attempt failed and will be retried after `delay`.

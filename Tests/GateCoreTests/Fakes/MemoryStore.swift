@@ -54,7 +54,12 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
         outbox.append(OutboxEntry(id: i, operation: operation, state: .pending, attempts: 0, lastError: nil))
         return i
     }
-    func withdraw(_ id: Int64) async throws -> Bool { set(id, .withdrawn, from: [.pending], requireUntried: true) }
+    func withdraw(_ id: Int64) async throws -> Bool {
+        guard case .offlineRedeem(let o)? = entry(id)?.operation,
+              !redemptions.contains(where: { $0.intent.reference == o.reference && $0.state != .notRedeemed }) else { return false }
+        return set(id, .withdrawn, from: [.pending])
+    }
+    func isPending(_ id: Int64) async throws -> Bool { entry(id)?.state == .pending }
     func pendingEntries() async throws -> [OutboxEntry] { outbox.filter { $0.state == .pending } }
     func openEntries() async throws -> [OutboxEntry] { outbox.filter { $0.state == .pending || $0.state == .dead } }
     func markDone(_ id: Int64) async throws { _ = set(id, .done, from: [.pending]) }
@@ -69,9 +74,8 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     func retry(_ id: Int64) async throws -> Bool { set(id, .pending, from: [.pending, .dead]) }
     func drop(_ id: Int64) async throws -> Bool { set(id, .withdrawn, from: [.pending, .dead]) }
 
-    private func set(_ id: Int64, _ state: OutboxEntry.State, from: Set<OutboxEntry.State>, requireUntried: Bool = false) -> Bool {
-        guard let i = outbox.firstIndex(where: { $0.id == id }), from.contains(outbox[i].state),
-              !requireUntried || outbox[i].attempts == 0 else { return false }
+    private func set(_ id: Int64, _ state: OutboxEntry.State, from: Set<OutboxEntry.State>) -> Bool {
+        guard let i = outbox.firstIndex(where: { $0.id == id }), from.contains(outbox[i].state) else { return false }
         outbox[i].state = state
         return true
     }
