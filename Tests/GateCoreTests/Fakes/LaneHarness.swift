@@ -6,9 +6,9 @@ struct LaneHarness {
     let clock = TestClock()
     let eguma = FakeVoucherService()
     let store = MemoryStore()
-    let relay = FakeRelay()
-    let sensor: FakeSensor
-    let feedback = RecordingFeedback()
+    let relay = ScriptedRelay()
+    let sensor: ScriptedPassageSensor<TestClock>
+    let feedback = RecordingGuestFeedback()
     let online: OnlineMonitor<TestClock>
     let engine: LaneEngine<TestClock>
     let settings: LaneSettings
@@ -17,7 +17,7 @@ struct LaneHarness {
         var s = LaneSettings(name: "main", gateName: "spa-north", outlet: "spa", price: Money(cents: price))
         configure(&s)
         settings = s
-        sensor = FakeSensor(clock: clock)
+        sensor = ScriptedPassageSensor(clock: clock)
         online = OnlineMonitor(clock: clock)
         engine = LaneEngine(settings: s, service: eguma, relay: relay, sensor: sensor, feedback: feedback,
                             journal: store, outbox: store, online: online, clock: clock)

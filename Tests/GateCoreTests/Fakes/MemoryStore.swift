@@ -1,4 +1,5 @@
 import GateCore
+import TestSupport
 
 /// An in-memory journal and outbox for pure engine tests.
 actor MemoryStore: AdmissionJournal, OutboxStore {

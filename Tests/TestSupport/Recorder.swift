@@ -1,18 +1,21 @@
 import Synchronization
-import TestSupport
 
 /// Collects values from the code under test and lets a test await one, with a deadline.
-final class Recorder<T: Sendable>: Sendable {
+public final class Recorder<T: Sendable>: Sendable {
     private struct State {
-        var values: [T] = []
+        public init() {}
+
+    public var values: [T] = []
         var waiters: [(id: Int, predicate: @Sendable (T) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
         var nextID = 0
     }
     private let state = Mutex(State())
 
-    var values: [T] { state.withLock { $0.values } }
+    public init() {}
 
-    func append(_ value: T) {
+    public var values: [T] { state.withLock { $0.values } }
+
+    public func append(_ value: T) {
         let ready: [CheckedContinuation<Void, Never>] = state.withLock { s in
             s.values.append(value)
             let hit = s.waiters.filter { $0.predicate(value) }
@@ -23,7 +26,7 @@ final class Recorder<T: Sendable>: Sendable {
     }
 
     /// Waits until a value matching `predicate` was recorded (also one recorded before the call).
-    func waitFor(_ what: String, timeout: Duration = .seconds(5), _ predicate: @escaping @Sendable (T) -> Bool) async throws {
+    public func waitFor(_ what: String, timeout: Duration = .seconds(5), _ predicate: @escaping @Sendable (T) -> Bool) async throws {
         try await withDeadline(timeout, what) { [self] in
             let id: Int = state.withLock { s in s.nextID += 1; return s.nextID }
             await withTaskCancellationHandler {
