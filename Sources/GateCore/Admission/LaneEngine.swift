@@ -322,8 +322,9 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         }
         await emit(.opened, admission: admission)
         if await passed() {
-            await emit(.entered, admission: admission, amountCents: taken.reduce(Money.zero) { $0 + $1.amount }.cents)
+            // Closed before the event: a crash in between must not make recovery cancel an entry.
             try? await journal.closeAdmission(admission, outcome: .entered)
+            await emit(.entered, admission: admission, amountCents: taken.reduce(Money.zero) { $0 + $1.amount }.cents)
             await show(.idle, .idle)
         } else {
             await emit(.noPassage, admission: admission)
@@ -413,8 +414,8 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         let pulsed = (try? await relay.pulse(for: settings.pulse)) != nil
         if pulsed { await emit(.opened, admission: admission) }
         if pulsed, await passed() {
-            await emit(.entered, admission: admission, amountCents: settings.price.cents)
             try? await journal.closeAdmission(admission, outcome: .offlineEntered)
+            await emit(.entered, admission: admission, amountCents: settings.price.cents)
             outboxKick()
             await show(.idle, .idle)
             return
