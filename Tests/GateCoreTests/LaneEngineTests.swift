@@ -212,6 +212,27 @@ struct LaneEngineTests {
         #expect(try #require(await lane.store.redemptions.first).state == .notRedeemed)
     }
 
+    @Test func uncertainRedeemWhoseBalanceCheckFailsTooIsDeniedAndSettledLaterByTheOutbox() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.eguma.fail(.balance, .pass)       // step 2 answers
+        await lane.eguma.fail(.redeem, .uncertain(applied: true))
+        await lane.eguma.fail(.balance, .notSent)    // the settling Balance fails too
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.states.last == .denied(.redeemFailed))
+        #expect(await lane.relay.pulses.isEmpty)
+        #expect(try #require(await lane.store.redemptions.first).state == .intent)
+        let entry = try #require(await lane.store.outbox.first)
+        guard case .settle = entry.operation else { Issue.record("not a settle order"); return }
+
+        let worker = OutboxWorker(store: lane.store, journal: lane.store, services: ["spa": lane.eguma as any VoucherService],
+                                  clock: lane.clock, unitRandom: { 0 })
+        await worker.runOnce()
+        #expect(try #require(await lane.store.redemptions.first).state == .tokenUnknown)
+        #expect(lane.eventTypes.last == .tokenUnknown)
+        #expect(await lane.eguma.count(.redeem) == 1)  // settled, never re-sent
+    }
+
     // MARK: Steps 5–7 — open, passage, cancel
 
     @Test func noPassageCancelsTheRedemptionAndRestoresTheBalance() async throws {

@@ -271,15 +271,23 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                                    token: answer.token, balanceAfter: answer.newBalance))
             } catch {
                 await online.record(error, latency: started.duration(to: clock.now))
-                if error.kind == .uncertain, let after = await tookEffect(item) {
-                    try? await journal.updateRedemption(redemption, state: .tokenUnknown, balanceAfter: after)
-                    await emit(.tokenUnknown, admission: c.admission, code: item.code.text, amountCents: item.amount.cents,
-                               balanceCents: after.cents,
-                               message: "redeem took effect but its token was lost; it cannot be cancelled through the API")
-                    taken.append(Taken(redemption: redemption, code: item.code, amount: item.amount, token: nil, balanceAfter: after))
-                    continue
+                if error.kind == .uncertain {
+                    switch await settle(item, admission: c.admission, redemption: redemption) {
+                    case .tookEffect(let after):
+                        try? await journal.updateRedemption(redemption, state: .tokenUnknown, balanceAfter: after)
+                        await emit(.tokenUnknown, admission: c.admission, code: item.code.text, amountCents: item.amount.cents,
+                                   balanceCents: after.cents,
+                                   message: "redeem took effect but its token was lost; it cannot be cancelled through the API")
+                        taken.append(Taken(redemption: redemption, code: item.code, amount: item.amount, token: nil, balanceAfter: after))
+                        continue
+                    case .notApplied:
+                        try? await journal.updateRedemption(redemption, state: .notRedeemed, balanceAfter: nil)
+                    case .settleLater:
+                        break  // stays `intent`; the outbox settles it
+                    }
+                } else {
+                    try? await journal.updateRedemption(redemption, state: .notRedeemed, balanceAfter: nil)
                 }
-                try? await journal.updateRedemption(redemption, state: .notRedeemed, balanceAfter: nil)
                 if case .rejected(let message) = error.kind {
                     await fail(c.admission, taken: taken, reason: .eguma(message: message), message: message)
                 } else {
@@ -291,11 +299,21 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         await open(c.admission, taken: taken)
     }
 
+    enum Settlement { case tookEffect(Money), notApplied, settleLater }
+
     /// Settles an uncertain redeem (SPEC §3 "Uncertain outcomes"): the balance dropped by the
-    /// amount since step 2 → it took effect (returns the new balance); otherwise nil.
-    private func tookEffect(_ item: Planned) async -> Money? {
-        guard let now = try? await service.balance(of: item.code) else { return nil }
-        return now.balance == item.balanceBefore - item.amount ? now.balance : nil
+    /// amount since step 2 → it took effect. When Balance fails too, the guest is denied (not
+    /// known to have paid) and the outbox settles it later; token_unknown is raised then if due.
+    private func settle(_ item: Planned, admission: Int64, redemption: Int64) async -> Settlement {
+        guard let now = try? await service.balance(of: item.code) else {
+            let order = SettleOrder(lane: settings.name, outlet: settings.outlet, admission: admission,
+                                    redemption: redemption, code: item.code.text, amountCents: item.amount.cents,
+                                    balanceBeforeCents: item.balanceBefore.cents)
+            _ = try? await outbox.enqueue(.settle(order))
+            outboxKick()
+            return .settleLater
+        }
+        return now.balance == item.balanceBefore - item.amount ? .tookEffect(now.balance) : .notApplied
     }
 
     /// A redeem failed: cancel what was taken, deny.

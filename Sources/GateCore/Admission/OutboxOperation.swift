@@ -2,12 +2,15 @@
 public enum OutboxOperation: Sendable, Equatable, Codable {
     case cancel(CancelOrder)
     case offlineRedeem(OfflineRedeemOrder)
+    /// Settle an uncertain redeem whose Balance check could not be made at the time.
+    case settle(SettleOrder)
 
     /// The voucher the operation touches: entries of one voucher run strictly in order.
     public var code: VoucherCode {
         switch self {
         case .cancel(let o): VoucherCode(unchecked: o.code)
         case .offlineRedeem(let o): VoucherCode(unchecked: o.code)
+        case .settle(let o): VoucherCode(unchecked: o.code)
         }
     }
 
@@ -16,6 +19,7 @@ public enum OutboxOperation: Sendable, Equatable, Codable {
         switch self {
         case .cancel: "cancel"
         case .offlineRedeem: "offline_redeem"
+        case .settle: "settle"
         }
     }
 }
@@ -69,5 +73,23 @@ public struct OutboxEntry: Sendable, Equatable {
 
     public init(id: Int64, operation: OutboxOperation, state: State, attempts: Int, lastError: String?) {
         self.id = id; self.operation = operation; self.state = state; self.attempts = attempts; self.lastError = lastError
+    }
+}
+
+/// An uncertain redeem to settle by Balance later (the Balance right after failed too): the
+/// balance seen before the redeem is what the answer is judged against (SPEC §3).
+public struct SettleOrder: Sendable, Equatable, Codable {
+    public var lane: String
+    public var outlet: String
+    public var admission: Int64
+    public var redemption: Int64
+    public var code: String
+    public var amountCents: Int64
+    public var balanceBeforeCents: Int64
+
+    public init(lane: String, outlet: String, admission: Int64, redemption: Int64, code: String,
+                amountCents: Int64, balanceBeforeCents: Int64) {
+        self.lane = lane; self.outlet = outlet; self.admission = admission; self.redemption = redemption
+        self.code = code; self.amountCents = amountCents; self.balanceBeforeCents = balanceBeforeCents
     }
 }

@@ -78,7 +78,24 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         switch entry.operation {
         case .cancel(let order): return await attemptCancel(entry, order)
         case .offlineRedeem(let order): return await attemptRedeem(entry, order)
+        case .settle(let order): return await attemptSettle(entry, order)
         }
+    }
+
+    private func attemptSettle(_ entry: OutboxEntry, _ order: SettleOrder) async -> C.Instant? {
+        guard let service = services[order.outlet] else {
+            return await dead(entry, .tokenUnknown, lane: order.lane, admission: order.admission, code: order.code,
+                              amount: order.amountCents, message: "cannot settle: unknown outlet \(order.outlet)")
+        }
+        let intent = RedemptionIntent(admission: order.admission, lane: order.lane, outlet: order.outlet,
+                                      code: VoucherCode(unchecked: order.code), amount: Money(cents: order.amountCents),
+                                      reference: "", balanceBefore: Money(cents: order.balanceBeforeCents))
+        let stored = StoredRedemption(id: order.redemption, intent: intent, state: .intent, token: nil, balanceAfter: nil)
+        guard await settle(stored, service: service) != nil else {
+            return await retry(entry, "e-guma unreachable: cannot settle yet")
+        }
+        try? await store.markDone(entry.id)
+        return nil
     }
 
     private func attemptCancel(_ entry: OutboxEntry, _ order: CancelOrder) async -> C.Instant? {

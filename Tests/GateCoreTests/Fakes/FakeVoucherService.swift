@@ -6,6 +6,8 @@ actor FakeVoucherService: VoucherService {
     enum Call: String, Sendable { case balance, redeem, cancel }
     enum Fault: Sendable, Equatable {
         case notSent, unreachable
+        /// Consumes one matching call without failing it (to aim a later fault).
+        case pass
         /// The call went out; `applied` says whether e-guma applied it before the answer was lost.
         case uncertain(applied: Bool)
         case rejected(String)
@@ -57,12 +59,13 @@ actor FakeVoucherService: VoucherService {
         case .unreachable: VoucherServiceError(.unreachable, detail: "\(call) 503")
         case .uncertain: VoucherServiceError(call == .balance ? .unreachable : .uncertain, detail: "\(call) timed out")
         case .rejected(let m): VoucherServiceError(.rejected(message: m), detail: "\(call) refused: \(m)")
+        case .pass: VoucherServiceError(.notSent, detail: "unused")
         }
     }
 
     func balance(of code: VoucherCode) async throws(VoucherServiceError) -> VoucherBalance {
         calls.append((.balance, code.text))
-        if let f = fault(.balance, code.text) { throw error(f, .balance) }
+        if let f = fault(.balance, code.text), f != .pass { throw error(f, .balance) }
         let real = shortCodes[code.text] ?? code.undashed
         guard let v = vouchers[real] else {
             return VoucherBalance(code: code, isRedeemable: false, balance: .zero, total: .zero, productID: nil, message: "Gutschein nicht gefunden")
@@ -75,7 +78,7 @@ actor FakeVoucherService: VoucherService {
     func redeem(_ code: VoucherCode, amount: Money, reference: String) async throws(VoucherServiceError) -> VoucherRedemption {
         calls.append((.redeem, code.text))
         let f = fault(.redeem, code.text)
-        if let f, f != .uncertain(applied: true) { throw error(f, .redeem) }
+        if let f, f != .uncertain(applied: true), f != .pass { throw error(f, .redeem) }
         guard var v = vouchers[code.text] else { throw VoucherServiceError(.rejected(message: "not found"), detail: "404") }
         guard v.balance >= amount.cents else { throw VoucherServiceError(.rejected(message: "Guthaben ungenügend"), detail: "400") }
         v.balance -= amount.cents
@@ -83,13 +86,13 @@ actor FakeVoucherService: VoucherService {
         nextToken += 1
         let token = "tok-\(nextToken)"
         ledger.append(Redemption(token: token, code: code.text, amount: amount.cents, reference: reference))
-        if let f { throw error(f, .redeem) }  // applied, answer lost
+        if let f, f != .pass { throw error(f, .redeem) }  // applied, answer lost
         return VoucherRedemption(code: code, token: token, newBalance: Money(cents: v.balance))
     }
 
     func cancel(_ code: VoucherCode, token: String, amount: Money) async throws(VoucherServiceError) -> Money {
         calls.append((.cancel, code.text))
-        if let f = fault(.cancel, code.text) { throw error(f, .cancel) }
+        if let f = fault(.cancel, code.text), f != .pass { throw error(f, .cancel) }
         guard let i = ledger.firstIndex(where: { $0.token == token && $0.code == code.text }),
               ledger[i].amount - ledger[i].cancelled >= amount.cents else {
             throw VoucherServiceError(.rejected(message: "redemption not found"), detail: "400")
