@@ -7,11 +7,18 @@ final class PseudoTerminal: @unchecked Sendable {
     let slavePath: String
 
     init() throws {
-        master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)
-        guard master >= 0, grantpt(master) == 0, unlockpt(master) == 0, let name = ptsname(master) else {
-            throw PTYError(what: "open a PTY", errno: errno)
+        // posix_openpt/grantpt/unlockpt are not in Swift's Glibc module; these are their ioctls.
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard master >= 0 else { throw PTYError(what: "open /dev/ptmx", errno: errno) }
+        var unlock: Int32 = 0
+        var number: UInt32 = 0
+        guard ioctl(master, UInt(0x4004_5431) /* TIOCSPTLCK */, &unlock) == 0,
+              ioctl(master, UInt(0x8004_5430) /* TIOCGPTN */, &number) == 0 else {
+            let error = PTYError(what: "unlock PTY", errno: errno)
+            close(master)
+            throw error
         }
-        slavePath = String(cString: name)
+        slavePath = "/dev/pts/\(number)"
     }
 
     deinit { hangUp() }

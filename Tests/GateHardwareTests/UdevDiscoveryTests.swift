@@ -6,7 +6,7 @@ import TestSupport
 
 /// udev discovery and hotplug under umockdev: fake sysfs devices whose tty nodes are PTYs, and
 /// uevents on the udev monitor. Needs `umockdev-wrapper` (see `UmockdevEnvironment`).
-/// Serialized: umockdev has one testbed per process.
+/// Serialized, and the only umockdev suite of this target: umockdev has one testbed per process.
 @Suite(.serialized, .enabled(if: UmockdevEnvironment.shouldRun))
 struct UdevDiscoveryTests {
     let symbol: [(String, String)] = [("ID_VENDOR_ID", "05e0"), ("ID_MODEL_ID", "1200"), ("ID_SERIAL", "Symbol_DS2208_42")]
@@ -51,9 +51,12 @@ struct UdevDiscoveryTests {
         }
         #expect(device == "/dev/ttyACM0")
 
-        try testbed.addSerialDevice(name: "ttyACM0", properties: symbol)
-        #expect(try await events.next("attached after replug") == .attached(device: "/dev/ttyACM0"))
-        try write(testbed, "/dev/ttyACM0", "AGAIN-2\r")
+        // Plugged in again. umockdev cannot re-create a removed node under the same name (it
+        // keeps the old PTY), so it comes back as ttyACM1, as the kernel also does when the old
+        // node is still held open somewhere.
+        try testbed.addSerialDevice(name: "ttyACM1", properties: symbol, minor: 1)
+        #expect(try await events.next("attached after replug") == .attached(device: "/dev/ttyACM1"))
+        try write(testbed, "/dev/ttyACM1", "AGAIN-2\r")
         #expect(try await events.nextFrame() == "AGAIN-2")
         await watcher.stop()
     }
@@ -78,5 +81,32 @@ struct UdevDiscoveryTests {
         let events = EventQueue(LaneScanner(lane: "main", config: byPath, watcher: watcher).events())
         #expect(try await events.next("attached") == .attached(device: "/dev/ttyACM1"))
         await watcher.stop()
+    }
+
+    /// The HID reader's grab under umockdev's ioctl emulation (this machine has no /dev/uinput).
+    @Test func stoppingTheHIDReaderReleasesTheGrab() async throws {
+        let testbed = try UmockdevTestbed()
+        try testbed.addFromString("""
+            P: /devices/pci0000:00/usb1/1-2/1-2:1.0/input/input5/event5
+            N: input/event5
+            E: SUBSYSTEM=input
+            E: DEVNAME=/dev/input/event5
+            E: ID_INPUT_KEYBOARD=1
+            A: dev=13:69
+
+            """)
+        let grab = try UmockdevEvdevGrab(testbed: testbed, devnode: "/dev/input/event5")
+        let config = LaneScannerConfig(kind: .hid, path: "/dev/input/event5")
+        let reader = try ScannerReader.open("/dev/input/event5", config: config) { _ in }
+        #expect(grab.isGrabbed)
+        // a second reader cannot take the scanner while the first holds it
+        #expect(throws: DeviceError.self) { _ = try ScannerReader.open("/dev/input/event5", config: config) { _ in } }
+
+        await reader.stop()
+        #expect(!grab.isGrabbed)
+        #expect(grab.counts.releases == 1)
+        let second = try ScannerReader.open("/dev/input/event5", config: config) { _ in }
+        #expect(grab.isGrabbed)
+        await second.stop()
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// Only one testbed may exist at a time in a process (umockdev keeps it in `UMOCKDEV_DIR`), so
 /// suites using it must be `.serialized` and not overlap with other umockdev suites.
 public final class UmockdevTestbed: @unchecked Sendable {
-    private let testbed: UnsafeMutablePointer<UMockdevTestbed>
+    let testbed: UnsafeMutablePointer<UMockdevTestbed>
 
     /// Creates an empty testbed. Requires the preload (see `UmockdevEnvironment`).
     public init() throws {
