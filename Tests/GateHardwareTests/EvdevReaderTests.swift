@@ -56,99 +56,101 @@ enum GoldenKeys {
     }
 }
 
-@Suite struct EvdevReaderTests {
-    private func decode(_ bytes: [UInt8], layout: LaneScannerConfig.Layout) -> [[UInt8]] {
-        var d = EvdevDecoder(layout: .named(layout), idleMs: 50)
-        return bytes.withUnsafeBytes { d.consume($0) }
-    }
-
-    @Test(arguments: LaneScannerConfig.Layout.allCases)
-    func everyAllowedCharacterDecodesInItsLayout(layout: LaneScannerConfig.Layout) {
-        for c in GoldenKeys.alphabet {
-            let frames = decode(GoldenKeys.stream(String(c), layout: layout), layout: layout)
-            #expect(frames == [Array(String(c).utf8)], "\(layout): \(c)")
+extension DeviceAccess {
+    @Suite struct EvdevReaderTests {
+        private func decode(_ bytes: [UInt8], layout: LaneScannerConfig.Layout) -> [[UInt8]] {
+            var d = EvdevDecoder(layout: .named(layout), idleMs: 50)
+            return bytes.withUnsafeBytes { d.consume($0) }
         }
-    }
 
-    @Test(arguments: LaneScannerConfig.Layout.allCases)
-    func theWholeAlphabetThroughTheRealReader(layout: LaneScannerConfig.Layout) async throws {
-        let pipe = try Pipe()
-        let events = EventQueue()
-        let reader = try ScannerReader(
-            fd: pipe.readEnd, device: "pipe", decoder: EvdevDecoder(layout: .named(layout), idleMs: 50), sink: events.sink)
-        let bytes = GoldenKeys.stream(GoldenKeys.alphabet, layout: layout)
-        // in uneven chunks, so events are split across reads
-        var i = 0
-        while i < bytes.count {
-            let n = min(37, bytes.count - i)
-            try pipe.send(Array(bytes[i..<(i + n)]))
-            i += n
+        @Test(arguments: LaneScannerConfig.Layout.allCases)
+        func everyAllowedCharacterDecodesInItsLayout(layout: LaneScannerConfig.Layout) {
+            for c in GoldenKeys.alphabet {
+                let frames = decode(GoldenKeys.stream(String(c), layout: layout), layout: layout)
+                #expect(frames == [Array(String(c).utf8)], "\(layout): \(c)")
+            }
         }
-        #expect(try await events.nextFrame() == GoldenKeys.alphabet)
-        await reader.stop()
-    }
 
-    @Test func aSwissScannerReadsRightWithChAndYZSwappedWithUs() async throws {
-        let code = "ZUERICH-YZ.2025"
-        let wire = GoldenKeys.stream(code, layout: .ch)
-        for (layout, expected) in [(LaneScannerConfig.Layout.ch, code), (.us, "YUERICH/ZY.2025")] {
+        @Test(arguments: LaneScannerConfig.Layout.allCases)
+        func theWholeAlphabetThroughTheRealReader(layout: LaneScannerConfig.Layout) async throws {
             let pipe = try Pipe()
             let events = EventQueue()
             let reader = try ScannerReader(
                 fd: pipe.readEnd, device: "pipe", decoder: EvdevDecoder(layout: .named(layout), idleMs: 50), sink: events.sink)
-            try pipe.send(wire)
-            #expect(try await events.nextFrame() == expected, "\(layout)")
+            let bytes = GoldenKeys.stream(GoldenKeys.alphabet, layout: layout)
+            // in uneven chunks, so events are split across reads
+            var i = 0
+            while i < bytes.count {
+                let n = min(37, bytes.count - i)
+                try pipe.send(Array(bytes[i..<(i + n)]))
+                i += n
+            }
+            #expect(try await events.nextFrame() == GoldenKeys.alphabet)
             await reader.stop()
         }
-    }
 
-    @Test func capsLockInvertsLettersAndShiftUndoesIt() {
-        var bytes: [UInt8] = []
-        func ev(_ code: UInt16, _ value: Int32) { bytes += EvdevDecoder.encode(type: 1, code: code, value: value) }
-        ev(58, 1); ev(58, 0)  // caps lock on
-        ev(30, 1); ev(30, 0)  // a → A
-        ev(54, 1); ev(30, 1); ev(30, 0); ev(54, 0)  // right shift + a → a
-        ev(3, 1); ev(3, 0)  // 2 stays 2
-        ev(30, 2)  // auto-repeat ignored
-        ev(28, 1)
-        #expect(decode(bytes, layout: .us) == [Array("Aa2".utf8)])
-    }
-
-    @Test func anIdleGapEndsACodeFromAScannerWithoutEnter() async throws {
-        let pipe = try Pipe()
-        let events = EventQueue()
-        let reader = try ScannerReader(
-            fd: pipe.readEnd, device: "pipe", decoder: EvdevDecoder(layout: .named(.us), idleMs: 20), sink: events.sink)
-        try pipe.send(GoldenKeys.stream("12345", layout: .us, enter: false))
-        #expect(try await events.nextFrame() == "12345")
-        await reader.stop()
-    }
-
-    @Test func anOverLongSequenceIsCut() {
-        let frames = decode(GoldenKeys.stream(String(repeating: "a", count: 200), layout: .us), layout: .us)
-        #expect(frames.map(\.count) == [65])
-    }
-
-    @Test func theDeviceGoingAwayIsADetach() async throws {
-        let pipe = try Pipe()
-        let events = EventQueue()
-        let reader = try ScannerReader(
-            fd: pipe.readEnd, device: "pipe", decoder: EvdevDecoder(layout: .named(.us), idleMs: 20), sink: events.sink)
-        pipe.closeWriter()
-        guard case .detached? = try await events.next("detached") else {
-            Issue.record("expected detached")
-            return
+        @Test func aSwissScannerReadsRightWithChAndYZSwappedWithUs() async throws {
+            let code = "ZUERICH-YZ.2025"
+            let wire = GoldenKeys.stream(code, layout: .ch)
+            for (layout, expected) in [(LaneScannerConfig.Layout.ch, code), (.us, "YUERICH/ZY.2025")] {
+                let pipe = try Pipe()
+                let events = EventQueue()
+                let reader = try ScannerReader(
+                    fd: pipe.readEnd, device: "pipe", decoder: EvdevDecoder(layout: .named(layout), idleMs: 50), sink: events.sink)
+                try pipe.send(wire)
+                #expect(try await events.nextFrame() == expected, "\(layout)")
+                await reader.stop()
+            }
         }
-        try await withDeadline(.seconds(5), "the reader thread to end") { await reader.finished() }
-    }
 
-    @Test func aNodeThatCannotBeGrabbedIsRefusedWithTheReason() throws {
-        let pipe = try Pipe()
-        let path = "/proc/self/fd/\(pipe.readEnd)"
-        #expect {
-            _ = try ScannerReader.open(path, config: LaneScannerConfig(kind: .hid, path: path)) { _ in }
-        } throws: { error in
-            "\(error)".contains("grab (EVIOCGRAB)")
+        @Test func capsLockInvertsLettersAndShiftUndoesIt() {
+            var bytes: [UInt8] = []
+            func ev(_ code: UInt16, _ value: Int32) { bytes += EvdevDecoder.encode(type: 1, code: code, value: value) }
+            ev(58, 1); ev(58, 0)  // caps lock on
+            ev(30, 1); ev(30, 0)  // a → A
+            ev(54, 1); ev(30, 1); ev(30, 0); ev(54, 0)  // right shift + a → a
+            ev(3, 1); ev(3, 0)  // 2 stays 2
+            ev(30, 2)  // auto-repeat ignored
+            ev(28, 1)
+            #expect(decode(bytes, layout: .us) == [Array("Aa2".utf8)])
+        }
+
+        @Test func anIdleGapEndsACodeFromAScannerWithoutEnter() async throws {
+            let pipe = try Pipe()
+            let events = EventQueue()
+            let reader = try ScannerReader(
+                fd: pipe.readEnd, device: "pipe", decoder: EvdevDecoder(layout: .named(.us), idleMs: 20), sink: events.sink)
+            try pipe.send(GoldenKeys.stream("12345", layout: .us, enter: false))
+            #expect(try await events.nextFrame() == "12345")
+            await reader.stop()
+        }
+
+        @Test func anOverLongSequenceIsCut() {
+            let frames = decode(GoldenKeys.stream(String(repeating: "a", count: 200), layout: .us), layout: .us)
+            #expect(frames.map(\.count) == [65])
+        }
+
+        @Test func theDeviceGoingAwayIsADetach() async throws {
+            let pipe = try Pipe()
+            let events = EventQueue()
+            let reader = try ScannerReader(
+                fd: pipe.readEnd, device: "pipe", decoder: EvdevDecoder(layout: .named(.us), idleMs: 20), sink: events.sink)
+            pipe.closeWriter()
+            guard case .detached? = try await events.next("detached") else {
+                Issue.record("expected detached")
+                return
+            }
+            try await withDeadline(.seconds(5), "the reader thread to end") { await reader.finished() }
+        }
+
+        @Test func aNodeThatCannotBeGrabbedIsRefusedWithTheReason() throws {
+            let pipe = try Pipe()
+            let path = "/proc/self/fd/\(pipe.readEnd)"
+            #expect {
+                _ = try ScannerReader.open(path, config: LaneScannerConfig(kind: .hid, path: path)) { _ in }
+            } throws: { error in
+                "\(error)".contains("grab (EVIOCGRAB)")
+            }
         }
     }
 }
