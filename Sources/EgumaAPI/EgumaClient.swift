@@ -114,6 +114,9 @@ public final class EgumaClient: Sendable {
         do {
             let (status, bytes) = try await send(endpoint, code: code, key: key, body: body)
             result = decode(status: status, bytes: bytes, key: key, fail: fail)
+        } catch let tooLarge as ResponseTooLarge {
+            // An answer came back, it is just not one e-guma would send.
+            result = .failure(fail(.undecodable(detail: tooLarge.description)))
         } catch let error as TransportFailure {
             result = .failure(fail(error.sent ? .uncertain(reason: key.redact(error.reason))
                                               : .notSent(reason: key.redact(error.reason))))
@@ -149,10 +152,10 @@ public final class EgumaClient: Sendable {
     }
 
     private func send<Body: Encodable>(_ endpoint: Endpoint, code: String, key: APIKey, body: Body?) async throws -> (Int, [UInt8]) {
-        var query = URLComponents()
-        query.queryItems = [URLQueryItem(name: "apikey", value: key.secret)]
+        // Every byte outside the unreserved set is escaped: URLComponents would leave "+" alone,
+        // which a Rails-style server reads as a space, and would let "&"/"=" through unescaped.
         let url = configuration.baseURL.trimmingSuffix("/") + endpoint.path(code: code)
-            + "?" + (query.percentEncodedQuery ?? "")
+            + "?apikey=" + Endpoint.encodePathSegment(key.secret)
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: "application/json")
         headers.add(name: "User-Agent", value: "eguma-gate")
