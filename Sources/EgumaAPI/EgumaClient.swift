@@ -263,14 +263,25 @@ extension EgumaClient {
             default: return "HTTP client error \(e.shortDescription)"
             }
         }
-        if let e = error as? NIOSSLError { return "TLS: \(e)" }
-        if let e = error as? BoringSSLError { return "TLS: \(e)" }
+        if let e = error as? NIOSSLError { return describeTLS("\(e)") }
+        if let e = error as? BoringSSLError { return describeTLS("\(e)") }
         if let e = error as? NIOConnectionError {
             if let first = e.connectionErrors.first { return "connect to \(e.host):\(e.port): \(describeIO(first.error))" }
             if e.dnsAError != nil || e.dnsAAAAError != nil { return "DNS lookup of \(e.host) failed" }
             return "cannot connect to \(e.host):\(e.port)"
         }
         return describeIO(error)
+    }
+
+    /// BoringSSL's text carries build paths and numeric codes; name the usual cases plainly.
+    fileprivate func describeTLS(_ text: String) -> String {
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS: the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED) — for a test server set api.ca_file"
+        }
+        if text.contains("hostname") || text.contains("HOSTNAME") {
+            return "TLS: the certificate does not match the host name"
+        }
+        return "TLS: " + (text.split(separator: " at /").first.map(String.init) ?? text)
     }
 
     fileprivate func describeIO(_ error: any Error) -> String {
