@@ -121,9 +121,11 @@ public struct SimulatedVoucherFile: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-        if let list = try? decoder.singleValueContainer().decode([SimulatedVoucher].self) {
-            self.init(vouchers: list)
+        do {
+            self.init(vouchers: try decoder.singleValueContainer().decode([SimulatedVoucher].self))
             return
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            // Not an array at the top: the object form below.
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(currency: try c.decodeIfPresent(String.self, forKey: .currency) ?? "CHF",
@@ -178,13 +180,20 @@ private func describe(_ error: any Error) -> String {
     guard let e = error as? DecodingError else { return "not JSON" }
     switch e {
     case .keyNotFound(let key, let ctx):
-        return "field \((ctx.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")) is missing"
+        return "field \((ctx.codingPath + [key]).map(name).joined(separator: ".")) is missing"
     case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx), .dataCorrupted(let ctx):
-        let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-        return path.isEmpty ? "not valid JSON" : "field \(path): \(ctx.debugDescription)"
+        let path = ctx.codingPath.map(name).joined(separator: ".")
+        let hint = ctx.codingPath.last?.stringValue == "kind"
+            ? " (one of \(SimulatedVoucher.Kind.allCases.map(\.rawValue).joined(separator: ", ")))" : ""
+        return path.isEmpty ? "not valid JSON" : "field \(path): \(ctx.debugDescription)\(hint)"
     @unknown default:
         return "not valid JSON"
     }
+}
+
+/// `vouchers.3.kind` rather than `vouchers.Index 3.kind`.
+private func name(_ key: any CodingKey) -> String {
+    key.intValue.map(String.init) ?? key.stringValue
 }
 
 extension Character {
