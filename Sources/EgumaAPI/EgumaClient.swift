@@ -153,7 +153,7 @@ public final class EgumaClient: Sendable {
 
     private func send<Body: Encodable>(_ endpoint: Endpoint, code: String, key: APIKey, body: Body?) async throws -> (Int, [UInt8]) {
         // Every byte outside the unreserved set is escaped: URLComponents would leave "+" alone,
-        // which a Rails-style server reads as a space, and would let "&"/"=" through unescaped.
+        // which a Rails-style server decodes as a space (a key with "+" would then be refused).
         let url = configuration.baseURL.trimmingSuffix("/") + endpoint.path(code: code)
             + "?apikey=" + Endpoint.encodePathSegment(key.secret)
         var headers = HTTPHeaders()
