@@ -128,7 +128,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "GateDaemonTests",
-            dependencies: ["GateDaemon", "TestSupport"],
+            dependencies: [
+                "GateDaemon", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

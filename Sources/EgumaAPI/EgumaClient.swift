@@ -114,6 +114,9 @@ public final class EgumaClient: Sendable {
         do {
             let (status, bytes) = try await send(endpoint, code: code, key: key, body: body)
             result = decode(status: status, bytes: bytes, key: key, fail: fail)
+        } catch let tooLarge as ResponseTooLarge {
+            // An answer came back, it is just not one e-guma would send.
+            result = .failure(fail(.undecodable(detail: tooLarge.description)))
         } catch let error as TransportFailure {
             result = .failure(fail(error.sent ? .uncertain(reason: key.redact(error.reason))
                                               : .notSent(reason: key.redact(error.reason))))
@@ -149,10 +152,10 @@ public final class EgumaClient: Sendable {
     }
 
     private func send<Body: Encodable>(_ endpoint: Endpoint, code: String, key: APIKey, body: Body?) async throws -> (Int, [UInt8]) {
-        var query = URLComponents()
-        query.queryItems = [URLQueryItem(name: "apikey", value: key.secret)]
+        // Every byte outside the unreserved set is escaped: URLComponents would leave "+" alone,
+        // which a Rails-style server decodes as a space (a key with "+" would then be refused).
         let url = configuration.baseURL.trimmingSuffix("/") + endpoint.path(code: code)
-            + "?" + (query.percentEncodedQuery ?? "")
+            + "?apikey=" + Endpoint.encodePathSegment(key.secret)
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: "application/json")
         headers.add(name: "User-Agent", value: "eguma-gate")
@@ -260,14 +263,25 @@ extension EgumaClient {
             default: return "HTTP client error \(e.shortDescription)"
             }
         }
-        if let e = error as? NIOSSLError { return "TLS: \(e)" }
-        if let e = error as? BoringSSLError { return "TLS: \(e)" }
+        if let e = error as? NIOSSLError { return describeTLS("\(e)") }
+        if let e = error as? BoringSSLError { return describeTLS("\(e)") }
         if let e = error as? NIOConnectionError {
             if let first = e.connectionErrors.first { return "connect to \(e.host):\(e.port): \(describeIO(first.error))" }
             if e.dnsAError != nil || e.dnsAAAAError != nil { return "DNS lookup of \(e.host) failed" }
             return "cannot connect to \(e.host):\(e.port)"
         }
         return describeIO(error)
+    }
+
+    /// BoringSSL's text carries build paths and numeric codes; name the usual cases plainly.
+    fileprivate func describeTLS(_ text: String) -> String {
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS: the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED) — for a test server set api.ca_file"
+        }
+        if text.contains("hostname") || text.contains("HOSTNAME") {
+            return "TLS: the certificate does not match the host name"
+        }
+        return "TLS: " + (text.split(separator: " at /").first.map(String.init) ?? text)
     }
 
     fileprivate func describeIO(_ error: any Error) -> String {

@@ -15,5 +15,9 @@ struct EgumaGate: AsyncParsableCommand {
             SimulateCommand.self,
             ScannersCommand.self,
             GPIOCommand.self,
+            ConfigCommand.self,
+            StatusCommand.self,
+            OpenCommand.self,
+            SimCommand.self,
         ])
 }

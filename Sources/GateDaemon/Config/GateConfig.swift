@@ -1,0 +1,128 @@
+import EgumaAPI
+import Foundation
+
+/// The whole configuration (SPEC §5), validated. A daemon never starts half-configured: loading
+/// either returns a complete `GateConfig` or throws `ConfigErrors` listing every problem.
+public struct GateConfig: Sendable {
+    /// `[gate]`
+    public struct Gate: Sendable, Equatable {
+        public var name: String
+        public var database: String
+        public var controlSocket: String
+        /// `host:port` for Prometheus metrics and /healthz; nil when turned off (`""`).
+        public var metrics: String?
+        public var retentionDays: Int
+    }
+
+    public var file: String
+    public var gate: Gate
+    public var api: EgumaClientConfiguration
+    public var outlets: [String: OutletConfig]
+    /// Lane tables, read by `LaneConfig` parsing (added with the daemon).
+    public var laneNames: [String]
+
+    public static let defaultPath = "/etc/eguma-gate/eguma-gate.toml"
+
+    /// Loads and validates a config file.
+    public static func load(path: String) throws(ConfigErrors) -> GateConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigErrors(errors: [ConfigError(file: path, key: nil, line: nil,
+                reason: "cannot read the config file (\(error.localizedDescription)) — pass --config FILE or create \(defaultPath)")])
+        }
+        return try parse(text: text, file: path)
+    }
+
+    /// Validates config text; `file` is used in messages.
+    public static func parse(text: String, file: String) throws(ConfigErrors) -> GateConfig {
+        let document: [String: ConfigValue]
+        do {
+            document = try ConfigValue.parse(toml: text, file: file)
+        } catch {
+            throw ConfigErrors(errors: [error])
+        }
+        let context = ConfigContext(file: file, text: text)
+        let root = ConfigReader(table: document, path: "", context: context)
+
+        let gate = parseGate(root.table("gate"), root: root)
+        let api = parseAPI(root.table("api"))
+        var outlets: [String: OutletConfig] = [:]
+        if let table = root.table("outlets") {
+            for (name, reader) in table.tables() {
+                if let outlet = parseOutlet(name: name, reader) { outlets[name] = outlet }
+            }
+            table.rejectUnknownKeys()
+        }
+        if outlets.isEmpty { root.problem("outlets", "no outlet configured — add [outlets.NAME] with api_key_file") }
+        var laneNames: [String] = []
+        if let table = root.table("lanes") {
+            laneNames = table.tables().map(\.0)
+        }
+        if laneNames.isEmpty { root.problem("lanes", "no lane configured — add [lanes.NAME]") }
+        root.rejectUnknownKeys(hint: "top-level tables are [gate], [api], [outlets.NAME], [lanes.NAME]")
+
+        guard context.errors.isEmpty, let gate else { throw ConfigErrors(errors: context.errors) }
+        return GateConfig(file: file, gate: gate, api: api, outlets: outlets, laneNames: laneNames)
+    }
+
+    private static func parseGate(_ r: ConfigReader?, root: ConfigReader) -> Gate? {
+        guard let r else {
+            root.problem("gate", "missing [gate] table — it needs at least name = \"…\"")
+            return nil
+        }
+        let name = r.string("name") ?? ""
+        if name.isEmpty { r.problem("name", "missing — name this gate (it appears in e-guma's back office)") }
+        else if name.contains("/") { r.problem("name", "must not contain \"/\" (it separates gate/lane/admission in references)") }
+        let database = r.string("database", default: "/var/lib/eguma-gate/gate.db")
+        let socket = r.string("control_socket", default: "/run/eguma-gate/control.sock")
+        var metrics: String? = r.string("metrics", default: "127.0.0.1:9464")
+        if metrics == "" { metrics = nil }
+        if let m = metrics, !isHostPort(m) { r.problem("metrics", "\"\(m)\" is not host:port — e.g. \"127.0.0.1:9464\", or \"\" to turn it off") }
+        let retention = r.integer("retention_days", default: 400, range: 1...36500)
+        _ = r.raw("emergency")  // read with the GPIO configuration
+        r.rejectUnknownKeys()
+        return Gate(name: name, database: database, controlSocket: socket, metrics: metrics, retentionDays: retention)
+    }
+
+    private static func parseAPI(_ r: ConfigReader?) -> EgumaClientConfiguration {
+        var api = EgumaClientConfiguration()
+        guard let r else { return api }
+        api.baseURL = r.string("base_url", default: api.baseURL)
+        if let problem = EgumaClientConfiguration.problem(withBaseURL: api.baseURL) { r.problem("base_url", problem) }
+        api.connectTimeout = .milliseconds(r.integer("connect_timeout_ms", default: 3000, range: 100...60000))
+        api.requestTimeout = .milliseconds(r.integer("request_timeout_ms", default: 8000, range: 500...120000))
+        if let ca = r.string("ca_file") {
+            if !FileManager.default.isReadableFile(atPath: ca) { r.problem("ca_file", "cannot read \(ca)") }
+            api.caFile = ca
+        }
+        r.rejectUnknownKeys()
+        return api
+    }
+
+    private static func parseOutlet(name: String, _ r: ConfigReader) -> OutletConfig? {
+        let file = r.string("api_key_file")
+        let env = r.string("api_key_env")
+        if r.has("api_key") {
+            r.problem("api_key", "API keys never go in the main config — put it in a file (mode 0600) and set api_key_file")
+            _ = r.raw("api_key")
+        }
+        r.rejectUnknownKeys()
+        switch (file, env) {
+        case (let f?, nil): return OutletConfig(name: name, keySource: .file(f))
+        case (nil, let e?): return OutletConfig(name: name, keySource: .environment(e))
+        case (.some, .some):
+            r.problem(nil, "set either api_key_file or api_key_env, not both")
+        case (nil, nil):
+            r.problem(nil, "missing api_key_file (or api_key_env) — each outlet needs its own e-guma API key")
+        }
+        return nil
+    }
+
+    static func isHostPort(_ text: String) -> Bool {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (1...65535).contains(port) else { return false }
+        return colon > text.startIndex
+    }
+}

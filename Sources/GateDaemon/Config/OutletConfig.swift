@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EgumaAPI
+import Foundation
+
+/// One outlet: where its e-guma API key comes from. Each outlet has its own key (e-guma
+/// certification checklist item 1); the key itself never lives in the main config file.
+public struct OutletConfig: Sendable, Equatable {
+    public enum KeySource: Sendable, Equatable {
+        /// A file readable only by root / the service user (mode 0600 or 0640).
+        case file(String)
+        /// An environment variable (e.g. from systemd `LoadCredential`/`Environment`).
+        case environment(String)
+    }
+
+    public var name: String
+    public var keySource: KeySource
+
+    public init(name: String, keySource: KeySource) { self.name = name; self.keySource = keySource }
+
+    /// Reads the key, refusing key files that others could read or anyone but the owner write.
+    /// Errors name the outlet key and say what to do; they never contain the key.
+    public func loadKey(environment: [String: String] = ProcessInfo.processInfo.environment,
+                        configFile: String) throws(ConfigError) -> APIKey {
+        switch keySource {
+        case .environment(let variable):
+            guard let value = environment[variable], !APIKey(value).isEmpty else {
+                throw ConfigError(file: configFile, key: "outlets.\(name).api_key_env", line: nil,
+                                  reason: "environment variable \(variable) is not set or empty — set it in the service environment")
+            }
+            return APIKey(value)
+        case .file(let path):
+            let key = "outlets.\(name).api_key_file"
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                let why = String(cString: strerror(errno))
+                throw ConfigError(file: configFile, key: key, line: nil,
+                                  reason: "cannot read \(path): \(why) — create it with the outlet's API key, mode 0600")
+            }
+            let mode = info.st_mode & 0o777
+            if mode & 0o022 != 0 || mode & 0o007 != 0 {
+                throw ConfigError(file: configFile, key: key, line: nil,
+                                  reason: "\(path) has mode \(String(mode, radix: 8)): others may read it or others/group may write it — run: chmod 600 \(path)")
+            }
+            if info.st_uid != 0 && info.st_uid != geteuid() {
+                throw ConfigError(file: configFile, key: key, line: nil,
+                                  reason: "\(path) is owned by uid \(info.st_uid), neither root nor the service user — run: chown root: \(path)")
+            }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigError(file: configFile, key: key, line: nil,
+                                  reason: "cannot read \(path) as text — is this user allowed to read it?")
+            }
+            let apiKey = APIKey(text)
+            guard !apiKey.isEmpty else {
+                throw ConfigError(file: configFile, key: key, line: nil, reason: "\(path) is empty — put the outlet's API key in it")
+            }
+            return apiKey
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import CUdev
+import Foundation
+import GateCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Follows scanner-capable device nodes (subsystems tty, input, hidraw) through libudev.
+///
+/// The monitor on the "udev" netlink source (events after udev's rules ran, so our tags and
+/// symlinks are there) is enabled *before* enumerating, so a scanner plugged in during start-up
+/// is never missed. The monitor fd is watched by a dedicated thread, off the cooperative pool.
+/// Every subscriber first gets the devices present, then changes, in order.
+public final class UdevWatcher: Sendable {
+    /// A device appeared (or changed its properties) or went away.
+    public enum Change: Sendable, Equatable {
+        case added(ScannerDevice)
+        case removed(ScannerDevice)
+    }
+
+    private struct State {
+        var devices: [String: ScannerDevice] = [:]  // by syspath
+        var subscribers: [UInt64: AsyncStream<Change>.Continuation] = [:]
+        var nextID: UInt64 = 0
+        var finished = false
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// The lock-protected state, in a class so the monitor thread can share it.
+    private final class Shared: Sendable {
+        let state = Mutex(State())
+    }
+
+    private let shared = Shared()
+    private let wakeWrite: Int32
+
+    /// One-shot listing for `eguma-gate scanners`: what udev sees now.
+    public static func enumerate() throws(DeviceError) -> [ScannerDevice] {
+        guard let udev = udev_new() else { throw DeviceError.last("open", "libudev") }
+        defer { udev_unref(udev) }
+        return try UdevDeviceReader.enumerate(udev, device: "udev")
+    }
+
+    /// Sets up the monitor, enumerates, and starts following changes.
+    public init() throws(DeviceError) {
+        guard let udev = udev_new() else { throw DeviceError.last("open", "libudev") }
+        guard let monitor = udev_monitor_new_from_netlink(udev, "udev") else {
+            let error = DeviceError.last("open the udev monitor of", "libudev")
+            udev_unref(udev)
+            throw error
+        }
+        for subsystem in UdevDeviceReader.subsystems {
+            udev_monitor_filter_add_match_subsystem_devtype(monitor, subsystem, nil)
+        }
+        guard udev_monitor_enable_receiving(monitor) >= 0 else {
+            let error = DeviceError.last("listen to", "the udev monitor")
+            udev_monitor_unref(monitor)
+            udev_unref(udev)
+            throw error
+        }
+        let present: [ScannerDevice]
+        do {
+            present = try UdevDeviceReader.enumerate(udev, device: "udev")
+        } catch {
+            udev_monitor_unref(monitor)
+            udev_unref(udev)
+            throw error
+        }
+        guard let fds = makeWakePipe() else {
+            let error = DeviceError.last("create wake-up pipe for", "the udev monitor")
+            udev_monitor_unref(monitor)
+            udev_unref(udev)
+            throw error
+        }
+        wakeWrite = fds.1
+        shared.state.withLock { s in
+            for device in present { s.devices[device.syspath] = device }
+        }
+        let handles = UdevHandles(udev: udev, monitor: monitor)
+        let wakeRead = fds.0
+        let shared = shared
+        let thread = Thread {
+            Self.loop(handles: handles, wake: wakeRead, shared: shared)
+            close(wakeRead)
+            udev_monitor_unref(handles.monitor)
+            udev_unref(handles.udev)
+            let (subscribers, waiters) = shared.state.withLock { s in
+                s.finished = true
+                defer { s.subscribers = [:]; s.stopWaiters = [] }
+                return (Array(s.subscribers.values), s.stopWaiters)
+            }
+            for subscriber in subscribers { subscriber.finish() }
+            for waiter in waiters { waiter.resume() }
+        }
+        thread.name = "udev monitor"
+        thread.start()
+    }
+
+    deinit {
+        close(wakeWrite)
+    }
+
+    /// The devices present now.
+    public var devices: [ScannerDevice] {
+        shared.state.withLock { Array($0.devices.values) }.sorted { $0.devnode < $1.devnode }
+    }
+
+    /// Present devices as `.added`, then every change, until the watcher stops or the consumer
+    /// goes away.
+    public func changes() -> AsyncStream<Change> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Change.self)
+        let id: UInt64? = shared.state.withLock { s in
+            guard !s.finished else { return nil }
+            // Snapshot and registration under one lock: nothing falls between them.
+            for device in s.devices.values.sorted(by: { $0.devnode < $1.devnode }) {
+                continuation.yield(.added(device))
+            }
+            s.nextID += 1
+            s.subscribers[s.nextID] = continuation
+            return s.nextID
+        }
+        guard let id else {
+            continuation.finish()
+            return stream
+        }
+        continuation.onTermination = { [shared] _ in
+            _ = shared.state.withLock { $0.subscribers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    /// Stops following udev; every `changes()` stream finishes.
+    public func stop() async {
+        var one: UInt8 = 1
+        _ = write(wakeWrite, &one, 1)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = shared.state.withLock { s in
+                if s.finished { return true }
+                s.stopWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private static func loop(handles: UdevHandles, wake: Int32, shared: Shared) {
+        let fd = udev_monitor_get_fd(handles.monitor)
+        var pfds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+        while true {
+            pfds[0].revents = 0
+            pfds[1].revents = 0
+            let rc = poll(&pfds, 2, -1)
+            if rc < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            if pfds[1].revents != 0 { return }
+            if Int32(pfds[0].revents) & Int32(POLLERR | POLLHUP | POLLNVAL) != 0 { return }
+            // Drain everything queued: one poll wake-up can stand for several uevents.
+            while let dev = udev_monitor_receive_device(handles.monitor) {
+                let action = udev_device_get_action(dev).map { String(cString: $0) } ?? "change"
+                let device = UdevDeviceReader.device(dev)
+                let syspath = udev_device_get_syspath(dev).map { String(cString: $0) }
+                udev_device_unref(dev)
+                apply(action: action, device: device, syspath: syspath, shared: shared)
+            }
+        }
+    }
+
+    private static func apply(action: String, device: ScannerDevice?, syspath: String?, shared: Shared) {
+        shared.state.withLock { s in
+            let change: Change?
+            if action == "remove" {
+                change = syspath.flatMap { s.devices.removeValue(forKey: $0) }.map(Change.removed)
+            } else if let device {
+                if s.devices[device.syspath] == device {
+                    change = nil
+                } else {
+                    s.devices[device.syspath] = device
+                    change = .added(device)
+                }
+            } else {
+                change = nil
+            }
+            if let change {
+                for subscriber in s.subscribers.values { subscriber.yield(change) }
+            }
+        }
+    }
+}
+
+/// libudev handles moved once from `init` to the monitor thread, which alone uses them after.
+private final class UdevHandles: @unchecked Sendable {
+    let udev: OpaquePointer
+    let monitor: OpaquePointer
+    init(udev: OpaquePointer, monitor: OpaquePointer) {
+        self.udev = udev
+        self.monitor = monitor
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import GateDaemon
+
+/// Sends one request to the running daemon and fails with a clear message when it cannot.
+private func ask(_ options: ConfigOption, _ request: ControlRequest) throws -> ControlResponse {
+    let config = try options.load()
+    let response: ControlResponse
+    do {
+        response = try ControlClient(path: config.gate.controlSocket).send(request)
+    } catch {
+        throw CLIError.runtime(error.description)
+    }
+    guard response.ok else { throw CLIError.runtime(response.error ?? "the daemon refused the request") }
+    return response
+}
+
+/// `eguma-gate status`: lanes, scanners, online state, outbox depth, last admissions.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show what the running daemon is doing.")
+    @OptionGroup var options: ConfigOption
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let response = try ask(options, ControlRequest(command: "status"))
+        guard let status = response.status else { throw CLIError.runtime("the daemon sent no status") }
+        if json { return try printJSON(status) }
+        print("gate \(status.gate): e-guma \(status.online ? "online" : "OFFLINE"), outbox \(status.outboxDepth) pending\(status.emergency ? ", EMERGENCY OPEN" : "")")
+        for lane in status.lanes {
+            let scanner = lane.scannerPresent ? "scanner \(lane.scannerDevice ?? "present")" : "SCANNER MISSING"
+            print("  \(lane.name) [\(lane.mode)]: \(lane.state), \(scanner), \(lane.entriesToday) entries today")
+            for line in lane.lastAdmissions { print("      \(line)") }
+        }
+    }
+}
+
+/// `eguma-gate open LANE`: manual open, recorded as `manual_open` with the calling user.
+struct OpenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a lane by hand (recorded with your user name).")
+    @OptionGroup var options: ConfigOption
+    @Argument(help: "Lane name.") var lane: String
+
+    func run() async throws {
+        let response = try ask(options, ControlRequest(command: "open", lane: lane))
+        print(response.message ?? "lane \(lane) opened")
+    }
+}
+
+/// `eguma-gate sim passage LANE`: trigger the simulated passage sensor of a lane.
+struct SimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sim", abstract: "Drive simulated hardware of the running daemon.",
+                                                    subcommands: [Passage.self])
+
+    struct Passage: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A guest walks through LANE (simulated sensor, chip = \"sim\").")
+        @OptionGroup var options: ConfigOption
+        @Argument(help: "Lane name.") var lane: String
+
+        func run() async throws {
+            let response = try ask(options, ControlRequest(command: "sim_passage", lane: lane))
+            print(response.message ?? "passage on \(lane)")
+        }
+    }
+}

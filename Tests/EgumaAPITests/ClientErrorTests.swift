@@ -1,0 +1,111 @@
+import EgumaAPI
+import EgumaSimulator
+import Foundation
+import Testing
+
+/// Every error class of `EgumaError`, produced for real by the simulator (or a closed port).
+@Suite struct ClientErrorTests {
+    @Test func otherStatusCarriesTheBodyAndCountsAsUnreachableWhen5xx() async throws {
+        try await SimulatorHarness.with { h in
+            await h.server.setFault(.status(503, body: "Wartungsarbeiten"), for: .redeem)
+            let error = await expectEgumaError { try await h.client.redeem(code: DemoVouchers.plenty, amount: 100, reference: nil, key: h.key) }
+            #expect(error?.kind == .httpStatus(code: 503, message: "Wartungsarbeiten"))
+            #expect(error?.isUnreachable == true)
+            #expect(error?.mayHaveBeenApplied == true)
+            #expect(await h.server.balance(of: DemoVouchers.plenty) == 10_000)
+        }
+    }
+
+    @Test func aNonJSONSuccessAnswerIsUndecodable() async throws {
+        try await SimulatorHarness.with { h in
+            await h.server.setFault(.status(200, body: "<html>maintenance</html>"), for: .balance)
+            let error = await expectEgumaError { try await h.client.balance(code: DemoVouchers.plenty, key: h.key) }
+            guard case .undecodable? = error?.kind else { Issue.record("got \(String(describing: error))"); return }
+        }
+    }
+
+    @Test func aJSONAnswerWithoutRequiredFieldsIsUndecodable() async throws {
+        try await SimulatorHarness.with { h in
+            await h.server.setFault(.status(200, body: #"{"code":"K7QM2XPA9HTD"}"#), for: .redeem)
+            let error = await expectEgumaError { try await h.client.redeem(code: DemoVouchers.plenty, amount: 100, reference: nil, key: h.key) }
+            #expect(error?.kind == .undecodable(detail: "field balance_in_cents is missing"))
+        }
+    }
+
+    @Test func anAnswerLargerThanTheCapIsUndecodable() async throws {
+        try await SimulatorHarness.with(maxResponseBytes: 1_024) { h in
+            await h.server.setFault(.status(200, body: String(repeating: "x", count: 50_000)), for: .balance)
+            let error = await expectEgumaError { try await h.client.balance(code: DemoVouchers.plenty, key: h.key) }
+            guard case .undecodable(let detail)? = error?.kind else { Issue.record("got \(String(describing: error))"); return }
+            #expect(detail.contains("1024"))
+        }
+    }
+
+    @Test func aClosedPortIsNotSent() async throws {
+        let server = try await SimulatorServer.start()
+        let url = server.baseURL
+        await server.stop()
+        // AsyncHTTPClient retries a refused connect until the connect timeout: keep it short here.
+        let client = try EgumaClient(configuration: .init(baseURL: url, connectTimeout: .milliseconds(300), requestTimeout: .seconds(3)))
+        let error = await expectEgumaError { try await client.redeem(code: DemoVouchers.plenty, amount: 100, reference: nil, key: APIKey("k")) }
+        guard case .notSent? = error?.kind else { Issue.record("got \(String(describing: error))"); return }
+        #expect(error?.mayHaveBeenApplied == false)
+        #expect(error?.isUnreachable == true)
+        try await client.shutdown()
+    }
+
+    @Test func droppedAfterProcessingIsUncertainAndTheRedeemHappened() async throws {
+        try await SimulatorHarness.with { h in
+            await h.server.setFault(.dropAfterProcessing(count: 1), for: .redeem)
+            let error = await expectEgumaError { try await h.client.redeem(code: DemoVouchers.plenty, amount: 2_500, reference: "r1", key: h.key) }
+            guard case .uncertain? = error?.kind else { Issue.record("got \(String(describing: error))"); return }
+            #expect(error?.mayHaveBeenApplied == true)
+            #expect(await h.server.balance(of: DemoVouchers.plenty) == 7_500)
+            let entry = try #require(await h.server.ledger().last)
+            #expect(entry.applied && entry.referenceNumber == "r1" && entry.endpoint == .redeem)
+            // The fault was for one call only: the next call is answered.
+            #expect(try await h.client.balance(code: DemoVouchers.plenty, key: h.key).balanceInCents == 7_500)
+        }
+    }
+
+    @Test func droppedBeforeProcessingIsUncertainAndNothingChanged() async throws {
+        try await SimulatorHarness.with { h in
+            await h.server.setFault(.dropBeforeProcessing(), for: .redeem)
+            let error = await expectEgumaError { try await h.client.redeem(code: DemoVouchers.plenty, amount: 2_500, reference: nil, key: h.key) }
+            guard case .uncertain? = error?.kind else { Issue.record("got \(String(describing: error))"); return }
+            #expect(await h.server.balance(of: DemoVouchers.plenty) == 10_000)
+            #expect(await h.server.ledger().isEmpty)
+        }
+    }
+
+    @Test func anAnswerSlowerThanTheRequestTimeoutIsUncertain() async throws {
+        try await SimulatorHarness.with(requestTimeout: .milliseconds(300)) { h in
+            await h.server.setFault(.latency(milliseconds: 3_000, count: 1), for: .redeem)
+            let started = ContinuousClock.now
+            let error = await expectEgumaError { try await h.client.redeem(code: DemoVouchers.plenty, amount: 100, reference: nil, key: h.key) }
+            guard case .uncertain? = error?.kind else { Issue.record("got \(String(describing: error))"); return }
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    @Test func addedLatencyBelowTheTimeoutOnlyDelays() async throws {
+        try await SimulatorHarness.with { h in
+            await h.server.setFault(.latency(milliseconds: 150), for: .balance)
+            let started = ContinuousClock.now
+            _ = try await h.client.balance(code: DemoVouchers.plenty, key: h.key)
+            #expect(ContinuousClock.now - started >= .milliseconds(150))
+        }
+    }
+
+    @Test func aFaultWithACountFailsOnlyThatManyCalls() async throws {
+        try await SimulatorHarness.with { h in
+            await h.server.setFault(.status(500, body: "boom", count: 2), for: nil)
+            for _ in 0..<2 {
+                let error = await expectEgumaError { try await h.client.balance(code: DemoVouchers.plenty, key: h.key) }
+                #expect(error?.kind == .httpStatus(code: 500, message: "boom"))
+            }
+            let after = try await h.client.balance(code: DemoVouchers.plenty, key: h.key)
+            #expect(after.isRedeemable)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GateDaemon
+import Testing
+
+/// Config validation: every problem names file, key, line where possible, and the fix.
+struct GateConfigTests {
+    static let valid = """
+        [gate]
+        name = "spa-north"
+        database = "/tmp/gate.db"
+
+        [api]
+        base_url = "http://127.0.0.1:8080"
+
+        [outlets.spa]
+        api_key_file = "/etc/eguma-gate/keys/spa.key"
+
+        [outlets.shop]
+        api_key_env = "EGUMA_KEY_SHOP"
+
+        [lanes.main]
+        outlet = "spa"
+        """
+
+    private func errors(_ text: String) -> [ConfigError] {
+        do {
+            _ = try GateConfig.parse(text: text, file: "test.toml")
+            return []
+        } catch {
+            return error.errors
+        }
+    }
+
+    @Test func aValidFileGivesEveryOutletItsOwnKeySource() throws {
+        let config = try GateConfig.parse(text: Self.valid, file: "test.toml")
+        #expect(config.gate.name == "spa-north")
+        #expect(config.gate.metrics == "127.0.0.1:9464")
+        #expect(config.outlets["spa"]?.keySource == .file("/etc/eguma-gate/keys/spa.key"))
+        #expect(config.outlets["shop"]?.keySource == .environment("EGUMA_KEY_SHOP"))
+        #expect(config.api.baseURL == "http://127.0.0.1:8080")
+    }
+
+    @Test func anUnknownKeyIsReportedWithItsLine() throws {
+        let text = Self.valid.replacingOccurrences(of: "database = \"/tmp/gate.db\"", with: "databse = \"/tmp/gate.db\"")
+        let error = try #require(errors(text).first)
+        #expect(error.key == "gate.databse")
+        #expect(error.line == 3)
+        #expect(error.description == "test.toml:3: gate.databse: unknown key")
+    }
+
+    @Test func plainHTTPToANonLoopbackHostIsRefused() {
+        let text = Self.valid.replacingOccurrences(of: "http://127.0.0.1:8080", with: "http://api.e-guma.ch")
+        let found = errors(text)
+        #expect(found.map(\.key) == ["api.base_url"])
+        #expect(found.first?.reason.contains("only allowed for loopback") == true)
+    }
+
+    @Test func anAPIKeyInTheMainFileIsRefusedWithoutEchoingIt() {
+        let text = Self.valid + "\n[outlets.bar]\napi_key = \"SECRET-KEY-123\"\napi_key_file = \"/k\"\n"
+        let found = errors(text)
+        #expect(found.contains { $0.key == "outlets.bar.api_key" })
+        #expect(!found.description.contains("SECRET-KEY-123"))
+    }
+
+    @Test func invalidTOMLNamesTheLine() throws {
+        let error = try #require(errors("[gate]\nname = \"x\nfoo").first)
+        #expect(error.line == 2)
+        #expect(error.reason.hasPrefix("not valid TOML"))
+    }
+
+    @Test func everyProblemIsReportedAtOnce() {
+        let found = errors("[gate]\nmetrics = \"nope\"\n")
+        #expect(Set(found.compactMap(\.key)) == ["gate.name", "gate.metrics", "outlets", "lanes"])
+    }
+
+    @Test func keyFilesReadableByOthersAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("spa.key").path
+        try "TOPSECRETKEY\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let outlet = OutletConfig(name: "spa", keySource: .file(path))
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        #expect(throws: ConfigError.self) { try outlet.loadKey(configFile: "c.toml") }
+        do {
+            _ = try outlet.loadKey(configFile: "c.toml")
+        } catch {
+            #expect(error.description.contains("chmod 600"))
+            #expect(!error.description.contains("TOPSECRETKEY"))
+        }
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: path)
+        let key = try outlet.loadKey(configFile: "c.toml")
+        #expect(key.matches("TOPSECRETKEY"))
+        #expect("\(key)" == "APIKey(•••)")
+    }
+
+    @Test func aMissingEnvironmentKeyNamesTheVariable() {
+        let outlet = OutletConfig(name: "shop", keySource: .environment("EGUMA_KEY_SHOP"))
+        #expect(throws: ConfigError.self) { try outlet.loadKey(environment: [:], configFile: "c.toml") }
+        #expect((try? outlet.loadKey(environment: ["EGUMA_KEY_SHOP": "k1"], configFile: "c.toml"))?.matches("k1") == true)
+    }
+}
