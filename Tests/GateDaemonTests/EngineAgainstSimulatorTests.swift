@@ -148,7 +148,8 @@ struct EngineAgainstSimulatorTests {
     @Test func outageWithOfflineAdmitReplaysEveryRedeemExactlyOnce() async throws {
         let lane = try await SimulatedLane.start([value(Self.voucherA, 5_000), value(Self.voucherB, 5_000),
                                                   value(Self.voucherC, 2_500)]) { $0.offline = .admit }
-        await lane.server.setFault(.status(503, body: "maintenance"), for: .balance)
+        // Unreachable: every call's connection is closed before e-guma processes anything.
+        await lane.server.setFault(.dropBeforeProcessing(), for: nil)
         for code in [Self.voucherA, Self.voucherB, Self.voucherC] {
             await lane.scan(code)
             lane.clock.advance(by: .seconds(3))
@@ -156,14 +157,17 @@ struct EngineAgainstSimulatorTests {
         #expect(try await lane.eventTypes().filter { $0 == .offlineAdmitted }.count == 3)
         #expect(try await lane.db.pendingEntries().count == 3)
 
-        // C is spent at another till meanwhile (its redeem endpoint still works).
+        // C is spent at another till meanwhile (that till still reaches e-guma).
+        await lane.server.setFault(nil, for: nil)
         _ = try await lane.client.redeem(code: Self.voucherC, amount: 2_500, reference: "front-desk",
                                          key: APIKey(SimulatedOutlet.demo.key))
+        await lane.server.setFault(.dropBeforeProcessing(), for: nil)
         // Still down: the worker retries and nothing lands.
         await lane.worker.runOnce()
         #expect(await lane.appliedRedeems().count == 1)
         // Back online.
-        await lane.server.setFault(nil, for: .balance)
+        #expect(try await lane.db.pendingEntries().allSatisfy { $0.attempts == 1 })
+        await lane.server.setFault(nil, for: nil)
         lane.clock.advance(by: .seconds(60))
         await lane.worker.runOnce()
         await lane.worker.runOnce()
