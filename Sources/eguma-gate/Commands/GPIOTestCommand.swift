@@ -1,0 +1,143 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GateCore
+import GateHardware
+
+/// `eguma-gate gpio test --chip C --relay N [--sensor M] [--active-low]`: pulses the relay once
+/// and prints the sensor's edges live, so a technician can check wiring before the daemon runs.
+/// Ctrl-C at any time leaves the relay inactive.
+struct GPIOTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Pulse a relay and show passage sensor edges live.",
+        discussion: """
+            Chip: a name (gpiochip0), a path (/dev/gpiochip0), a label (pinctrl-bcm2711) or "sim".
+            Lines: an offset (17) or a line name (GPIO17). Exit code 2 when the chip or a line is \
+            missing, busy or not permitted.
+            """)
+
+    @Option(help: "GPIO chip: name, path or label.")
+    var chip: String
+
+    @Option(help: "Relay output line: offset or name.")
+    var relay: String
+
+    @Option(help: "Passage sensor input line: offset or name.")
+    var sensor: String?
+
+    @Flag(help: "The relay is energised by a low level.")
+    var activeLow = false
+
+    @Option(help: "Relay pulse length in milliseconds.")
+    var pulseMs = 800
+
+    @Option(help: "Sensor edge: rising, falling or both.")
+    var edge = "falling"
+
+    @Option(help: "Sensor bias: pull-up, pull-down, disabled or as-is.")
+    var bias = "pull-up"
+
+    @Option(help: "Sensor debounce in milliseconds.")
+    var debounceMs = 20
+
+    @Option(help: "How long to show sensor edges after the pulse, in seconds (0: until Ctrl-C).")
+    var watchSeconds = 10
+
+    func validate() throws {
+        guard GPIOLineID(parsing: relay) != nil else { throw ValidationError("--relay: give a line offset or name") }
+        if let sensor, GPIOLineID(parsing: sensor) == nil { throw ValidationError("--sensor: give a line offset or name") }
+        guard (1...60_000).contains(pulseMs) else { throw ValidationError("--pulse-ms must be 1…60000") }
+        guard GPIOEdge(rawValue: edge) != nil else { throw ValidationError("--edge must be rising, falling or both") }
+        guard GPIOBias(rawValue: bias) != nil else {
+            throw ValidationError("--bias must be pull-up, pull-down, disabled or as-is")
+        }
+        guard debounceMs >= 0, watchSeconds >= 0 else { throw ValidationError("durations must not be negative") }
+    }
+
+    func run() async throws {
+        let simulated = chip == GPIOLineConfig.simulatedChip ? SimulatedGPIOChip() : nil
+        let opener = GPIOChipOpener(simulated: simulated)
+        let relayConfig = GPIOLineConfig(chip: chip, line: GPIOLineID(parsing: relay)!, activeLow: activeLow)
+        let pulse = Duration.milliseconds(pulseMs)
+
+        let gpioRelay: GPIORelay
+        let gpioSensor: GPIOPassageSensor?
+        do {
+            gpioRelay = try GPIORelay(config: relayConfig, pulse: pulse, opener: opener)
+            if let sensor {
+                let config = GPIOLineConfig(
+                    chip: chip, line: GPIOLineID(parsing: sensor)!, edge: GPIOEdge(rawValue: edge)!,
+                    bias: GPIOBias(rawValue: bias)!, debounce: .milliseconds(debounceMs))
+                gpioSensor = try GPIOPassageSensor(config: config, opener: opener)
+            } else {
+                gpioSensor = nil
+            }
+        } catch {
+            throw error.isConfigurationError ? CLIError.usage(error.description) : CLIError.runtime(error.description)
+        }
+
+        print("relay  \(gpioRelay.label) (\(activeLow ? "active-low" : "active-high")), pulse \(pulseMs) ms")
+        if let gpioSensor {
+            print("sensor \(gpioSensor.label) (\(edge) edge, \(bias), debounce \(debounceMs) ms)")
+        }
+
+        // Ctrl-C and SIGTERM cancel the work, so the pulse ends with the relay driven inactive
+        // before the line is released (the kernel would otherwise keep the last value).
+        let work = Task {
+            try await exercise(relay: gpioRelay, sensor: gpioSensor)
+        }
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { work.cancel() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let result = await work.result
+        await gpioRelay.stop()
+        await gpioSensor?.stop()
+        if let simulated {
+            print("simulated chip record:")
+            for change in simulated.changes { print("  \(change)") }
+        }
+        switch result {
+        case .success: print("relay inactive, lines released")
+        case .failure(is CancellationError): print("interrupted — relay inactive, lines released")
+        case .failure(let error as GPIOError): throw CLIError.runtime(error.description)
+        case .failure(let error): throw error
+        }
+    }
+
+    private func exercise(relay: GPIORelay, sensor: GPIOPassageSensor?) async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        func stamp() -> String {
+            let ms = Int((clock.now - start) / .milliseconds(1))
+            return String(format: "%6d ms", ms)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let sensor {
+                await sensor.start()
+                group.addTask {
+                    for await verdict in sensor.verdicts {
+                        print("\(stamp())  sensor \(verdict)")
+                    }
+                }
+            }
+            print("\(stamp())  relay ON")
+            try await relay.pulse(for: .milliseconds(pulseMs))
+            print("\(stamp())  relay OFF")
+            guard sensor != nil else { return }
+            if watchSeconds == 0 {
+                print("showing sensor edges until Ctrl-C …")
+                while true { try await Task.sleep(for: .seconds(3600)) }
+            } else {
+                print("showing sensor edges for \(watchSeconds) s (walk through or block the sensor now) …")
+                try await Task.sleep(for: .seconds(watchSeconds))
+            }
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// `eguma-gate gpio test` run as the built binary, as a technician would.
+@Suite struct GPIOTestCommandTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static let binary = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/debug/eguma-gate")
+
+    private func run(_ arguments: [String]) throws -> Run {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path),
+                     "build the binary first: swift build --build-tests (\(Self.binary.path))")
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting so a full pipe cannot block the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func missingChipFailsWithAPreciseMessageAndExitCode2() throws {
+        guard !FileManager.default.fileExists(atPath: "/dev/gpiochip0") else { return }
+        let result = try run(["gpio", "test", "--chip", "gpiochip0", "--relay", "17", "--sensor", "27"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("open GPIO chip \"gpiochip0\": no such GPIO chip"))
+        #expect(result.stderr.contains("no /dev/gpiochip*"))
+        #expect(!result.stdout.contains("relay ON"))
+    }
+
+    @Test func invalidEdgeIsAUsageError() throws {
+        let result = try run(["gpio", "test", "--chip", "gpiochip0", "--relay", "17", "--edge", "sideways"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--edge must be rising, falling or both"))
+    }
+
+    @Test func simulatedChipPulsesAndLeavesTheRelayInactive() throws {
+        let result = try run(["gpio", "test", "--chip", "sim", "--relay", "3", "--active-low", "--pulse-ms", "50"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("relay ON"))
+        #expect(result.stdout.contains("relay OFF"))
+        let record = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  +") && $0.contains("sim line 3") }
+        #expect(record.count == 4)  // requested, on, off, released
+        #expect(record.last?.contains("released: inactive (high)") == true)
+    }
+}
