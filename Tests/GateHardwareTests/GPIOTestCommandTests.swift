@@ -55,4 +55,45 @@ import Testing
         #expect(record.count == 4)  // requested, on, off, released
         #expect(record.last?.contains("released: inactive (high)") == true)
     }
+
+    @Test func ctrlCDuringAPulseLeavesTheRelayInactive() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["gpio", "test", "--chip", "sim", "--relay", "5", "--pulse-ms", "60000"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var seen = try Self.read(out.fileHandleForReading, until: "relay ON", timeout: .seconds(10))
+        #expect(seen.contains("relay ON"))
+        kill(process.processIdentifier, SIGINT)
+        seen += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(seen.contains("interrupted — relay inactive, lines released"))
+        #expect(!seen.contains("relay OFF"))
+        let record = seen.split(separator: "\n").filter { $0.hasPrefix("  +") }
+        #expect(record.map { $0.contains("active (high)") && !$0.contains("inactive") } == [false, true, false, false])
+        #expect(record.last?.contains("released: inactive (low)") == true)
+    }
+
+    /// Reads from `handle` until `marker` appears, waiting with `poll` up to `timeout` in all.
+    private static func read(_ handle: FileHandle, until marker: String, timeout: Duration) throws -> String {
+        let limit = ContinuousClock.now + timeout
+        var text = ""
+        var fds = [pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+        while !text.contains(marker) {
+            let left = ContinuousClock.now.duration(to: limit)
+            guard left > .zero else { break }
+            let ready = poll(&fds, 1, Int32(left / .milliseconds(1)))
+            guard ready > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = Foundation.read(handle.fileDescriptor, &buffer, buffer.count)
+            guard count > 0 else { break }
+            text += String(decoding: buffer[..<count], as: UTF8.self)
+        }
+        return text
+    }
 }

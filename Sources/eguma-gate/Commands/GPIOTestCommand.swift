@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import GateCore
 import GateHardware
@@ -77,34 +76,29 @@ struct GPIOTestCommand: AsyncParsableCommand {
             throw error.isConfigurationError ? CLIError.usage(error.description) : CLIError.runtime(error.description)
         }
 
-        print("relay  \(gpioRelay.label) (\(activeLow ? "active-low" : "active-high")), pulse \(pulseMs) ms")
+        emit("relay  \(gpioRelay.label) (\(activeLow ? "active-low" : "active-high")), pulse \(pulseMs) ms")
         if let gpioSensor {
-            print("sensor \(gpioSensor.label) (\(edge) edge, \(bias), debounce \(debounceMs) ms)")
+            emit("sensor \(gpioSensor.label) (\(edge) edge, \(bias), debounce \(debounceMs) ms)")
         }
 
         // Ctrl-C and SIGTERM cancel the work, so the pulse ends with the relay driven inactive
-        // before the line is released (the kernel would otherwise keep the last value).
+        // before the line is released (the kernel would otherwise keep the last value). The
+        // C handlers are installed synchronously, before the relay can be energised.
+        let interrupt = InterruptLatch.installForInterruptAndTerminate()
         let work = Task {
             try await exercise(relay: gpioRelay, sensor: gpioSensor)
         }
-        let signals = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { work.cancel() }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
+        interrupt.attach(work)
         let result = await work.result
         await gpioRelay.stop()
         await gpioSensor?.stop()
         if let simulated {
-            print("simulated chip record:")
-            for change in simulated.changes { print("  \(change)") }
+            emit("simulated chip record:")
+            for change in simulated.changes { emit("  \(change)") }
         }
         switch result {
-        case .success: print("relay inactive, lines released")
-        case .failure(is CancellationError): print("interrupted — relay inactive, lines released")
+        case .success: emit("relay inactive, lines released")
+        case .failure(is CancellationError): emit("interrupted — relay inactive, lines released")
         case .failure(let error as GPIOError): throw CLIError.runtime(error.description)
         case .failure(let error): throw error
         }
@@ -122,22 +116,29 @@ struct GPIOTestCommand: AsyncParsableCommand {
                 await sensor.start()
                 group.addTask {
                     for await verdict in sensor.verdicts {
-                        print("\(stamp())  sensor \(verdict)")
+                        emit("\(stamp())  sensor \(verdict)")
                     }
                 }
             }
-            print("\(stamp())  relay ON")
+            emit("\(stamp())  relay ON")
             try await relay.pulse(for: .milliseconds(pulseMs))
-            print("\(stamp())  relay OFF")
+            emit("\(stamp())  relay OFF")
             guard sensor != nil else { return }
             if watchSeconds == 0 {
-                print("showing sensor edges until Ctrl-C …")
+                emit("showing sensor edges until Ctrl-C …")
                 while true { try await Task.sleep(for: .seconds(3600)) }
             } else {
-                print("showing sensor edges for \(watchSeconds) s (walk through or block the sensor now) …")
+                emit("showing sensor edges for \(watchSeconds) s (walk through or block the sensor now) …")
                 try await Task.sleep(for: .seconds(watchSeconds))
             }
             group.cancelAll()
         }
     }
+
+    /// Writes a line unbuffered, so edges show up live also when the output goes to a pipe
+    /// (tee, ssh, a test); `print` would hold them in stdio's buffer.
+    private func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
 }
+
