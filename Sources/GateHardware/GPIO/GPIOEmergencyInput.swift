@@ -77,7 +77,7 @@ public actor GPIOEmergencyInput {
         settleTask?.cancel()
         settleTask = Task { [clock, settle] in
             do { try await clock.sleep(for: settle) } catch { return }
-            await self.settled()
+            self.settled()
         }
         rawEdgeContinuation.yield(event)
     }

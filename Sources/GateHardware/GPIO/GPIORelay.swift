@@ -129,7 +129,7 @@ public actor GPIORelay: Relay {
         let limit = guardPolicy.maximumOnTime
         guardTask = Task { [clock] in
             do { try await clock.sleep(for: limit) } catch { return }
-            await self.guardExpired(period: myPeriod)
+            self.guardExpired(period: myPeriod)
         }
     }
 

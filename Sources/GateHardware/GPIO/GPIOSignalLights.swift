@@ -70,7 +70,7 @@ public actor GPIOSignalLights: SignalLights {
                     guard plan.repeats else { return }
                     index = 0
                 }
-                guard await self.applyIfCurrent(plan.steps[index], generation: myGeneration) else { return }
+                guard self.applyIfCurrent(plan.steps[index], generation: myGeneration) else { return }
             }
         }
     }
