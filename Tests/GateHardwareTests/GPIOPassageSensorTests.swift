@@ -107,6 +107,16 @@ import TestSupport
         await sensor.stop()
     }
 
+    @Test func bothEdgesSensorCountsOnePassageForInterruptAndRestore() async throws {
+        let rig = GPIOTestRig()
+        let sensor = try await sensor(rig, edge: .both, debounce: .milliseconds(20))
+        await sensor.arm()
+        try rig.sim.simulatePassage(line: .offset(4))
+        #expect(try await verdicts(sensor, count: 2) == [true, false])
+        #expect(await sensor.passageCount == 1)
+        await sensor.stop()
+    }
+
     @Test func risingEdgeSensorIgnoresFallingEdges() async throws {
         let rig = GPIOTestRig()
         rig.sim.setInput(line: 4, high: false)

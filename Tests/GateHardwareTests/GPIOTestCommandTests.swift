@@ -40,6 +40,14 @@ import Testing
         #expect(!result.stdout.contains("relay ON"))
     }
 
+    @Test func busyLineNamesItsConsumerAndExitsWith2() throws {
+        // Relay and sensor on the same line: the second request finds it held by eguma-gate.
+        let result = try run(["gpio", "test", "--chip", "sim", "--relay", "4", "--sensor", "4"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("request input sim line 4: line busy, held by \"eguma-gate\""))
+        #expect(!result.stdout.contains("relay ON"))
+    }
+
     @Test func invalidEdgeIsAUsageError() throws {
         let result = try run(["gpio", "test", "--chip", "gpiochip0", "--relay", "17", "--edge", "sideways"])
         #expect(result.status == 2)

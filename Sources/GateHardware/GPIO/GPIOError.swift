@@ -61,7 +61,7 @@ public struct GPIOError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(head): line busy, \(who) — stop that program or the kernel driver using it, or pick another line"
         case .permissionDenied(let path):
             return "\(head): permission denied on \(path) — add the service user to group eguma-gate and install "
-                + "udev-rules/60-eguma-gate.rules (SUBSYSTEM==\"gpio\", KERNEL==\"gpiochip*\", GROUP=\"eguma-gate\", MODE=\"0660\"), "
+                + "the rule from udev-rules/ (SUBSYSTEM==\"gpio\", KERNEL==\"gpiochip*\", GROUP=\"eguma-gate\", MODE=\"0660\"), "
                 + "then `udevadm trigger`"
         case .simulatedChipUnavailable:
             return "\(head): chip \"sim\" exists only in `eguma-gate demo` and tests — name a real chip"

@@ -64,16 +64,21 @@ struct GPIOTestCommand: AsyncParsableCommand {
         let gpioSensor: GPIOPassageSensor?
         do {
             gpioRelay = try GPIORelay(config: relayConfig, pulse: pulse, opener: opener)
-            if let sensor {
-                let config = GPIOLineConfig(
-                    chip: chip, line: GPIOLineID(parsing: sensor)!, edge: GPIOEdge(rawValue: edge)!,
-                    bias: GPIOBias(rawValue: bias)!, debounce: .milliseconds(debounceMs))
-                gpioSensor = try GPIOPassageSensor(config: config, opener: opener)
-            } else {
-                gpioSensor = nil
-            }
         } catch {
-            throw error.isConfigurationError ? CLIError.usage(error.description) : CLIError.runtime(error.description)
+            throw Self.cliError(error)
+        }
+        if let sensor {
+            let config = GPIOLineConfig(
+                chip: chip, line: GPIOLineID(parsing: sensor)!, edge: GPIOEdge(rawValue: edge)!,
+                bias: GPIOBias(rawValue: bias)!, debounce: .milliseconds(debounceMs))
+            do {
+                gpioSensor = try GPIOPassageSensor(config: config, opener: opener)
+            } catch {
+                await gpioRelay.stop()  // inactive and released before we exit
+                throw Self.cliError(error)
+            }
+        } else {
+            gpioSensor = nil
         }
 
         emit("relay  \(gpioRelay.label) (\(activeLow ? "active-low" : "active-high")), pulse \(pulseMs) ms")
@@ -133,6 +138,11 @@ struct GPIOTestCommand: AsyncParsableCommand {
             }
             group.cancelAll()
         }
+    }
+
+    /// Missing, busy or forbidden chips and lines are the technician's to fix: exit code 2.
+    private static func cliError(_ error: GPIOError) -> CLIError {
+        error.isConfigurationError ? .usage(error.description) : .runtime(error.description)
     }
 
     /// Writes a line unbuffered, so edges show up live also when the output goes to a pipe
