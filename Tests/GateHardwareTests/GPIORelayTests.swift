@@ -1,3 +1,4 @@
+import Foundation
 import GateCore
 @testable import GateHardware
 import Testing
@@ -141,5 +142,48 @@ import TestSupport
         await follower.value
         await relay.stop()
         #expect(rig.sim.isActive(line: 0) == false)
+    }
+}
+
+/// An output line whose first attempt to drive inactive after energising fails (EIO), as a
+/// flaky GPIO expander on I²C might.
+private final class FlakyOutputLine: GPIOOutputLine, @unchecked Sendable {
+    let label = "flaky line"
+    private let lock = NSLock()
+    private var failNextOff = false
+    private var _values: [Bool] = []
+
+    var values: [Bool] { lock.withLock { _values } }
+
+    func setActive(_ active: Bool) throws(GPIOError) {
+        let fail: Bool = lock.withLock {
+            if active { failNextOff = true; _values.append(true); return false }
+            if failNextOff { failNextOff = false; return true }
+            _values.append(false)
+            return false
+        }
+        if fail { throw GPIOError(operation: "set", subject: label, cause: .system(errno: EIO)) }
+    }
+
+    func release() {}
+}
+
+@Suite struct GPIORelayWriteFailureTests {
+    @Test func aFailedOffWriteIsRetriedByTheGuard() async throws {
+        let clock = TestClock()
+        let line = FlakyOutputLine()
+        let relay = GPIORelay(line: line, pulse: .milliseconds(800), clock: ElapsedClock(clock))
+        let pulse = Task { try await relay.pulse(for: .milliseconds(800)) }
+        #expect(await clock.waitForSleepers(2))
+        clock.advance(by: .milliseconds(800))
+        await #expect(throws: GPIOError.self) { try await pulse.value }
+        #expect(line.values == [true])  // still energised: the off-write failed
+        #expect(await clock.waitForSleepers(1))  // the guard is still armed
+        clock.advance(by: .milliseconds(200))
+        try await withDeadline {
+            while await relay.energised { await Task.yield() }
+        }
+        #expect(line.values == [true, false])
+        #expect(await relay.guardTrips == 1)
     }
 }

@@ -1,7 +1,7 @@
 import GateCore
 
-/// Opens GPIO chips. The real implementation talks to libgpiod; the simulated chip implements
-/// the same protocols, so relay, sensor, lights and emergency logic is one code path for both.
+/// A GPIO chip whose lines can be requested. The real implementation talks to libgpiod; the
+/// simulated chip implements the same protocols, so relay, sensor, lights and emergency logic is one code path for both.
 public protocol GPIOChip: Sendable {
     /// The chip's name (`gpiochip0`, `sim`), for messages.
     var name: String { get }

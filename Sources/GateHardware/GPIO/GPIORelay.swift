@@ -134,11 +134,12 @@ public actor GPIORelay: Relay {
     }
 
     private func deEnergise(reason: String) throws {
+        // Always write, even if we believe it inactive: the write is cheap and the belief may be
+        // wrong. If it fails, the guard stays armed and tries again at its deadline.
+        try line.setActive(false)
         guardTask?.cancel()
         guardTask = nil
         period += 1
-        // Always write, even if we believe it inactive: the write is cheap and the belief may be wrong.
-        try line.setActive(false)
         if isActive { logger.debug("relay \(label): inactive (\(reason))") }
         isActive = false
     }
