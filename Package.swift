@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "eguma-gate",
             dependencies: [
-                "GateDaemon",
+                "GateDaemon", "GateHardware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

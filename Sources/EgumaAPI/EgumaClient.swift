@@ -41,6 +41,10 @@ public final class EgumaClient: Sendable {
                            read: .init(configuration.requestTimeout)),
             connectionPool: .init(idleTimeout: .seconds(90)))
         httpConfig.httpVersion = .http1Only
+        // Fail fast: a refused connection or a failed TLS handshake is reported at once as
+        // `notSent` instead of being retried until the connect timeout, so a guest at an offline
+        // gate hears "offline" in milliseconds, not seconds. TCP still retries a lost SYN itself.
+        httpConfig.connectionPool.retryConnectionEstablishment = false
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfig)
         self.configuration = configuration
         self.logger = logger

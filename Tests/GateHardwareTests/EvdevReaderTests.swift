@@ -73,7 +73,7 @@ extension DeviceAccess {
 
         @Test(arguments: LaneScannerConfig.Layout.allCases)
         func theWholeAlphabetThroughTheRealReader(layout: LaneScannerConfig.Layout) async throws {
-            let pipe = try Pipe()
+            let pipe = try KernelPipe()
             let events = EventQueue()
             let reader = try ScannerReader(
                 fd: pipe.readEnd, device: "pipe", decoder: EvdevDecoder(layout: .named(layout), idleMs: 50), sink: events.sink)
@@ -93,7 +93,7 @@ extension DeviceAccess {
             let code = "ZUERICH-YZ.2025"
             let wire = GoldenKeys.stream(code, layout: .ch)
             for (layout, expected) in [(LaneScannerConfig.Layout.ch, code), (.us, "YUERICH/ZY.2025")] {
-                let pipe = try Pipe()
+                let pipe = try KernelPipe()
                 let events = EventQueue()
                 let reader = try ScannerReader(
                     fd: pipe.readEnd, device: "pipe", decoder: EvdevDecoder(layout: .named(layout), idleMs: 50), sink: events.sink)
@@ -116,7 +116,7 @@ extension DeviceAccess {
         }
 
         @Test func anIdleGapEndsACodeFromAScannerWithoutEnter() async throws {
-            let pipe = try Pipe()
+            let pipe = try KernelPipe()
             let events = EventQueue()
             let reader = try ScannerReader(
                 fd: pipe.readEnd, device: "pipe", decoder: EvdevDecoder(layout: .named(.us), idleMs: 20), sink: events.sink)
@@ -131,7 +131,7 @@ extension DeviceAccess {
         }
 
         @Test func theDeviceGoingAwayIsADetach() async throws {
-            let pipe = try Pipe()
+            let pipe = try KernelPipe()
             let events = EventQueue()
             let reader = try ScannerReader(
                 fd: pipe.readEnd, device: "pipe", decoder: EvdevDecoder(layout: .named(.us), idleMs: 20), sink: events.sink)
@@ -144,7 +144,7 @@ extension DeviceAccess {
         }
 
         @Test func aNodeThatCannotBeGrabbedIsRefusedWithTheReason() throws {
-            let pipe = try Pipe()
+            let pipe = try KernelPipe()
             let path = "/proc/self/fd/\(pipe.readEnd)"
             #expect {
                 _ = try ScannerReader.open(path, config: LaneScannerConfig(kind: .hid, path: path)) { _ in }

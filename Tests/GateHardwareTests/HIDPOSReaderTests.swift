@@ -44,7 +44,7 @@ import TestSupport
     }
 
     @Test func multiReportCodesThroughTheRealReader() async throws {
-        let pipe = try Pipe()
+        let pipe = try KernelPipe()
         let events = EventQueue()
         let reader = try ScannerReader(fd: pipe.readEnd, device: "pipe", decoder: HIDPOSDecoder(), sink: events.sink)
         try pipe.send(report("SPA-", more: true) + report("NORTH-", more: true) + report("42"))

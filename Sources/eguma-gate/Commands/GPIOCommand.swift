@@ -1,11 +1,8 @@
 import ArgumentParser
 
-/// `eguma-gate gpio test …`: pulse a relay and show sensor edges live (commissioning).
+/// `eguma-gate gpio …`: commissioning of GPIO lines on site.
 struct GPIOCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gpio", abstract: "Commission GPIO lines: relay pulse and sensor edges.")
-
-    func run() async throws {
-        throw CLIError.runtime("gpio: not built yet")
-    }
+        commandName: "gpio", abstract: "Commission GPIO lines: relay pulse and sensor edges.",
+        subcommands: [GPIOTestCommand.self])
 }

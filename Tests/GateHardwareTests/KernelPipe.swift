@@ -1,7 +1,7 @@
 import Glibc
 
 /// A pipe feeding a reader byte-exact device streams (evdev `input_event`s, hidraw reports).
-final class Pipe: @unchecked Sendable {
+final class KernelPipe: @unchecked Sendable {
     let readEnd: Int32
     private(set) var writeEnd: Int32
 

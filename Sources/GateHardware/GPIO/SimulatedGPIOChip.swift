@@ -1,0 +1,298 @@
+import GateCore
+import Synchronization
+
+/// The simulated GPIO chip (`chip = "sim"`): the same interface as a libgpiod chip, for
+/// `eguma-gate demo` and tests.
+///
+/// It records every line change with a timestamp from its clock, and lets a test (or
+/// `eguma-gate sim passage LANE`) move input lines. Busy lines are refused like the kernel does,
+/// naming the consumer, so error paths run here too.
+public final class SimulatedGPIOChip: GPIOChip, Sendable {
+    public let name = GPIOLineConfig.simulatedChip
+    public let lineCount: Int
+    private let lineNames: [String: Int]
+    private let clock: ElapsedClock
+
+    private struct Line {
+        var consumer: String?
+        var isOutput = false
+        var activeLow = false
+        var edge: GPIOEdge = .both
+        /// The electrical level; inputs idle high (pulled up) until a test moves them.
+        var physicalHigh = true
+        var generation = 0
+        var continuation: AsyncStream<GPIOEdgeEvent>.Continuation?
+
+        var active: Bool { physicalHigh != activeLow }
+    }
+
+    private struct State {
+        var lines: [Int: Line] = [:]
+        var changes: [SimulatedLineChange] = []
+        var observers: [Int: AsyncStream<SimulatedLineChange>.Continuation] = [:]
+        var nextObserver = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - lineCount: lines 0..<lineCount exist.
+    ///   - lineNames: optional names, so configurations naming lines can be tested.
+    ///   - clock: timestamps for records and edges.
+    public init(lineCount: Int = 64, lineNames: [String: Int] = [:], clock: ElapsedClock = .continuous) {
+        self.lineCount = lineCount
+        self.lineNames = lineNames
+        self.clock = clock
+    }
+
+    // MARK: what tests and the demo read
+
+    /// Every recorded change, oldest first.
+    public var changes: [SimulatedLineChange] { state.withLock { $0.changes } }
+
+    /// The recorded changes of one line.
+    public func changes(ofLine offset: Int) -> [SimulatedLineChange] {
+        changes.filter { $0.offset == offset }
+    }
+
+    /// Live changes from now on (the demo prints them).
+    public func changeStream() -> AsyncStream<SimulatedLineChange> {
+        let (stream, continuation) = AsyncStream.makeStream(of: SimulatedLineChange.self, bufferingPolicy: .bufferingNewest(256))
+        let id = state.withLock { s in
+            defer { s.nextObserver += 1 }
+            s.observers[s.nextObserver] = continuation
+            return s.nextObserver
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { _ = $0.observers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    /// The logical value of a line now (nil if it was never requested or set).
+    public func isActive(line offset: Int) -> Bool? {
+        state.withLock { s in s.lines[offset].map(\.active) }
+    }
+
+    /// The electrical level of a line now.
+    public func isPhysicalHigh(line offset: Int) -> Bool? {
+        state.withLock { s in s.lines[offset].map(\.physicalHigh) }
+    }
+
+    /// Who holds a line, as `gpioinfo` would show.
+    public func consumer(ofLine offset: Int) -> String? {
+        state.withLock { $0.lines[offset]?.consumer }
+    }
+
+    // MARK: what tests and `sim passage` drive
+
+    /// Moves an input line to an electrical level, as a sensor or contact would. Emits an edge to
+    /// the requester if the logical level changed and its edge selection includes it.
+    public func setInput(line offset: Int, high: Bool) {
+        let now = clock.now
+        let (change, continuation, event, observers) = state.withLock { s in
+            var line = s.lines[offset] ?? Line()
+            let wasActive = line.active
+            line.physicalHigh = high
+            s.lines[offset] = line
+            guard line.active != wasActive else {
+                return (SimulatedLineChange?.none, AsyncStream<GPIOEdgeEvent>.Continuation?.none, GPIOEdgeEvent?.none, [AsyncStream<SimulatedLineChange>.Continuation]())
+            }
+            let change = SimulatedLineChange(
+                timestamp: now, offset: offset, kind: .input, physicalHigh: high, active: line.active, consumer: line.consumer)
+            s.changes.append(change)
+            let kind: GPIOEdgeKind = line.active ? .rising : .falling
+            let event = (!line.isOutput && line.edge.includes(kind)) ? GPIOEdgeEvent(kind: kind, timestamp: now) : nil
+            return (change, line.continuation, event, Array(s.observers.values))
+        }
+        if let event { continuation?.yield(event) }
+        if let change { for observer in observers { observer.yield(change) } }
+    }
+
+    /// Sets an input line to a *logical* level (after the requester's `active_low`).
+    public func setInput(line offset: Int, active: Bool) {
+        let activeLow = state.withLock { $0.lines[offset]?.activeLow ?? false }
+        setInput(line: offset, high: active != activeLow)
+    }
+
+    /// A guest walking through: the sensor goes to its triggered level and back, producing one
+    /// edge of the kind the sensor is configured for.
+    public func simulatePassage(line: GPIOLineID) throws(GPIOError) {
+        let offset = try resolve(line, operation: "simulate passage on")
+        let edge = state.withLock { $0.lines[offset]?.edge ?? .falling }
+        // A falling-edge sensor is triggered by going inactive, a rising one by going active.
+        let triggered = edge == .rising
+        setInput(line: offset, active: triggered)
+        setInput(line: offset, active: !triggered)
+    }
+
+    // MARK: GPIOChip
+
+    func resolve(_ id: GPIOLineID, operation: String) throws(GPIOError) -> Int {
+        let offset: Int? = switch id {
+        case .offset(let offset): offset < lineCount ? offset : nil
+        case .name(let name): lineNames[name]
+        }
+        guard let offset else {
+            throw GPIOError(operation: operation, subject: "sim \(id)", cause: .lineNotFound(lineCount: lineCount))
+        }
+        return offset
+    }
+
+    public func requestOutput(_ line: GPIOLineID, activeLow: Bool, consumer: String) throws(GPIOError)
+        -> any GPIOOutputLine
+    {
+        let offset = try resolve(line, operation: "request output")
+        let now = clock.now
+        let result: Result<(Int, SimulatedLineChange, [AsyncStream<SimulatedLineChange>.Continuation]), GPIOError> =
+            state.withLock { s in
+                var state = s.lines[offset] ?? Line()
+                if let holder = state.consumer {
+                    return .failure(GPIOError(operation: "request output", subject: "sim \(line)", cause: .lineBusy(consumer: holder)))
+                }
+                state.consumer = consumer
+                state.isOutput = true
+                state.activeLow = activeLow
+                state.physicalHigh = activeLow  // logically inactive from the first instant
+                state.generation += 1
+                s.lines[offset] = state
+                let change = SimulatedLineChange(
+                    timestamp: now, offset: offset, kind: .requestedOutput, physicalHigh: state.physicalHigh,
+                    active: false, consumer: consumer)
+                s.changes.append(change)
+                return .success((state.generation, change, Array(s.observers.values)))
+            }
+        let (generation, change, observers) = try result.get()
+        for observer in observers { observer.yield(change) }
+        return SimulatedOutputLine(chip: self, offset: offset, generation: generation, label: "sim \(line)")
+    }
+
+    public func requestInput(
+        _ line: GPIOLineID, edge: GPIOEdge, bias: GPIOBias, activeLow: Bool, consumer: String
+    ) throws(GPIOError) -> any GPIOInputLine {
+        let offset = try resolve(line, operation: "request input")
+        let now = clock.now
+        let (events, continuation) = AsyncStream.makeStream(of: GPIOEdgeEvent.self, bufferingPolicy: .bufferingNewest(256))
+        let result: Result<(Int, SimulatedLineChange, [AsyncStream<SimulatedLineChange>.Continuation]), GPIOError> =
+            state.withLock { s in
+                var state = s.lines[offset] ?? Line()
+                if let holder = state.consumer {
+                    return .failure(GPIOError(operation: "request input", subject: "sim \(line)", cause: .lineBusy(consumer: holder)))
+                }
+                state.consumer = consumer
+                state.isOutput = false
+                state.activeLow = activeLow
+                state.edge = edge
+                if s.lines[offset] == nil {
+                    // An untouched input rests where its bias pulls it.
+                    state.physicalHigh = bias != .pullDown
+                }
+                state.continuation = continuation
+                state.generation += 1
+                s.lines[offset] = state
+                let change = SimulatedLineChange(
+                    timestamp: now, offset: offset, kind: .requestedInput, physicalHigh: state.physicalHigh,
+                    active: state.active, consumer: consumer)
+                s.changes.append(change)
+                return .success((state.generation, change, Array(s.observers.values)))
+            }
+        let (generation, change, observers) = try result.get()
+        for observer in observers { observer.yield(change) }
+        return SimulatedInputLine(chip: self, offset: offset, generation: generation, label: "sim \(line)", events: events)
+    }
+
+    // MARK: used by the line objects
+
+    func drive(offset: Int, generation: Int, active: Bool, label: String) throws(GPIOError) {
+        let now = clock.now
+        let result: Result<(SimulatedLineChange?, [AsyncStream<SimulatedLineChange>.Continuation]), GPIOError> =
+            state.withLock { s in
+                guard var line = s.lines[offset], line.generation == generation, line.consumer != nil else {
+                    return .failure(GPIOError(operation: "set", subject: label, cause: .released))
+                }
+                guard line.active != active else { return .success((nil, [])) }
+                line.physicalHigh = active != line.activeLow
+                s.lines[offset] = line
+                let change = SimulatedLineChange(
+                    timestamp: now, offset: offset, kind: .driven, physicalHigh: line.physicalHigh, active: active,
+                    consumer: line.consumer)
+                s.changes.append(change)
+                return .success((change, Array(s.observers.values)))
+            }
+        let (change, observers) = try result.get()
+        if let change { for observer in observers { observer.yield(change) } }
+    }
+
+    func read(offset: Int, generation: Int, label: String) throws(GPIOError) -> Bool {
+        let value: Bool? = state.withLock { s in
+            guard let line = s.lines[offset], line.generation == generation, line.consumer != nil else { return nil }
+            return line.active
+        }
+        guard let value else { throw GPIOError(operation: "read", subject: label, cause: .released) }
+        return value
+    }
+
+    func release(offset: Int, generation: Int) {
+        let now = clock.now
+        let (change, continuation, observers) = state.withLock { s in
+            guard var line = s.lines[offset], line.generation == generation, line.consumer != nil else {
+                return (SimulatedLineChange?.none, AsyncStream<GPIOEdgeEvent>.Continuation?.none, [AsyncStream<SimulatedLineChange>.Continuation]())
+            }
+            let change = SimulatedLineChange(
+                timestamp: now, offset: offset, kind: .released, physicalHigh: line.physicalHigh, active: line.active,
+                consumer: line.consumer)
+            let continuation = line.continuation
+            line.consumer = nil
+            line.continuation = nil
+            s.lines[offset] = line
+            s.changes.append(change)
+            return (change, continuation, Array(s.observers.values))
+        }
+        continuation?.finish()
+        if let change { for observer in observers { observer.yield(change) } }
+    }
+}
+
+/// An output line of the simulated chip.
+final class SimulatedOutputLine: GPIOOutputLine, Sendable {
+    let label: String
+    private let chip: SimulatedGPIOChip
+    private let offset: Int
+    private let generation: Int
+
+    init(chip: SimulatedGPIOChip, offset: Int, generation: Int, label: String) {
+        self.chip = chip
+        self.offset = offset
+        self.generation = generation
+        self.label = label
+    }
+
+    func setActive(_ active: Bool) throws(GPIOError) {
+        try chip.drive(offset: offset, generation: generation, active: active, label: label)
+    }
+
+    func release() { chip.release(offset: offset, generation: generation) }
+}
+
+/// An input line of the simulated chip.
+final class SimulatedInputLine: GPIOInputLine, Sendable {
+    let label: String
+    let events: AsyncStream<GPIOEdgeEvent>
+    private let chip: SimulatedGPIOChip
+    private let offset: Int
+    private let generation: Int
+
+    init(chip: SimulatedGPIOChip, offset: Int, generation: Int, label: String, events: AsyncStream<GPIOEdgeEvent>) {
+        self.chip = chip
+        self.offset = offset
+        self.generation = generation
+        self.label = label
+        self.events = events
+    }
+
+    func isActive() throws(GPIOError) -> Bool {
+        try chip.read(offset: offset, generation: generation, label: label)
+    }
+
+    func release() { chip.release(offset: offset, generation: generation) }
+}
