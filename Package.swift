@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 "GateCore", "GateHardware", "GateStore", "EgumaAPI", "EgumaSimulator",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -54,6 +54,20 @@ public final class EgumaClient: Sendable {
     /// Closes pooled connections. Call once at shutdown.
     public func shutdown() async throws { try await http.shutdown() }
 
+    /// Opens (or keeps open) a pooled connection to e-guma without calling any voucher endpoint,
+    /// so the first guest of the morning does not wait for a TLS handshake. Sends no key.
+    /// Returns whether e-guma answered at all (any HTTP status counts).
+    @discardableResult
+    public func warmUp() async -> Bool {
+        guard let request = try? HTTPClient.Request(url: configuration.baseURL.trimmingSuffix("/") + "/v1/", method: .HEAD) else {
+            return false
+        }
+        let collector = ResponseCollector(limit: 4096)
+        let task = http.execute(request: request, delegate: collector,
+                                deadline: .now() + .init(configuration.requestTimeout))
+        return (try? await task.futureResult.get()) != nil
+    }
+
     // MARK: Vouchers
 
     public func balance(code: String, key: APIKey) async throws(EgumaError) -> BalanceResponse {

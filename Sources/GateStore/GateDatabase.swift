@@ -21,6 +21,11 @@ import Glibc
 public struct GateDatabase: Sendable {
     public let writer: any DatabaseWriter
 
+    /// Closes the database (the pool's connections). Later calls fail; call once at shutdown.
+    public func close() throws {
+        if let pool = writer as? DatabasePool { try pool.close() }
+    }
+
     /// Wraps an already open writer and migrates it.
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer

@@ -10,6 +10,8 @@ struct EgumaGate: AsyncParsableCommand {
             Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, 3 e-guma unreachable.
             """,
         subcommands: [
+            RunCommand.self,
+            DemoCommand.self,
             BalanceCommand.self,
             VoucherCommand.self,
             SimulateCommand.self,
@@ -19,5 +21,7 @@ struct EgumaGate: AsyncParsableCommand {
             StatusCommand.self,
             OpenCommand.self,
             SimCommand.self,
+            EventsCommand.self,
+            OutboxCommand.self,
         ])
 }

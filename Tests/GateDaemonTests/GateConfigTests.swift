@@ -1,4 +1,5 @@
 import Foundation
+import GateCore
 import GateDaemon
 import Testing
 
@@ -20,6 +21,10 @@ struct GateConfigTests {
 
         [lanes.main]
         outlet = "spa"
+        price = "25.00"
+        scanner = { kind = "serial", match = { ID_VENDOR_ID = "05e0" }, terminator = "crlf" }
+        relay = { chip = "gpiochip0", line = 17, pulse_ms = 800 }
+        sensor = { chip = "gpiochip0", line = 27, edge = "falling", bias = "pull-up", debounce_ms = 20 }
         """
 
     private func errors(_ text: String) -> [ConfigError] {
@@ -40,6 +45,33 @@ struct GateConfigTests {
         #expect(config.api.baseURL == "http://127.0.0.1:8080")
     }
 
+    @Test func aLaneBecomesSettingsScannerAndLines() throws {
+        let config = try GateConfig.parse(text: Self.valid, file: "test.toml")
+        let lane = try #require(config.lane("main"))
+        #expect(lane.settings.price == Money(cents: 2500))
+        #expect(lane.settings.reference(admission: 7) == "spa-north/main/7")
+        #expect(lane.settings.pulse == .milliseconds(800))
+        #expect(lane.settings.hasSensor)
+        #expect(lane.scanner.kind == .serial && lane.scanner.match == ["ID_VENDOR_ID": "05e0"] && lane.scanner.terminator == .crlf)
+        #expect(lane.relay == GPIOLineConfig(chip: "gpiochip0", line: .offset(17)))
+        #expect(lane.sensor?.bias == .pullUp)
+    }
+
+    @Test(arguments: [
+        ("price = \"25.00\"", "price = \"25,00\"", "lanes.main.price", "is not an amount"),
+        ("price = \"25.00\"", "price = 25.5", "lanes.main.price", "as a string"),
+        ("outlet = \"spa\"", "outlet = \"bar\"", "lanes.main.outlet", "no outlet \"bar\""),
+        ("kind = \"serial\"", "kind = \"usb\"", "lanes.main.scanner.kind", "unknown kind"),
+        ("line = 27,", "line = 17,", "lanes.main.sensor", "already used by lanes.main.relay"),
+        ("edge = \"falling\"", "edge = \"down\"", "lanes.main.sensor.edge", "not one of"),
+        ("pulse_ms = 800", "pulse_ms = 0", "lanes.main.relay.pulse_ms", "out of range"),
+    ])
+    func aBrokenLaneNamesItsKey(original: String, broken: String, key: String, reason: String) throws {
+        let found = errors(Self.valid.replacingOccurrences(of: original, with: broken))
+        let error = try #require(found.first { $0.key == key }, "\(found)")
+        #expect(error.reason.contains(reason))
+    }
+
     @Test func anUnknownKeyIsReportedWithItsLine() throws {
         let text = Self.valid.replacingOccurrences(of: "database = \"/tmp/gate.db\"", with: "databse = \"/tmp/gate.db\"")
         let error = try #require(errors(text).first)
@@ -51,7 +83,7 @@ struct GateConfigTests {
     @Test func plainHTTPToANonLoopbackHostIsRefused() {
         let text = Self.valid.replacingOccurrences(of: "http://127.0.0.1:8080", with: "http://api.e-guma.ch")
         let found = errors(text)
-        #expect(found.map(\.key) == ["api.base_url"])
+        #expect(found.map(\.key) == ["api.base_url"], "\(found)")
         #expect(found.first?.reason.contains("only allowed for loopback") == true)
     }
 

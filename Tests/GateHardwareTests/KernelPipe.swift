@@ -1,4 +1,5 @@
 import Glibc
+import GateHardware
 
 /// A pipe feeding a reader byte-exact device streams (evdev `input_event`s, hidraw reports).
 final class KernelPipe: @unchecked Sendable {

@@ -45,7 +45,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         var balanceAfter: Money?
     }
 
-    public let settings: LaneSettings
+    public private(set) var settings: LaneSettings
     private let service: any VoucherService
     private let relay: any Relay
     private let sensor: (any PassageSensor)?
@@ -71,6 +71,17 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         self.lights = lights; self.feedback = feedback; self.journal = journal; self.outbox = outbox
         self.online = online; self.clock = clock; self.outboxKick = outboxKick
         self.debounce = AdmissionDebounce(window: settings.debounce)
+    }
+
+    /// Applies reloaded settings (SIGHUP): price, products, policies and timings. Takes effect
+    /// from the next scan; an admission in flight finishes under the settings it started with
+    /// only where it already committed (its amounts), not for timeouts still to come.
+    public func update(settings new: LaneSettings) {
+        guard new.name == settings.name else { return }
+        var applied = new
+        applied.hasSensor = settings.hasSensor  // the sensor is hardware: it changes with a restart
+        settings = applied
+        debounce = AdmissionDebounce(window: applied.debounce)
     }
 
     /// Runs the lane until `scanner` finishes. `control` carries staff inputs (manual open).

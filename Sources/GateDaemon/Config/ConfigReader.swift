@@ -22,6 +22,9 @@ public final class ConfigReader {
 
     func has(_ name: String) -> Bool { table[name] != nil }
 
+    /// The keys of this table, sorted.
+    var keys: [String] { table.keys.sorted() }
+
     func raw(_ name: String) -> ConfigValue? {
         used.insert(name)
         return table[name]

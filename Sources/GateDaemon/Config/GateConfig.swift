@@ -1,5 +1,6 @@
 import EgumaAPI
 import Foundation
+import GateCore
 
 /// The whole configuration (SPEC §5), validated. A daemon never starts half-configured: loading
 /// either returns a complete `GateConfig` or throws `ConfigErrors` listing every problem.
@@ -12,14 +13,20 @@ public struct GateConfig: Sendable {
         /// `host:port` for Prometheus metrics and /healthz; nil when turned off (`""`).
         public var metrics: String?
         public var retentionDays: Int
+        /// Fire-alarm contact (normally closed); while open every lane is held open.
+        public var emergency: GPIOLineConfig?
     }
 
     public var file: String
     public var gate: Gate
     public var api: EgumaClientConfiguration
     public var outlets: [String: OutletConfig]
-    /// Lane tables, read by `LaneConfig` parsing (added with the daemon).
-    public var laneNames: [String]
+    /// The lanes, in name order.
+    public var lanes: [LaneConfig]
+
+    public var laneNames: [String] { lanes.map(\.name) }
+
+    public func lane(_ name: String) -> LaneConfig? { lanes.first { $0.name == name } }
 
     public static let defaultPath = "/etc/eguma-gate/eguma-gate.toml"
 
@@ -56,15 +63,23 @@ public struct GateConfig: Sendable {
             table.rejectUnknownKeys()
         }
         if outlets.isEmpty { root.problem("outlets", "no outlet configured — add [outlets.NAME] with api_key_file") }
-        var laneNames: [String] = []
+        var lanes: [LaneConfig] = []
         if let table = root.table("lanes") {
-            laneNames = table.tables().map(\.0)
+            for (name, reader) in table.tables() {
+                if name.contains("/") || name.isEmpty { reader.problem(nil, "a lane name must not contain \"/\"") }
+                if let lane = LaneConfig.parse(name: name, gateName: gate?.name ?? "", outlets: Set(outlets.keys), reader) {
+                    lanes.append(lane)
+                }
+            }
+            if table.keys.isEmpty { root.problem("lanes", "no lane configured — add [lanes.NAME]") }
+        } else {
+            root.problem("lanes", "no lane configured — add [lanes.NAME]")
         }
-        if laneNames.isEmpty { root.problem("lanes", "no lane configured — add [lanes.NAME]") }
+        checkLineClashes(lanes, emergency: gate?.emergency, root: root)
         root.rejectUnknownKeys(hint: "top-level tables are [gate], [api], [outlets.NAME], [lanes.NAME]")
 
         guard context.errors.isEmpty, let gate else { throw ConfigErrors(errors: context.errors) }
-        return GateConfig(file: file, gate: gate, api: api, outlets: outlets, laneNames: laneNames)
+        return GateConfig(file: file, gate: gate, api: api, outlets: outlets, lanes: lanes)
     }
 
     private static func parseGate(_ r: ConfigReader?, root: ConfigReader) -> Gate? {
@@ -81,9 +96,10 @@ public struct GateConfig: Sendable {
         if metrics == "" { metrics = nil }
         if let m = metrics, !isHostPort(m) { r.problem("metrics", "\"\(m)\" is not host:port — e.g. \"127.0.0.1:9464\", or \"\" to turn it off") }
         let retention = r.integer("retention_days", default: 400, range: 1...36500)
-        _ = r.raw("emergency")  // read with the GPIO configuration
+        let emergency = r.table("emergency").flatMap { LaneConfig.parseLine($0, input: true) }
         r.rejectUnknownKeys()
-        return Gate(name: name, database: database, controlSocket: socket, metrics: metrics, retentionDays: retention)
+        return Gate(name: name, database: database, controlSocket: socket, metrics: metrics, retentionDays: retention,
+                    emergency: emergency)
     }
 
     private static func parseAPI(_ r: ConfigReader?) -> EgumaClientConfiguration {
@@ -118,6 +134,21 @@ public struct GateConfig: Sendable {
             r.problem(nil, "missing api_key_file (or api_key_env) — each outlet needs its own e-guma API key")
         }
         return nil
+    }
+
+    /// Two uses of one GPIO line would fail at start with "line busy": say so now, naming both.
+    private static func checkLineClashes(_ lanes: [LaneConfig], emergency: GPIOLineConfig?, root: ConfigReader) {
+        var seen: [String: String] = [:]
+        var uses = lanes.flatMap { lane in lane.lines.map { ("lanes.\(lane.name).\($0.0)", $0.1) } }
+        if let emergency { uses.append(("gate.emergency", emergency)) }
+        for (key, line) in uses where !line.isSimulated {
+            let id = "\(line.chip) \(line.line)"
+            if let other = seen[id] {
+                root.problem(key, "\(id) is already used by \(other) — each GPIO line can serve one purpose")
+            } else {
+                seen[id] = key
+            }
+        }
     }
 
     static func isHostPort(_ text: String) -> Bool {

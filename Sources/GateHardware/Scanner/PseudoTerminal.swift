@@ -1,12 +1,13 @@
 import Glibc
 
 /// A real PTY pair standing in for a serial scanner: the reader opens `slavePath` with real
-/// termios; the test writes the scanner's bytes to the master side.
-final class PseudoTerminal: @unchecked Sendable {
-    private(set) var master: Int32
-    let slavePath: String
+/// termios; whoever holds the master writes the scanner's bytes (tests, `demo --pty`).
+/// `@unchecked`: `master` changes only in `hangUp`, which callers do not race with `send`.
+public final class PseudoTerminal: @unchecked Sendable {
+    public private(set) var master: Int32
+    public let slavePath: String
 
-    init() throws {
+    public init() throws(PTYError) {
         // posix_openpt/grantpt/unlockpt are not in Swift's Glibc module; these are their ioctls.
         master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard master >= 0 else { throw PTYError(what: "open /dev/ptmx", errno: errno) }
@@ -24,15 +25,15 @@ final class PseudoTerminal: @unchecked Sendable {
     deinit { hangUp() }
 
     /// Writes as the scanner would, in one `write`.
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws(PTYError) {
         let n = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
         guard n == bytes.count else { throw PTYError(what: "write to PTY master", errno: errno) }
     }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws(PTYError) { try send(Array(text.utf8)) }
 
     /// The scanner goes away: closing the master hangs up the slave side.
-    func hangUp() {
+    public func hangUp() {
         if master >= 0 {
             close(master)
             master = -1
@@ -40,8 +41,10 @@ final class PseudoTerminal: @unchecked Sendable {
     }
 }
 
-struct PTYError: Error, CustomStringConvertible {
-    let what: String
-    let errno: Int32
-    var description: String { "\(what): \(String(cString: strerror(errno)))" }
+/// Creating or writing a PTY failed.
+public struct PTYError: Error, CustomStringConvertible {
+    public let what: String
+    public let errno: Int32
+    public init(what: String, errno: Int32) { self.what = what; self.errno = errno }
+    public var description: String { "\(what): \(String(cString: strerror(errno)))" }
 }

@@ -1,0 +1,458 @@
+import EgumaAPI
+import Foundation
+import GateCore
+import GateHardware
+import GateStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// The running gate: everything `eguma-gate run` (and `demo`) starts, built from a validated
+/// configuration, and the ServiceLifecycle group that runs it.
+///
+/// Start-up opens every resource first (database, keys, GPIO lines, udev, control socket) and
+/// fails as a whole with a precise error; only a complete gate reports READY to systemd.
+/// Shutdown (SIGTERM/SIGINT) runs in reverse: stop accepting control requests, let each lane
+/// finish its admission in flight, drive relays inactive, stop the outbox worker, close the database.
+public final class GateRuntime: Sendable {
+    /// Things `demo` and tests replace.
+    public struct Options: Sendable {
+        /// Per-lane scanner sources used instead of the configured scanner (demo console, tests).
+        public var sources: [String: any CodeSource] = [:]
+        /// The chip behind `chip = "sim"`; one is made when nil.
+        public var simulatedChip: SimulatedGPIOChip?
+        public var environment: [String: String] = ProcessInfo.processInfo.environment
+        /// Install SIGTERM/SIGINT/SIGHUP handling (off for in-process tests and the demo).
+        public var handleSignals = true
+        public init() {}
+    }
+
+    public let config: GateConfig
+    public let database: GateDatabase
+    public let client: EgumaClient
+    public let metrics: GateMetrics
+    /// Every journal event, live.
+    public let events: Broadcast<GateEvent>
+    /// Every guest-facing state change of every lane, live.
+    public let guestStates: Broadcast<LaneFeedback.LaneState>
+    public let lanes: [LaneRuntime]
+    public let simulatedChip: SimulatedGPIOChip
+    let outbox: OutboxWorker<ContinuousClock>
+    let online: OnlineMonitor<ContinuousClock>
+    let udev: UdevWatcher?
+    let emergency: GPIOEmergencyInput?
+    let emergencySignal: EmergencySignal
+    let control: ControlServer
+    let notifier: SystemdNotifier
+    let options: Options
+    let logger: Logger
+    private let reloads: Broadcast<Void>
+    private let group = Mutex<ServiceGroup?>(nil)
+    private let entries = Mutex<(day: String, counts: [String: Int])>(("", [:]))
+
+    // MARK: Start-up
+
+    /// Opens everything the configuration names. Throws `StartupError`; whatever was opened
+    /// before the failure is released again (no GPIO line stays requested).
+    public static func start(config: GateConfig, options: Options = Options(), logger: Logger) async throws(StartupError) -> GateRuntime {
+        let metrics = GateMetrics()
+        let events = Broadcast<GateEvent>()
+        let states = Broadcast<LaneFeedback.LaneState>()
+
+        let database: GateDatabase
+        do {
+            database = try GateDatabase.open(path: config.gate.database)
+        } catch {
+            throw StartupError(what: "open the database \(config.gate.database)", reason: "\(error)", isConfiguration: false)
+        }
+        var keys: [String: APIKey] = [:]
+        for (name, outlet) in config.outlets {
+            do { keys[name] = try outlet.loadKey(environment: options.environment, configFile: config.file) }
+            catch { throw StartupError(what: "load the API key of outlet \(name)", reason: error.description, isConfiguration: true) }
+        }
+        let client: EgumaClient
+        do {
+            client = try EgumaClient(configuration: config.api, logger: Logger(label: "eguma-gate.api")) { endpoint, latency, error in
+                metrics.apiCall(endpoint, latency: latency, error: error)
+            }
+        } catch {
+            throw StartupError(what: "set up the e-guma client", reason: "\(error)", isConfiguration: true)
+        }
+        let chip = options.simulatedChip ?? SimulatedGPIOChip()
+        let opener = GPIOChipOpener(simulated: chip)
+        let clock = ContinuousClock()
+        let online = OnlineMonitor(clock: clock)
+        let journal = ObservedJournal(database: database, events: events, metrics: metrics, logger: logger)
+        var services: [String: any VoucherService] = [:]
+        for (name, key) in keys { services[name] = EgumaVoucherService(client: client, key: key) }
+        let outbox = OutboxWorker(store: database, journal: journal, services: services, clock: clock, online: online)
+
+        // Hardware: everything opened here is released again if a later step fails.
+        var opened: [LaneRuntime] = []
+        var emergencyInput: GPIOEmergencyInput?
+        let emergencySignal = EmergencySignal()
+        var watcher: UdevWatcher?
+        func releaseAll() async {
+            for lane in opened { await lane.makeSafe() }
+            await emergencyInput?.stop()
+            await watcher?.stop()
+            try? await client.shutdown()
+        }
+        do throws(StartupError) {
+            if let line = config.gate.emergency {
+                do {
+                    let input = try GPIOEmergencyInput(config: line, signal: emergencySignal, opener: opener)
+                    try await input.start()
+                    emergencyInput = input
+                } catch {
+                    throw StartupError(what: "open the emergency input (gate.emergency)", reason: error.description,
+                                       isConfiguration: error.isConfigurationError)
+                }
+            }
+            let needsUdev = config.lanes.contains { options.sources[$0.name] == nil && $0.scanner.kind != .stdin }
+            if needsUdev {
+                do { watcher = try UdevWatcher() } catch {
+                    throw StartupError(what: "start udev discovery", reason: error.description, isConfiguration: false)
+                }
+            }
+            for lane in config.lanes {
+                opened.append(try await makeLane(lane, opener: opener, watcher: watcher, options: options, services: services,
+                                                 journal: journal, outbox: outbox, online: online, clock: clock,
+                                                 emergency: emergencySignal, states: states, logger: logger))
+            }
+        } catch {
+            await releaseAll()
+            throw error
+        }
+
+        let box = Mutex<GateRuntime?>(nil)
+        let control = ControlServer(path: config.gate.controlSocket, logger: logger) { request, peer in
+            guard let runtime = box.withLock({ $0 }) else { return .failure("starting up") }
+            return await runtime.handle(request, peer: peer)
+        }
+        do {
+            try control.bind()
+        } catch {
+            await releaseAll()
+            throw StartupError(what: "open the control socket", reason: error.description, isConfiguration: false)
+        }
+        let runtime = GateRuntime(config: config, database: database, client: client, metrics: metrics, events: events,
+                                  guestStates: states, lanes: opened, simulatedChip: chip, outbox: outbox, online: online,
+                                  udev: watcher, emergency: emergencyInput, emergencySignal: emergencySignal, control: control,
+                                  notifier: SystemdNotifier(environment: options.environment), options: options, logger: logger)
+        box.withLock { $0 = runtime }
+        return runtime
+    }
+
+    private static func makeLane(
+        _ lane: LaneConfig, opener: GPIOChipOpener, watcher: UdevWatcher?, options: Options,
+        services: [String: any VoucherService], journal: ObservedJournal, outbox: OutboxWorker<ContinuousClock>,
+        online: OnlineMonitor<ContinuousClock>, clock: ContinuousClock, emergency: EmergencySignal,
+        states: Broadcast<LaneFeedback.LaneState>, logger: Logger
+    ) async throws(StartupError) -> LaneRuntime {
+        var relay: GPIORelay?, sensor: GPIOPassageSensor?, lights: GPIOSignalLights?
+        do {
+            if let line = lane.relay {
+                relay = try GPIORelay(config: line, pulse: lane.settings.pulse, opener: opener,
+                                      logger: Logger(label: "eguma-gate.lane.\(lane.name).relay"))
+            }
+            if let line = lane.sensor {
+                let s = try GPIOPassageSensor(config: line, opener: opener, logger: Logger(label: "eguma-gate.lane.\(lane.name).sensor"))
+                await s.start()
+                sensor = s
+            }
+            if lane.green != nil || lane.red != nil || lane.buzzer != nil {
+                lights = try GPIOSignalLights(green: lane.green, red: lane.red, buzzer: lane.buzzer, opener: opener)
+            }
+        } catch {
+            await relay?.stop(); await sensor?.stop(); await lights?.stop()
+            throw StartupError(what: "open the GPIO lines of lane \(lane.name)", reason: error.description,
+                               isConfiguration: error.isConfigurationError)
+        }
+        if let relay { Task { await relay.follow(emergency) } }
+        let source: any CodeSource
+        if let override = options.sources[lane.name] {
+            source = override
+        } else if lane.scanner.kind == .stdin {
+            source = StdinScanner(config: lane.scanner)
+        } else if let watcher {
+            source = LaneScanner(lane: lane.name, config: lane.scanner, watcher: watcher)
+        } else {
+            throw StartupError(what: "find the scanner of lane \(lane.name)", reason: "udev is not available", isConfiguration: false)
+        }
+        let feedback = LaneFeedback(lane: lane.name, states: states)
+        let service = services[lane.settings.outlet] ?? UnavailableVoucherService()
+        let engine = LaneEngine(settings: lane.settings, service: service, relay: relay ?? NoRelay(), sensor: sensor,
+                                lights: lights, feedback: feedback, journal: journal, outbox: journal.database, online: online,
+                                clock: clock, outboxKick: { outbox.kick() })
+        return LaneRuntime(config: lane, engine: engine, source: source, relay: relay, sensor: sensor, lights: lights,
+                           feedback: feedback, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
+    }
+
+    private init(config: GateConfig, database: GateDatabase, client: EgumaClient, metrics: GateMetrics,
+                 events: Broadcast<GateEvent>, guestStates: Broadcast<LaneFeedback.LaneState>, lanes: [LaneRuntime],
+                 simulatedChip: SimulatedGPIOChip, outbox: OutboxWorker<ContinuousClock>, online: OnlineMonitor<ContinuousClock>,
+                 udev: UdevWatcher?, emergency: GPIOEmergencyInput?, emergencySignal: EmergencySignal, control: ControlServer,
+                 notifier: SystemdNotifier, options: Options, logger: Logger) {
+        self.config = config; self.database = database; self.client = client; self.metrics = metrics
+        self.events = events; self.guestStates = guestStates; self.lanes = lanes; self.simulatedChip = simulatedChip
+        self.outbox = outbox; self.online = online; self.udev = udev; self.emergency = emergency
+        self.emergencySignal = emergencySignal; self.control = control; self.notifier = notifier
+        self.options = options; self.logger = logger; self.reloads = Broadcast()
+    }
+
+    public func lane(_ name: String) -> LaneRuntime? { lanes.first { $0.config.name == name } }
+
+    // MARK: Running
+
+    /// Runs until SIGTERM/SIGINT (or until the surrounding task is cancelled / shut down gracefully).
+    public func run() async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: FunctionService("outbox") { [outbox] in await outbox.run() }),
+            .init(service: FunctionService("lanes", graceful: true) { [self] in await runLanes() }),
+            .init(service: control),
+            .init(service: FunctionService("housekeeping") { [self] in await housekeeping() }),
+        ]
+        if let address = config.gate.metrics {
+            services.append(.init(service: MetricsServer(address: address, metrics: metrics, logger: logger)))
+        }
+        if options.handleSignals {
+            services.append(.init(service: FunctionService("reload") { [self] in await reloadOnSIGHUP() }))
+        }
+        var configuration = ServiceGroupConfiguration(services: services, logger: logger)
+        configuration.gracefulShutdownSignals = options.handleSignals ? [.sigterm, .sigint] : []
+        let group = ServiceGroup(configuration: configuration)
+        self.group.withLock { $0 = group }
+        let status = "\(lanes.count) lane(s): \(lanes.map(\.config.name).joined(separator: ", "))"
+        logger.notice("eguma-gate \(config.gate.name) ready — \(status); e-guma \(config.api.baseURL.hasPrefix("https://api.e-guma.ch") ? "production" : "at configured base_url")")
+        notifier.ready(status: status)
+        defer { notifier.stopping() }
+        do {
+            try await group.run()
+        } catch {
+            logger.error("gate stopped with an error: \(error)")
+            await shutdownResources()
+            throw error
+        }
+        await shutdownResources()
+    }
+
+    /// Stops the gate as SIGTERM would: admissions in flight finish, relays go inactive.
+    public func shutdown() async {
+        await group.withLock { $0 }?.triggerGracefulShutdown()
+    }
+
+    private func runLanes() async {
+        await withDiscardingTaskGroup { group in
+            for lane in lanes { group.addTask { await lane.run() } }
+        }
+    }
+
+    private func shutdownResources() async {
+        for lane in lanes { await lane.makeSafe() }
+        await emergency?.stop()
+        await udev?.stop()
+        control.stop()
+        events.finish()
+        guestStates.finish()
+        try? await client.shutdown()
+        try? database.close()
+        logger.notice("eguma-gate stopped: relays inactive, database closed")
+    }
+
+    /// Metrics gauges, connection warm-up, watchdog, retention; every few seconds until shutdown.
+    private func housekeeping() async {
+        await client.warmUp()
+        await loadEntriesToday()
+        let interval: Duration = notifier.watchdogInterval.map { min($0, .seconds(5)) } ?? .seconds(5)
+        var lastWarmUp = ContinuousClock.now
+        var lastPrune = ContinuousClock.now - .seconds(86_400)
+        let observer = Task { [self] in
+            for await event in events.subscribe() where event.type == .entered { countEntry(lane: event.lane) }
+        }
+        defer { observer.cancel() }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            notifier.watchdog()
+            metrics.online(!(await online.isOffline))
+            metrics.emergency(emergencySignal.isOpen)
+            if let depth = try? await database.openEntries().count { metrics.outboxDepth(depth) }
+            for lane in lanes { metrics.scannerPresent(lane: lane.config.name, lane.scannerPresent) }
+            if ContinuousClock.now - lastWarmUp > .seconds(60) {
+                await client.warmUp()
+                lastWarmUp = .now
+            }
+            if ContinuousClock.now - lastPrune > .seconds(86_400) {
+                if let pruned = try? await database.prune(retentionDays: config.gate.retentionDays), pruned.events > 0 {
+                    logger.info("retention: pruned \(pruned.events) events, \(pruned.admissions) admissions older than \(config.gate.retentionDays) days")
+                }
+                lastPrune = .now
+            }
+            try? await Task.sleep(for: interval)  // cancelled on graceful shutdown
+        }
+    }
+
+    private static func today() -> String {
+        let c = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+        return "\(c.year ?? 0)-\(c.month ?? 0)-\(c.day ?? 0)"
+    }
+
+    private func loadEntriesToday() async {
+        let start = Calendar.current.startOfDay(for: Date())
+        let events = (try? await database.events(since: start)) ?? []
+        var counts: [String: Int] = [:]
+        for e in events where e.event.type == .entered { counts[e.event.lane, default: 0] += 1 }
+        entries.withLock { $0 = (Self.today(), counts) }
+        for lane in lanes { metrics.entriesToday(lane: lane.config.name, counts[lane.config.name] ?? 0) }
+    }
+
+    private func countEntry(lane: String) {
+        let count = entries.withLock { e -> Int in
+            let day = Self.today()
+            if e.day != day { e = (day, [:]) }
+            e.counts[lane, default: 0] += 1
+            return e.counts[lane]!
+        }
+        metrics.entriesToday(lane: lane, count)
+    }
+
+    func entriesToday(lane: String) -> Int {
+        entries.withLock { $0.day == Self.today() ? $0.counts[lane] ?? 0 : 0 }
+    }
+
+    // MARK: Reload
+
+    private func reloadOnSIGHUP() async {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await withGracefulShutdownHandler {
+            for await _ in signals.cancelOnGracefulShutdown() {
+                _ = await reload()
+            }
+        } onGracefulShutdown: {}
+    }
+
+    /// Re-reads the configuration: prices, products and policies apply at once, lanes keep
+    /// running. Hardware and lane set changes need a restart (said in the log and the answer).
+    public func reload() async -> ControlResponse {
+        notifier.reloading()
+        defer { notifier.ready(status: "reloaded") }
+        let fresh: GateConfig
+        do {
+            fresh = try GateConfig.load(path: config.file)
+        } catch {
+            logger.error("reload refused, still running the previous configuration: \(error.description)")
+            return .failure("configuration is not valid, nothing changed:\n\(error.description)")
+        }
+        var notes: [String] = []
+        for lane in lanes {
+            guard let updated = fresh.lane(lane.config.name) else {
+                notes.append("lane \(lane.config.name) was removed: restart to apply")
+                continue
+            }
+            await lane.engine.update(settings: updated.settings)
+            if updated.scanner != lane.config.scanner || updated.relay != lane.config.relay || updated.sensor != lane.config.sensor {
+                notes.append("lane \(lane.config.name): scanner/relay/sensor changes apply after a restart")
+            }
+        }
+        for name in fresh.laneNames where lane(name) == nil { notes.append("new lane \(name): restart to start it") }
+        let message = (["configuration reloaded"] + notes).joined(separator: "; ")
+        logger.notice("\(message)")
+        return ControlResponse(ok: true, message: message)
+    }
+
+    // MARK: Control socket
+
+    func handle(_ request: ControlRequest, peer: PeerCredentials) async -> ControlResponse {
+        switch request.command {
+        case "status":
+            return ControlResponse(ok: true, status: await status())
+        case "open":
+            guard let name = request.lane, let lane = lane(name) else { return .failure(unknownLane(request.lane)) }
+            guard lane.config.mode == .gate else { return .failure("lane \(name) is a balance-check lane: it has no relay") }
+            lane.manualOpen(by: peer.userName)
+            return ControlResponse(ok: true, message: "lane \(name) opened by \(peer.userName)")
+        case "sim_passage":
+            guard let name = request.lane, let lane = lane(name) else { return .failure(unknownLane(request.lane)) }
+            guard let sensor = lane.config.sensor, sensor.isSimulated else {
+                return .failure("lane \(name) has no simulated sensor — sim passage needs sensor = { chip = \"sim\", … }")
+            }
+            do {
+                try simulatedChip.simulatePassage(line: sensor.line)
+            } catch {
+                return .failure(error.description)
+            }
+            return ControlResponse(ok: true, message: "passage on lane \(name)")
+        case "reload":
+            return await reload()
+        default:
+            return .failure("unknown command \"\(request.command)\" — status, open, sim_passage or reload")
+        }
+    }
+
+    private func unknownLane(_ name: String?) -> String {
+        "no lane \"\(name ?? "")\" — lanes: \(lanes.map(\.config.name).joined(separator: ", "))"
+    }
+
+    public func status() async -> GateStatus {
+        var laneStatus: [GateStatus.Lane] = []
+        let recent = (try? await database.events(since: Date().addingTimeInterval(-86_400))) ?? []
+        for lane in lanes {
+            let name = lane.config.name
+            let last = recent.filter { $0.event.lane == name && [.entered, .cancelled, .denied, .offlineAdmitted, .manualOpen].contains($0.event.type) }
+                .suffix(5).map { e in
+                    "\(e.timestamp.formatted(.iso8601.time(includingFractionalSeconds: false))) \(e.event.type.rawValue)"
+                        + (e.event.code.map { " " + VoucherCode.mask($0) } ?? "")
+                        + (e.event.message.map { " — " + $0 } ?? "")
+                }
+            laneStatus.append(GateStatus.Lane(
+                name: name, mode: lane.config.mode.rawValue, scannerPresent: lane.scannerPresent,
+                scannerDevice: lane.scannerDevice, state: lane.feedback.state.summary,
+                entriesToday: entriesToday(lane: name), lastAdmissions: Array(last)))
+        }
+        let depth = (try? await database.openEntries().count) ?? -1
+        return GateStatus(gate: config.gate.name, online: !(await online.isOffline), emergency: emergencySignal.isOpen,
+                          outboxDepth: depth, lanes: laneStatus)
+    }
+}
+
+/// Why the gate could not start; `isConfiguration` selects exit code 2 over 1.
+public struct StartupError: Error, Sendable, CustomStringConvertible {
+    public let what: String
+    public let reason: String
+    public let isConfiguration: Bool
+    public var description: String { "cannot \(what): \(reason)" }
+}
+
+/// A `Service` around an async function, optionally stopped on graceful shutdown by cancellation.
+struct FunctionService: Service {
+    let name: String
+    let graceful: Bool
+    let body: @Sendable () async -> Void
+
+    init(_ name: String, graceful: Bool = false, _ body: @escaping @Sendable () async -> Void) {
+        self.name = name; self.graceful = graceful; self.body = body
+    }
+
+    func run() async throws {
+        if graceful {
+            await body()  // reacts to graceful shutdown itself (lanes finish their admission)
+        } else {
+            await cancelWhenGracefulShutdown { await body() }
+        }
+    }
+}
+
+/// Balance-check lanes have no relay: pulsing one is a programming error reported, not a crash.
+struct NoRelay: Relay {
+    func pulse(for duration: Duration) async throws {
+        throw GPIOError(operation: "pulse relay", subject: "(none)", cause: .simulatedChipUnavailable)
+    }
+    func forceInactive() async {}
+}
+
+/// Stands in for an outlet without a key (cannot happen after validation; keeps types total).
+struct UnavailableVoucherService: VoucherService {
+    func balance(of code: VoucherCode) async throws(VoucherServiceError) -> VoucherBalance { throw VoucherServiceError(.notSent, detail: "no API key for this outlet") }
+    func redeem(_ code: VoucherCode, amount: Money, reference: String) async throws(VoucherServiceError) -> VoucherRedemption { throw VoucherServiceError(.notSent, detail: "no API key for this outlet") }
+    func cancel(_ code: VoucherCode, token: String, amount: Money) async throws(VoucherServiceError) -> Money { throw VoucherServiceError(.notSent, detail: "no API key for this outlet") }
+}

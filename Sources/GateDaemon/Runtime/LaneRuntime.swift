@@ -1,0 +1,76 @@
+import GateCore
+import GateHardware
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// One lane while the daemon runs: its scanner source, engine, relay, sensor and lights.
+///
+/// The scanner stream is tapped for presence (status, metrics) and ends on graceful shutdown, so
+/// the engine finishes the admission in flight and returns; only then is the relay driven
+/// inactive and released.
+public final class LaneRuntime: Sendable {
+    public let config: LaneConfig
+    public let feedback: LaneFeedback
+    let engine: LaneEngine<ContinuousClock>
+    let source: any CodeSource
+    let relay: GPIORelay?
+    let sensor: GPIOPassageSensor?
+    let lights: GPIOSignalLights?
+    private let control: AsyncStream<LaneEngine<ContinuousClock>.Input>
+    private let controlContinuation: AsyncStream<LaneEngine<ContinuousClock>.Input>.Continuation
+    private let presence = Mutex<(present: Bool, device: String?)>((false, nil))
+    private let logger: Logger
+
+    init(config: LaneConfig, engine: LaneEngine<ContinuousClock>, source: any CodeSource, relay: GPIORelay?,
+         sensor: GPIOPassageSensor?, lights: GPIOSignalLights?, feedback: LaneFeedback, logger: Logger) {
+        self.config = config; self.engine = engine; self.source = source; self.relay = relay
+        self.sensor = sensor; self.lights = lights; self.feedback = feedback; self.logger = logger
+        (control, controlContinuation) = AsyncStream.makeStream()
+    }
+
+    public var scannerPresent: Bool { presence.withLock { $0.present } }
+    public var scannerDevice: String? { presence.withLock { $0.device } }
+
+    /// Staff opened the lane by hand (`eguma-gate open LANE`).
+    public func manualOpen(by user: String) {
+        controlContinuation.yield(.manualOpen(reason: "opened by \(user)"))
+    }
+
+    /// Runs until graceful shutdown (or the source ends), then makes the hardware safe.
+    func run() async {
+        let (scans, scanContinuation) = AsyncStream<ScannerEvent>.makeStream()
+        let source = self.source
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [self] in
+                    for await event in source.events() {
+                        switch event {
+                        case .attached(let device): presence.withLock { $0 = (true, device) }
+                        case .detached: presence.withLock { $0 = (false, nil) }
+                        case .frame: break
+                        }
+                        scanContinuation.yield(event)
+                    }
+                    scanContinuation.finish()
+                }
+                await engine.run(scanner: scans, control: control)
+                group.cancelAll()  // stops the reader, which closes the device
+            }
+        } onGracefulShutdown: { [controlContinuation] in
+            scanContinuation.finish()
+            controlContinuation.finish()
+        }
+        await makeSafe()
+    }
+
+    /// Relay inactive and released, sensor and lights stopped. Safe to call more than once.
+    func makeSafe() async {
+        if let relay {
+            await relay.forceInactive()
+            await relay.stop()
+        }
+        await sensor?.stop()
+        await lights?.stop()
+    }
+}

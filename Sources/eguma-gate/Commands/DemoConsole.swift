@@ -1,0 +1,193 @@
+import EgumaSimulator
+import Foundation
+import GateCore
+import GateDaemon
+import GateHardware
+import Synchronization
+
+/// The demo's terminal: reads what the user types (codes, y/n at the turnstile, a few commands)
+/// and prints every step the gate takes — journal events, guest screen, relay and sensor lines.
+final class DemoConsole: Sendable {
+    private let continuation: AsyncStream<ScannerEvent>.Continuation
+    let source: DemoSource
+    private let walking = Mutex(false)
+
+    init() {
+        let (stream, continuation) = AsyncStream<ScannerEvent>.makeStream()
+        self.continuation = continuation
+        self.source = DemoSource(stream: stream)
+        continuation.yield(.attached(device: "keyboard (demo)"))
+    }
+
+    func printBanner(simulator: SimulatorServer, config: GateConfig, pty: String?) {
+        let lane = config.lanes[0]
+        let timeout = lane.settings.passageTimeout.components.seconds
+        print("""
+
+            eguma-gate demo — the whole gate on this machine: no hardware, no e-guma account.
+              e-guma simulator  \(simulator.baseURL)  (outlet "demo")
+              lane "main"       price CHF \(lane.settings.price), simulated relay (sim line 0) and passage sensor (sim line 1)
+              journal           \(config.gate.database)
+
+            Demo vouchers — \(pty == nil ? "type or paste one and press Enter, as a scanner would" : "write one to the PTY below"):
+              \(DemoVouchers.plenty)   CHF 100.00  enough for several entries
+              \(DemoVouchers.tooLittle)   CHF  10.00  too little: split payment, then scan another voucher
+              \(DemoVouchers.redeemed)   already redeemed
+              \(DemoVouchers.service)   service voucher "Spa-Tageseintritt" (product svc-spa-day)
+              \(DemoVouchers.unknown)   a code e-guma does not know
+              \(DemoVouchers.shortCode)               a voucher2mobile ShortCode (stands for \(DemoVouchers.shortCodeTarget))
+            When the turnstile opens: y = walk through, n = stay (cancelled after \(timeout) s).
+            Commands: status, help, quit.
+
+            """)
+        if let pty {
+            print("Serial scanner PTY: \(pty)   e.g.  echo \(DemoVouchers.plenty.replacingOccurrences(of: "-", with: "")) > \(pty)\n")
+        }
+        prompt()
+    }
+
+    private func prompt() {
+        print(walking.withLock { $0 } ? "walk through? [y/n] " : "> ", terminator: "")
+        fflush(nil)
+    }
+
+    private func say(_ text: String) {
+        print("\r  \(text)")
+        fflush(nil)
+    }
+
+    /// Prints events, screen states and line changes until the gate stops.
+    func show(_ runtime: GateRuntime) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                for await e in runtime.events.subscribe() {
+                    var line = e.type.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
+                    if let code = e.code { line += " \(code)" }
+                    if let a = e.amountCents { line += "  CHF \(Money(cents: a))" }
+                    if let b = e.balanceCents { line += "  (balance CHF \(Money(cents: b)))" }
+                    if let m = e.message, !m.isEmpty { line += "  — \(m)" }
+                    say("event   \(line)")
+                }
+            }
+            group.addTask { [self] in
+                for await s in runtime.guestStates.subscribe() {
+                    let isWalking = s.state == .walkThrough
+                    walking.withLock { $0 = isWalking }
+                    say("screen  \(Self.screenText(s.state))")
+                    if case .walkThrough = s.state { prompt() }
+                    if case .idle = s.state { prompt() }
+                    if case .awaitingMore = s.state { prompt() }
+                    if case .denied = s.state { prompt() }
+                }
+            }
+            group.addTask { [self] in
+                for await change in runtime.simulatedChip.changeStream() {
+                    // Relay and sensor only; the LEDs follow the screen line.
+                    guard change.kind == .driven || change.kind == .input, change.offset < 2 else { continue }
+                    let name = change.offset == 0 ? "relay " : "sensor"
+                    say("gpio    \(name) \(change.active ? "ON" : "off")  (sim line \(change.offset))")
+                }
+            }
+        }
+    }
+
+    static func screenText(_ state: GuestState) -> String {
+        switch state {
+        case .idle: "Please scan your voucher"
+        case .checking: "Checking…"
+        case .accepted(let balance): "Accepted" + (balance.map { " — CHF \($0) left on the voucher" } ?? "")
+        case .denied(let reason):
+            switch reason {
+            case .eguma(let message): "Denied: \(message)"
+            case .emptyCode: "Denied: empty code, please scan again"
+            case .unreadableCode: "Denied: unreadable code"
+            case .notValidHere: "Denied: not valid at this entrance"
+            case .noBalance: "Denied: no balance left"
+            case .insufficientBalance(let b): "Denied: only CHF \(b) on the voucher"
+            case .splitTimeout: "Denied: no second voucher in time, nothing was charged"
+            case .redeemFailed: "Denied: the redemption did not go through, nothing was charged"
+            case .relayFailure: "Sorry, the turnstile failed; the payment was cancelled"
+            case .offlineNotPossible: "Offline: please ask staff"
+            case .outOfOrder: "Out of order: please ask staff"
+            }
+        case .awaitingMore(let remaining): "CHF \(remaining) remaining — scan the next voucher"
+        case .walkThrough: "Please walk through"
+        case .cancelled: "No passage — the payment was cancelled, your balance is restored"
+        case .offline: "Offline — please ask staff"
+        case .emergency: "Emergency — the gate is open"
+        }
+    }
+
+    /// Reads stdin lines on a dedicated thread; returns on EOF or `quit`.
+    func readCommands(runtime: GateRuntime, pty: Bool) async {
+        let (lines, sink) = AsyncStream<String>.makeStream()
+        let thread = Thread {
+            while let line = readLine(strippingNewline: true) { sink.yield(line) }
+            sink.finish()
+        }
+        thread.start()
+        for await raw in lines {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if walking.withLock({ $0 }), ["y", "n", "yes", "no"].contains(line.lowercased()) {
+                if line.lowercased().hasPrefix("y"), let sensor = runtime.config.lanes[0].sensor {
+                    try? runtime.simulatedChip.simulatePassage(line: sensor.line)
+                } else {
+                    say("(the guest stays outside — waiting for the passage timeout)")
+                }
+                continue
+            }
+            switch line.lowercased() {
+            case "quit", "exit", "q":
+                return
+            case "help", "?":
+                say("type a voucher code and Enter; y/n at the turnstile; status; quit")
+                prompt()
+            case "status":
+                let status = await runtime.status()
+                say("status  e-guma \(status.online ? "online" : "offline"), outbox \(status.outboxDepth), lane main: \(status.lanes.first?.state ?? "?"), \(status.lanes.first?.entriesToday ?? 0) entries today")
+                prompt()
+            default:
+                if pty { say("(codes come from the PTY in --pty mode)"); prompt(); continue }
+                continuation.yield(.frame(Array(raw.utf8)))
+            }
+        }
+    }
+}
+
+/// The demo keyboard as a lane scanner.
+struct DemoSource: CodeSource {
+    let stream: AsyncStream<ScannerEvent>
+    func events() -> AsyncStream<ScannerEvent> { stream }
+}
+
+/// `demo --pty`: a pseudo-terminal whose slave side is read by the real serial reader (termios,
+/// exclusive open), so writing a code to it behaves like a serial scanner.
+final class PTYScanner: CodeSource, Sendable {
+    let terminal: PseudoTerminal
+    var path: String { terminal.slavePath }
+
+    private init(terminal: PseudoTerminal) { self.terminal = terminal }
+
+    static func open() throws -> PTYScanner {
+        do { return PTYScanner(terminal: try PseudoTerminal()) } catch {
+            throw CLIError.runtime("demo --pty: cannot create a pseudo-terminal: \(error)")
+        }
+    }
+
+    func events() -> AsyncStream<ScannerEvent> {
+        let (stream, continuation) = AsyncStream<ScannerEvent>.makeStream()
+        let path = self.path
+        let config = LaneScannerConfig(kind: .serial, path: path, terminator: .lf)
+        do {
+            let reader = try ScannerReader.open(path, config: config, opened: { continuation.yield(.attached(device: path)) }) { event in
+                continuation.yield(event)
+            }
+            continuation.onTermination = { _ in Task { await reader.stop() } }
+        } catch {
+            continuation.yield(.detached(device: path, reason: error.description))
+            continuation.finish()
+        }
+        return stream
+    }
+}
+

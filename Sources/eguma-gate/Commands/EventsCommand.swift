@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import GateCore
+import GateDaemon
+import GateStore
+
+/// `eguma-gate events [-f] [--lane L] [--since T] [--json]`: the admission journal, read from the
+/// database directly (works whether or not the daemon runs); `-f` follows like `tail -f`.
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Show the admission journal; -f follows it live.",
+        discussion: """
+            --since takes an RFC 3339 time (2026-11-27T08:00:00Z), a date (2026-11-27), "today", \
+            or an age such as 30m, 2h, 7d. --json prints one object per line with ts, lane, type, \
+            admission, code, amount_cents, balance_cents, message.
+            """)
+
+    @OptionGroup var options: ConfigOption
+    @Flag(name: .shortAndLong, help: "Keep printing new events as the daemon writes them.") var follow = false
+    @Option(help: "Only this lane.") var lane: String?
+    @Option(help: "Only events since this time.") var since: String?
+    @Flag(help: "One JSON object per line.") var json = false
+    @Option(help: "Without --since: how many of the latest events to show.") var last = 50
+
+    func run() async throws {
+        let config = try options.load()
+        let sinceDate = try since.map(Self.parseSince)
+        guard FileManager.default.fileExists(atPath: config.gate.database) else {
+            throw CLIError.runtime("no journal at \(config.gate.database) yet — has the daemon run? (gate.database)")
+        }
+        let database: GateDatabase
+        do { database = try GateDatabase.open(path: config.gate.database) } catch {
+            throw CLIError.runtime("cannot open the journal \(config.gate.database): \(error)")
+        }
+        var events = try await database.events(lane: lane, since: sinceDate)
+        if sinceDate == nil && events.count > last { events = Array(events.suffix(last)) }
+        var lastID = events.last?.id ?? 0
+        for e in events { print(render(e)) }
+        fflush(nil)
+        guard follow else { return }
+        if lastID == 0 { lastID = (try await database.events().last?.id) ?? 0 }
+        // Another process writes the database: poll it (cheap: an indexed range query).
+        while !Task.isCancelled {
+            try await Task.sleep(for: .milliseconds(300))
+            let fresh = try await database.events(afterID: lastID, lane: lane)
+            for e in fresh { print(render(e)) }
+            if let newest = fresh.last { lastID = newest.id; fflush(nil) }
+        }
+    }
+
+    func render(_ e: JournalEvent) -> String {
+        let ts = e.timestamp.formatted(.iso8601)
+        if json {
+            var object: [String: Any] = ["ts": ts, "lane": e.event.lane, "type": e.event.type.rawValue]
+            object["admission"] = e.event.admission.map { NSNumber(value: $0) } ?? NSNull()
+            object["code"] = e.event.code ?? NSNull()
+            object["amount_cents"] = e.event.amountCents.map { NSNumber(value: $0) } ?? NSNull()
+            object["balance_cents"] = e.event.balanceCents.map { NSNumber(value: $0) } ?? NSNull()
+            object["message"] = e.event.message ?? NSNull()
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+        var line = "\(ts)  \(e.event.lane.padding(toLength: 8, withPad: " ", startingAt: 0)) \(e.event.type.rawValue.padding(toLength: 21, withPad: " ", startingAt: 0))"
+        if let a = e.event.admission { line += " #\(a)" }
+        if let c = e.event.code { line += " \(c)" }
+        if let a = e.event.amountCents { line += " \(Money(cents: a))" }
+        if let b = e.event.balanceCents { line += " (balance \(Money(cents: b)))" }
+        if let m = e.event.message, !m.isEmpty { line += " — \(m)" }
+        return line
+    }
+
+    static func parseSince(_ text: String) throws -> Date {
+        if text == "today" { return Calendar.current.startOfDay(for: Date()) }
+        if let unit = text.last, let n = Double(text.dropLast()), n >= 0 {
+            let seconds: Double? = switch unit {
+            case "s": n
+            case "m": n * 60
+            case "h": n * 3600
+            case "d": n * 86_400
+            default: nil
+            }
+            if let seconds { return Date().addingTimeInterval(-seconds) }
+        }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let day = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return day }
+        throw CLIError.usage("--since \(text): use an RFC 3339 time, a date (2026-11-27), today, or an age like 2h")
+    }
+}
+
+/// `eguma-gate outbox [list | retry ID | drop ID]`: pending cancels and offline redeems.
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox", abstract: "Pending cancels and offline redeems, and what to do with them.",
+        subcommands: [List.self, Retry.self, Drop.self], defaultSubcommand: List.self)
+
+    static func open(_ options: ConfigOption) throws -> GateDatabase {
+        let config = try options.load()
+        guard FileManager.default.fileExists(atPath: config.gate.database) else {
+            throw CLIError.runtime("no database at \(config.gate.database) yet — has the daemon run? (gate.database)")
+        }
+        do { return try GateDatabase.open(path: config.gate.database) } catch {
+            throw CLIError.runtime("cannot open \(config.gate.database): \(error)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open entries with their attempts and last error.")
+        @OptionGroup var options: ConfigOption
+        @Flag(help: "Print JSON lines.") var json = false
+        func run() async throws {
+            let entries = try await OutboxCommand.open(options).openEntries()
+            if entries.isEmpty && !json { print("outbox empty: nothing waits for e-guma"); return }
+            for entry in entries {
+                let (lane, admission, amount) = entry.operation.summary
+                if json {
+                    let object: [String: Any] = ["id": entry.id, "operation": entry.operation.name, "state": entry.state.rawValue,
+                                                 "attempts": entry.attempts, "lane": lane, "admission": admission,
+                                                 "code": entry.operation.code.text, "amount_cents": amount,
+                                                 "last_error": entry.lastError ?? NSNull()]
+                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                    print(String(decoding: data, as: UTF8.self))
+                } else {
+                    print("#\(entry.id) \(entry.operation.name) \(entry.state.rawValue) lane \(lane) admission #\(admission) \(entry.operation.code.text) \(Money(cents: amount)) — \(entry.attempts) attempt(s)\(entry.lastError.map { ", last error: \($0)" } ?? "")")
+                }
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make an entry due now (also a dead-lettered one). A running daemon picks it up within seconds.")
+        @OptionGroup var options: ConfigOption
+        @Argument var id: Int64
+        func run() async throws {
+            guard try await OutboxCommand.open(options).retry(id) else { throw CLIError.runtime("no open outbox entry #\(id) — see eguma-gate outbox list") }
+            print("outbox entry #\(id) is due again")
+        }
+    }
+
+    struct Drop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Drop an entry for good, after settling it by hand in e-guma's back office.")
+        @OptionGroup var options: ConfigOption
+        @Argument var id: Int64
+        func run() async throws {
+            guard try await OutboxCommand.open(options).drop(id) else { throw CLIError.runtime("no open outbox entry #\(id) — see eguma-gate outbox list") }
+            print("outbox entry #\(id) dropped")
+        }
+    }
+}
+
+extension OutboxOperation {
+    /// Lane, admission and amount of any operation, for listings.
+    var summary: (String, Int64, Int64) {
+        switch self {
+        case .cancel(let o): (o.lane, o.admission, o.amountCents)
+        case .offlineRedeem(let o): (o.lane, o.admission, o.amountCents)
+        case .settle(let o): (o.lane, o.admission, o.amountCents)
+        }
+    }
+}
