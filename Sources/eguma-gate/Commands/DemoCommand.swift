@@ -100,7 +100,7 @@ struct DemoCommand: AsyncParsableCommand {
             passage_timeout_ms = \(passageTimeoutMs)
             scanner = { kind = "stdin" }
             relay = { chip = "sim", line = 0, pulse_ms = 800 }
-            sensor = { chip = "sim", line = 1, edge = "rising" }
+            sensor = { chip = "sim", line = 1, edge = "falling", bias = "pull-up" }
             feedback = { green = { chip = "sim", line = 2 }, red = { chip = "sim", line = 3 } }
 
             """

@@ -22,7 +22,7 @@ final class DemoConsole: Sendable {
     func printBanner(simulator: SimulatorServer, config: GateConfig, pty: String?) {
         let lane = config.lanes[0]
         let timeout = lane.settings.passageTimeout.components.seconds
-        print("""
+        write("""
 
             eguma-gate demo — the whole gate on this machine: no hardware, no e-guma account.
               e-guma simulator  \(simulator.baseURL)  (outlet "demo")
@@ -39,21 +39,26 @@ final class DemoConsole: Sendable {
             When the turnstile opens: y = walk through, n = stay (cancelled after \(timeout) s).
             Commands: status, help, quit.
 
+
             """)
         if let pty {
-            print("Serial scanner PTY: \(pty)   e.g.  echo \(DemoVouchers.plenty.replacingOccurrences(of: "-", with: "")) > \(pty)\n")
+            write("Serial scanner PTY: \(pty)   e.g.  echo \(DemoVouchers.plenty.replacingOccurrences(of: "-", with: "")) > \(pty)\n\n")
         }
         prompt()
     }
 
     private func prompt() {
-        print(walking.withLock { $0 } ? "walk through? [y/n] " : "> ", terminator: "")
-        fflush(nil)
+        write(walking.withLock { $0 } ? "walk through? [y/n] " : "> ")
     }
 
     private func say(_ text: String) {
-        print("\r  \(text)")
-        fflush(nil)
+        write("\r  \(text)\n")
+    }
+
+    /// Straight to the terminal, unbuffered. Not `print` + `fflush(nil)`: flushing every stream
+    /// also waits for stdin's lock, which the line-reading thread holds while it waits for input.
+    private func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 
     /// Prints events, screen states and line changes until the gate stops.
@@ -61,7 +66,7 @@ final class DemoConsole: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
                 for await e in runtime.events.subscribe() {
-                    var line = e.type.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
+                    var line = e.type.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
                     if let code = e.code { line += " \(code)" }
                     if let a = e.amountCents { line += "  CHF \(Money(cents: a))" }
                     if let b = e.balanceCents { line += "  (balance CHF \(Money(cents: b)))" }
@@ -84,8 +89,11 @@ final class DemoConsole: Sendable {
                 for await change in runtime.simulatedChip.changeStream() {
                     // Relay and sensor only; the LEDs follow the screen line.
                     guard change.kind == .driven || change.kind == .input, change.offset < 2 else { continue }
-                    let name = change.offset == 0 ? "relay " : "sensor"
-                    say("gpio    \(name) \(change.active ? "ON" : "off")  (sim line \(change.offset))")
+                    if change.offset == 0 {
+                        say("gpio    relay  \(change.active ? "ON  (turnstile released)" : "off")  (sim line 0)")
+                    } else {
+                        say("gpio    sensor \(change.physicalHigh ? "high" : "low (beam broken)")  (sim line 1)")
+                    }
                 }
             }
         }
