@@ -48,6 +48,36 @@ import Testing
         #expect(!result.stdout.contains("relay ON"))
     }
 
+    /// A lane of a config file: its relay line and pulse as configured.
+    @Test func aLaneIsTestedWithItsConfiguredLines() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gpio-lane-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = dir.appendingPathComponent("k.key").path
+        _ = FileManager.default.createFile(atPath: key, contents: Data("k".utf8), attributes: [.posixPermissions: 0o600])
+        let config = dir.appendingPathComponent("g.toml").path
+        try """
+            [gate]
+            name = "t"
+            [outlets.o]
+            api_key_file = "\(key)"
+            [lanes.main]
+            outlet = "o"
+            price = "1.00"
+            scanner = { kind = "stdin" }
+            relay = { chip = "sim", line = 5, active_low = true, pulse_ms = 120 }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+
+        let result = try run(["gpio", "test", "main", "--config", config])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("relay  sim line 5 (active-low), pulse 120 ms"))
+        #expect(result.stdout.contains("sim line 5 driven: active (low)"))
+
+        let missing = try run(["gpio", "test", "side", "--config", config])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no lane \"side\""))
+    }
+
     @Test func invalidEdgeIsAUsageError() throws {
         let result = try run(["gpio", "test", "--chip", "gpiochip0", "--relay", "17", "--edge", "sideways"])
         #expect(result.status == 2)

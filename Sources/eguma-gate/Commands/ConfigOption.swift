@@ -7,6 +7,10 @@ struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "Configuration file.")
     var config: String = GateConfig.defaultPath
 
+    init() {}
+
+    init(config: String) { self.config = config }
+
     /// Loads and validates; any problem is a usage error (exit 2) listing every problem.
     func load() throws -> GateConfig {
         do {

@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import GateCore
+import GateDaemon
 import GateHardware
 
+/// `eguma-gate gpio test LANE` (lines from the configuration) or
 /// `eguma-gate gpio test --chip C --relay N [--sensor M] [--active-low]`: pulses the relay once
 /// and prints the sensor's edges live, so a technician can check wiring before the daemon runs.
-/// Ctrl-C at any time leaves the relay inactive.
+/// Ctrl-C at any time leaves the relay inactive. Stop the daemon first: it holds the lines.
 struct GPIOTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
@@ -16,11 +18,17 @@ struct GPIOTestCommand: AsyncParsableCommand {
             missing, busy or not permitted.
             """)
 
+    @Argument(help: "A lane of the configuration: test its relay and sensor as configured.")
+    var lane: String?
+
+    @Option(help: "Configuration file (with LANE).")
+    var config: String = GateConfig.defaultPath
+
     @Option(help: "GPIO chip: name, path or label.")
-    var chip: String
+    var chip: String?
 
     @Option(help: "Relay output line: offset or name.")
-    var relay: String
+    var relay: String?
 
     @Option(help: "Passage sensor input line: offset or name.")
     var sensor: String?
@@ -44,6 +52,13 @@ struct GPIOTestCommand: AsyncParsableCommand {
     var watchSeconds = 10
 
     func validate() throws {
+        if lane != nil {
+            guard chip == nil, relay == nil, sensor == nil else {
+                throw ValidationError("give either LANE or --chip/--relay/--sensor, not both")
+            }
+            return
+        }
+        guard chip != nil, let relay else { throw ValidationError("give a LANE from the configuration, or --chip and --relay") }
         guard GPIOLineID(parsing: relay) != nil else { throw ValidationError("--relay: give a line offset or name") }
         if let sensor, GPIOLineID(parsing: sensor) == nil { throw ValidationError("--sensor: give a line offset or name") }
         guard (1...60_000).contains(pulseMs) else { throw ValidationError("--pulse-ms must be 1…60000") }
@@ -54,11 +69,29 @@ struct GPIOTestCommand: AsyncParsableCommand {
         guard debounceMs >= 0, watchSeconds >= 0 else { throw ValidationError("durations must not be negative") }
     }
 
+    /// Relay, sensor and pulse: from the lane's configuration, or from the flags.
+    private func lines() throws -> (GPIOLineConfig, GPIOLineConfig?, Duration) {
+        if let lane {
+            let gate = try ConfigOption(config: config).load()
+            guard let laneConfig = gate.lane(lane) else {
+                throw CLIError.usage("no lane \"\(lane)\" in \(config) — lanes: \(gate.laneNames.joined(separator: ", "))")
+            }
+            guard let relay = laneConfig.relay else { throw CLIError.usage("lane \(lane) has no relay (mode = \"balance\")") }
+            return (relay, laneConfig.sensor, laneConfig.settings.pulse)
+        }
+        let relayConfig = GPIOLineConfig(chip: chip!, line: GPIOLineID(parsing: relay!)!, activeLow: activeLow)
+        let sensorConfig = sensor.map {
+            GPIOLineConfig(chip: chip!, line: GPIOLineID(parsing: $0)!, edge: GPIOEdge(rawValue: edge)!,
+                           bias: GPIOBias(rawValue: bias)!, debounce: .milliseconds(debounceMs))
+        }
+        return (relayConfig, sensorConfig, .milliseconds(pulseMs))
+    }
+
     func run() async throws {
-        let simulated = chip == GPIOLineConfig.simulatedChip ? SimulatedGPIOChip() : nil
+        let (relayConfig, sensorConfig, pulse) = try lines()
+        let usesSim = relayConfig.isSimulated || sensorConfig?.isSimulated == true
+        let simulated = usesSim ? SimulatedGPIOChip() : nil
         let opener = GPIOChipOpener(simulated: simulated)
-        let relayConfig = GPIOLineConfig(chip: chip, line: GPIOLineID(parsing: relay)!, activeLow: activeLow)
-        let pulse = Duration.milliseconds(pulseMs)
 
         let gpioRelay: GPIORelay
         let gpioSensor: GPIOPassageSensor?
@@ -67,10 +100,7 @@ struct GPIOTestCommand: AsyncParsableCommand {
         } catch {
             throw Self.cliError(error)
         }
-        if let sensor {
-            let config = GPIOLineConfig(
-                chip: chip, line: GPIOLineID(parsing: sensor)!, edge: GPIOEdge(rawValue: edge)!,
-                bias: GPIOBias(rawValue: bias)!, debounce: .milliseconds(debounceMs))
+        if let config = sensorConfig {
             do {
                 gpioSensor = try GPIOPassageSensor(config: config, opener: opener)
             } catch {
@@ -81,9 +111,9 @@ struct GPIOTestCommand: AsyncParsableCommand {
             gpioSensor = nil
         }
 
-        emit("relay  \(gpioRelay.label) (\(activeLow ? "active-low" : "active-high")), pulse \(pulseMs) ms")
+        emit("relay  \(gpioRelay.label) (\(relayConfig.activeLow ? "active-low" : "active-high")), pulse \(pulse.components.seconds * 1000 + pulse.components.attoseconds / 1_000_000_000_000_000) ms")
         if let gpioSensor {
-            emit("sensor \(gpioSensor.label) (\(edge) edge, \(bias), debounce \(debounceMs) ms)")
+            emit("sensor \(gpioSensor.label) (\(sensorConfig!.edge.rawValue) edge, \(sensorConfig!.bias.rawValue), debounce \(sensorConfig!.debounce))")
         }
 
         // Ctrl-C and SIGTERM cancel the work, so the pulse ends with the relay driven inactive
@@ -91,7 +121,7 @@ struct GPIOTestCommand: AsyncParsableCommand {
         // C handlers are installed synchronously, before the relay can be energised.
         let interrupt = InterruptLatch.installForInterruptAndTerminate()
         let work = Task {
-            try await exercise(relay: gpioRelay, sensor: gpioSensor)
+            try await exercise(relay: gpioRelay, sensor: gpioSensor, pulse: pulse)
         }
         interrupt.attach(work)
         let result = await work.result
@@ -109,7 +139,7 @@ struct GPIOTestCommand: AsyncParsableCommand {
         }
     }
 
-    private func exercise(relay: GPIORelay, sensor: GPIOPassageSensor?) async throws {
+    private func exercise(relay: GPIORelay, sensor: GPIOPassageSensor?, pulse: Duration) async throws {
         let clock = ContinuousClock()
         let start = clock.now
         func stamp() -> String {
@@ -126,7 +156,7 @@ struct GPIOTestCommand: AsyncParsableCommand {
                 }
             }
             emit("\(stamp())  relay ON")
-            try await relay.pulse(for: .milliseconds(pulseMs))
+            try await relay.pulse(for: pulse)
             emit("\(stamp())  relay OFF")
             guard sensor != nil else { return }
             if watchSeconds == 0 {
