@@ -13,6 +13,9 @@ public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
 
     public var isEmpty: Bool { secret.isEmpty }
 
+    /// The key itself, only for writing it to its key file (`setup`). Never log this.
+    public var secretForStorage: String { secret }
+
     public var description: String { "APIKey(•••)" }
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }

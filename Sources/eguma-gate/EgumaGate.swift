@@ -12,6 +12,7 @@ struct EgumaGate: AsyncParsableCommand {
         subcommands: [
             RunCommand.self,
             DemoCommand.self,
+            SetupCommand.self,
             BalanceCommand.self,
             VoucherCommand.self,
             SimulateCommand.self,

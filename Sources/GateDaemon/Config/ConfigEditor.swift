@@ -51,15 +51,16 @@ public enum ConfigEditor {
     }
 
     /// Writes `text` to `path` atomically and durably, keeping the old file's mode.
-    public static func writeAtomically(_ text: String, to path: String) throws(ConfigError) {
+    public static func writeAtomically(_ text: String, to path: String, mode newMode: Int? = nil) throws(ConfigError) {
         let dir = (path as NSString).deletingLastPathComponent
         let temp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
-        let mode = ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int) ?? 0o640
+        let mode = newMode ?? ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int) ?? 0o640
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
         guard fd >= 0 else {
             throw ConfigError(file: path, key: nil, line: nil, reason: "cannot write \(temp): \(String(cString: strerror(errno))) — run as root?")
         }
         let bytes = Array(text.utf8)
+        fchmod(fd, mode_t(mode))  // the umask must not widen or narrow it
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0
         close(fd)

@@ -1,0 +1,68 @@
+import EgumaSimulator
+import Foundation
+import GateDaemon
+import TestSupport
+import Testing
+
+/// `eguma-gate setup` driven through its prompts, with the key checked against the simulator.
+struct SetupCommandTests {
+    static let binary: String = ProcessInfo.processInfo.environment["EGUMA_GATE_BINARY"]
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/eguma-gate").path
+
+    /// Runs the binary with `input` on stdin; returns (status, stdout+stderr).
+    private func run(_ arguments: [String], input: String) async throws -> (Int32, String) {
+        try await withDeadline(.seconds(60), "eguma-gate \(arguments.first ?? "")") {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = arguments
+            let stdin = Pipe(), out = Pipe()
+            process.standardInput = stdin
+            process.standardOutput = out
+            process.standardError = out
+            try process.run()
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+            let output = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        }
+    }
+
+    @Test func setupVerifiesTheKeyWritesAValidConfigAndIsSafeToRunAgain() async throws {
+        let simulator = try await SimulatorServer.start()
+        defer { Task { await simulator.stop() } }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("setup-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = dir + "/eguma-gate.toml"
+        let goodKey = SimulatedOutlet.demo.key
+        let answers = [
+            "spa-north", simulator.baseURL, "spa",
+            "WRONG-KEY-123", goodKey,          // refused, then accepted
+            "main", "25.00", "k",              // lane, price, keyboard scanner
+            "sim", "0", "n", "800", "1",       // relay chip/line/active-low/pulse, sensor line
+        ].joined(separator: "\n") + "\n"
+
+        let (status, output) = try await run(["setup", "--config", config], input: answers)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("e-guma refused this key (HTTP 401)"))
+        #expect(output.contains("key accepted by e-guma"))
+        #expect(!output.contains(goodKey) && !output.contains("WRONG-KEY-123"))
+
+        let parsed = try GateConfig.load(path: config)
+        #expect(parsed.gate.name == "spa-north")
+        let lane = try #require(parsed.lane("main"))
+        #expect(lane.settings.price.cents == 2500 && lane.settings.outlet == "spa")
+        #expect(lane.relay?.chip == "sim" && lane.sensor != nil)
+        let keyPath = dir + "/keys/spa.key"
+        #expect(try String(contentsOfFile: keyPath, encoding: .utf8) == goodKey + "\n")
+        #expect(try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? Int == 0o640)
+        #expect(!(try String(contentsOfFile: config, encoding: .utf8)).contains(goodKey))
+
+        // Again, taking every default: the file keeps its values and still validates.
+        let before = try String(contentsOfFile: config, encoding: .utf8)
+        let (again, output2) = try await run(["setup", "--config", config], input: String(repeating: "\n", count: 20))
+        #expect(again == 0, "\(output2)")
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == before)
+    }
+}
