@@ -102,7 +102,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "GateBenchmarks",
-            dependencies: ["GateDaemon"],
+            dependencies: ["GateDaemon", "GateCore", "GateHardware", "GateStore", "EgumaAPI", "EgumaSimulator",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
 
         // MARK: tests

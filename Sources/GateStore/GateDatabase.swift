@@ -37,8 +37,8 @@ public struct GateDatabase: Sendable {
         try open(path: path, synchronous: "FULL")
     }
 
-    /// `synchronous` other than FULL exists only so a test can measure what FULL costs.
-    static func open(path: String, synchronous: String) throws -> GateDatabase {
+    /// `synchronous` other than FULL exists only so tests and the benchmark can measure what FULL costs.
+    public static func open(path: String, synchronous: String) throws -> GateDatabase {
         try createPrivately(path)
         var config = Configuration()
         config.busyMode = .timeout(5)

@@ -1,0 +1,193 @@
+import EgumaAPI
+import EgumaSimulator
+import Foundation
+import GateCore
+import GateDaemon
+import GateHardware
+import GateStore
+import Logging
+
+/// Speed and memory of the parts a guest waits for, measured (never asserted in tests):
+///
+///   swift run -c release GateBenchmarks [--admissions N]
+///
+/// Prints one table; the README and the issue notes quote it.
+@main
+struct GateBenchmarks {
+    static func main() async throws {
+        let args = CommandLine.arguments
+        let admissions = args.firstIndex(of: "--admissions").flatMap { Int(args[$0 + 1]) } ?? 200
+        LoggingSystem.bootstrap { label in GateLogHandler(label: label, level: .critical) }
+        var rows: [(String, String)] = []
+        func row(_ what: String, _ figure: String) {
+            rows.append((what, figure))
+            print("\(what.padding(toLength: 64, withPad: " ", startingAt: 0)) \(figure)")
+        }
+        print("eguma-gate benchmarks (\(isDebug ? "DEBUG build — use -c release for real figures" : "release build"), \(ProcessInfo.processInfo.activeProcessorCount) cores)\n")
+
+        // 1. Pure: code normalisation and serial framing.
+        let raw = Array("\u{2}K7QM2XPA9HTD\r\n".utf8)
+        let n = 1_000_000
+        var ok = 0
+        var t = ContinuousClock.now
+        for _ in 0..<n { if case .success = VoucherCode.normalise(raw) { ok += 1 } }
+        row("VoucherCode.normalise", rate(n, ContinuousClock.now - t) + " codes/s")
+        var framer = Framer(terminator: .crlf)
+        let stream = Array(repeating: Array("K7QM2XPA9HTD\r\n".utf8), count: 1000).flatMap { $0 }
+        t = .now
+        var frames = 0
+        for _ in 0..<200 { frames += framer.feed(stream).count }
+        row("Framer (crlf), bytes → frames", rate(frames, ContinuousClock.now - t) + " frames/s")
+
+        // 2. e-guma client against the simulator on loopback: cold vs warm connection.
+        for tls in [false, true] {
+            let simulator = try await SimulatorServer.start(.init(tls: tls))
+            let key = APIKey(SimulatedOutlet.demo.key)
+            var cold: [Duration] = []
+            for _ in 0..<10 {
+                let client = try EgumaClient(configuration: .init(baseURL: simulator.baseURL, caFile: simulator.caFile))
+                let start = ContinuousClock.now
+                _ = try await client.balance(code: DemoVouchers.plenty, key: key)
+                cold.append(.now - start)
+                try await client.shutdown()
+            }
+            let client = try EgumaClient(configuration: .init(baseURL: simulator.baseURL, caFile: simulator.caFile))
+            _ = try await client.balance(code: DemoVouchers.plenty, key: key)
+            var warm: [Duration] = []
+            for _ in 0..<300 {
+                let start = ContinuousClock.now
+                _ = try await client.balance(code: DemoVouchers.plenty, key: key)
+                warm.append(.now - start)
+            }
+            try await client.shutdown()
+            await simulator.stop()
+            let scheme = tls ? "HTTPS" : "HTTP"
+            row("balance over \(scheme), new connection (p50 / p95)", "\(ms(p(cold, 50))) / \(ms(p(cold, 95)))")
+            row("balance over \(scheme), pooled connection (p50 / p95)", "\(ms(p(warm, 50))) / \(ms(p(warm, 95)))")
+        }
+
+        // 3. Durable journal writes of one admission (the 8 commits an entry makes), FULL vs NORMAL.
+        for sync in ["FULL", "NORMAL"] {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString.prefix(6))").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let db = try GateDatabase.open(path: dir + "/g.db", synchronous: sync)
+            var times: [Duration] = []
+            for i in 0..<100 {
+                let start = ContinuousClock.now
+                let admission = try await db.openAdmission(lane: "main")
+                try await db.append(GateEvent(.scanned, lane: "main", admission: admission, code: "K7QM2XPA9HTD"))
+                let r = try await db.recordIntent(RedemptionIntent(admission: admission, lane: "main", outlet: "o",
+                    code: VoucherCode(unchecked: "K7QM2XPA9HTD"), amount: Money(cents: 2500),
+                    reference: "g/main/\(admission)", balanceBefore: Money(cents: 100_000 - Int64(i) * 2500)))
+                try await db.recordRedeemed(r, token: UUID().uuidString, balanceAfter: Money(cents: 1000))
+                try await db.append(GateEvent(.redeemed, lane: "main", admission: admission, amountCents: 2500))
+                try await db.append(GateEvent(.opened, lane: "main", admission: admission))
+                try await db.append(GateEvent(.entered, lane: "main", admission: admission))
+                try await db.closeAdmission(admission, outcome: .entered)
+                times.append(.now - start)
+            }
+            try db.close()
+            row("journal writes per admission, synchronous=\(sync) (p50 / p95)", "\(ms(p(times, 50))) / \(ms(p(times, 95)))")
+        }
+
+        // 4. Whole admissions through the daemon runtime: scan → balance → redeem → relay → passage.
+        let rssBefore = residentMiB()
+        let (perAdmission, rssAfter) = try await admissionsThroughRuntime(admissions)
+        row("admission end to end, \(admissions)× (p50 / p95)", "\(ms(p(perAdmission, 50))) / \(ms(p(perAdmission, 95)))")
+        row("resident memory before / after the admissions", String(format: "%.1f / %.1f MiB", rssBefore, rssAfter))
+        _ = ok
+    }
+
+    /// Runs `count` admissions through a GateRuntime (embedded simulator, simulated relay and
+    /// sensor, real SQLite with synchronous=FULL); returns each admission's duration and the RSS after.
+    static func admissionsThroughRuntime(_ count: Int) async throws -> ([Duration], Double) {
+        let simulator = try await SimulatorServer.start()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-gate-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = FileManager.default.createFile(atPath: dir + "/k.key", contents: Data(SimulatedOutlet.demo.key.utf8), attributes: [.posixPermissions: 0o600])
+        let config = try GateConfig.parse(text: """
+            [gate]
+            name = "bench"
+            database = "\(dir)/g.db"
+            control_socket = "\(dir)/c.sock"
+            metrics = ""
+            [api]
+            base_url = "\(simulator.baseURL)"
+            [outlets.o]
+            api_key_file = "\(dir)/k.key"
+            [lanes.main]
+            outlet = "o"
+            price = "1.00"
+            debounce_ms = 0
+            scanner = { kind = "stdin" }
+            relay = { chip = "sim", line = 0, pulse_ms = 50 }
+            sensor = { chip = "sim", line = 1 }
+            """, file: "bench.toml")
+        // One voucher big enough for every admission.
+        await simulator.account.add(SimulatedVoucher(code: "BENCH0000001", kind: .value, balanceInCents: Int64(count) * 100 + 100))
+        let (scans, feed) = AsyncStream<ScannerEvent>.makeStream()
+        var options = GateRuntime.Options()
+        options.sources["main"] = BenchSource(stream: scans)
+        options.handleSignals = false
+        let runtime = try await GateRuntime.start(config: config, options: options, logger: Logger(label: "bench"))
+        let running = Task { try await runtime.run() }
+        let states = runtime.guestStates.subscribe()
+        let events = runtime.events.subscribe()
+        var stateIterator = states.makeAsyncIterator()
+        var eventIterator = events.makeAsyncIterator()
+        feed.yield(.attached(device: "bench"))
+        var durations: [Duration] = []
+        for _ in 0..<count {
+            let start = ContinuousClock.now
+            feed.yield(.frame(Array("BENCH0000001".utf8)))
+            while let s = await stateIterator.next(), s.state != .walkThrough {}
+            try runtime.simulatedChip.simulatePassage(line: .offset(1))
+            while let e = await eventIterator.next(), e.type != .entered {}
+            durations.append(.now - start)
+        }
+        let rss = residentMiB()
+        await runtime.shutdown()
+        _ = try? await running.value
+        await simulator.stop()
+        return (durations, rss)
+    }
+
+    static var isDebug: Bool {
+        #if DEBUG
+        true
+        #else
+        false
+        #endif
+    }
+
+    static func p(_ values: [Duration], _ percentile: Int) -> Duration {
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, sorted.count * percentile / 100)]
+    }
+
+    static func ms(_ d: Duration) -> String {
+        let (s, atto) = d.components
+        return String(format: "%.2f ms", Double(s) * 1000 + Double(atto) / 1e15)
+    }
+
+    static func rate(_ count: Int, _ d: Duration) -> String {
+        let (s, atto) = d.components
+        let seconds = Double(s) + Double(atto) / 1e18
+        return String(format: "%.0f", Double(count) / max(seconds, 1e-9))
+    }
+
+    /// VmRSS from /proc/self/status, in MiB.
+    static func residentMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
+    }
+}
+
+struct BenchSource: CodeSource {
+    let stream: AsyncStream<ScannerEvent>
+    func events() -> AsyncStream<ScannerEvent> { stream }
+}
