@@ -1,3 +1,4 @@
+import Foundation
 import GateCore
 import GateHardware
 import Glibc
@@ -60,6 +61,47 @@ extension DeviceAccess {
             try write(testbed, "/dev/ttyACM1", "AGAIN-2\r")
             #expect(try await events.nextFrame() == "AGAIN-2")
             await watcher.stop()
+        }
+
+        /// `eguma-gate scanners --config` as a technician runs it: the binary (a child process)
+        /// sees the same testbed through the inherited umockdev environment.
+        @Test func theScannersCommandListsDevicesAndTheLaneEachServes() async throws {
+            let testbed = try UmockdevTestbed()
+            try testbed.addSerialDevice(name: "ttyACM0", properties: symbol)
+            try testbed.addSerialDevice(name: "ttyUSB0", properties: [("ID_VENDOR_ID", "1a86"), ("ID_BUS", "usb")], major: 188, minor: 0)
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scanners-\(getpid())").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let config = dir + "/g.toml"
+            try """
+                [lanes.main]
+                scanner = { kind = "serial", match = { ID_VENDOR_ID = "05e0" }, terminator = "cr" }
+                [lanes.side]
+                scanner = { kind = "hid", match = { ID_SERIAL = "nothing-like-this" } }
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+
+            let binary = ProcessInfo.processInfo.environment["EGUMA_GATE_BINARY"]
+                ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                    .deletingLastPathComponent().appendingPathComponent(".build/debug/eguma-gate").path
+            let output = try await withDeadline(.seconds(30), "eguma-gate scanners") {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: binary)
+                process.arguments = ["scanners", "--config", config]
+                let out = Pipe()
+                process.standardOutput = out
+                process.standardError = out
+                try process.run()
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+            }
+            #expect(output.0 == 0, "\(output.1)")
+            let lines = output.1.split(separator: "\n").map(String.init)
+            let acm = try #require(lines.first { $0.hasPrefix("/dev/ttyACM0") }, "\(output.1)")
+            #expect(acm.contains("serial") && acm.contains("05e0") && acm.hasSuffix("main"))
+            let usb = try #require(lines.first { $0.hasPrefix("/dev/ttyUSB0") }, "\(output.1)")
+            #expect(usb.hasSuffix("-"))
+            #expect(output.1.contains("lane side: hid scanner — no device present matches (ID_SERIAL=nothing-like-this)"))
         }
 
         @Test func aDeviceOfAnotherVendorIsLeftAlone() async throws {
