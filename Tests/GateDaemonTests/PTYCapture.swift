@@ -1,0 +1,49 @@
+import Foundation
+import GateDaemon
+import GateHardware
+import Glibc
+import Synchronization
+import TestSupport
+
+/// Collects what is written to a PTY's slave side (the pole display's port) by reading the
+/// master on a dedicated thread; tests take the bytes in order, awaiting each chunk with a deadline.
+final class PTYCapture: Sendable {
+    let terminal: PseudoTerminal
+    private let bytes = ObservedValue<[UInt8]>([])
+    private let consumed = Mutex(0)
+    private let stopped = ObservedValue(false)
+
+    init() throws {
+        terminal = try PseudoTerminal()
+        let master = terminal.master, bytes = self.bytes, stopped = self.stopped
+        Thread {
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while !stopped.value {
+                var pfd = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+                guard poll(&pfd, 1, 50) > 0 else { continue }  // 50 ms: how often the stop flag is seen
+                let n = chunk.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
+                if n > 0 { bytes.update { $0 += chunk[0..<n] } }
+                else if n < 0 && errno != EAGAIN && errno != EINTR && errno != EIO { break }
+            }
+        }.start()
+    }
+
+    var path: String { terminal.slavePath }
+
+    /// The next `count` bytes written, once they are there.
+    func take(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [UInt8] {
+        let start = consumed.withLock { $0 }
+        let bytes = self.bytes
+        let all = try await withDeadline(timeout, "\(count) bytes on the pole display (have \(bytes.value.count - start))") {
+            guard let all = await bytes.wait(until: { $0.count >= start + count }) else { throw CancellationError() }
+            return all
+        }
+        consumed.withLock { $0 = start + count }
+        return Array(all[start..<(start + count)])
+    }
+
+    /// Bytes written beyond what was taken.
+    var unread: [UInt8] { Array(bytes.value.dropFirst(consumed.withLock { $0 })) }
+
+    func stop() { stopped.update { $0 = true } }
+}
