@@ -42,6 +42,20 @@ final class PTYCapture: Sendable {
         return Array(all[start..<(start + count)])
     }
 
+    /// Everything written so far, once it contains `needle`.
+    func waitFor(_ needle: [UInt8], timeout: Duration = .seconds(10)) async throws -> [UInt8] {
+        let bytes = self.bytes
+        return try await withDeadline(timeout, "\(needle.count) expected bytes on the pole display") {
+            guard let all = await bytes.wait(until: { Self.contains($0, needle) }) else { throw CancellationError() }
+            return all
+        }
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+
     /// Bytes written beyond what was taken.
     var unread: [UInt8] { Array(bytes.value.dropFirst(consumed.withLock { $0 })) }
 

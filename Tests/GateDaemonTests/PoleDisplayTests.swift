@@ -123,4 +123,28 @@ struct PoleDisplayTests {
             + Self.row2 + Array("Gueltig fuer Gruesse".utf8))
         await rig.stop()
     }
+
+    @Test func theDaemonShowsABalanceCheckOnTheConfiguredPoleDisplay() async throws {
+        let capture = try PTYCapture()
+        let lanes = """
+            [lanes.lobby]
+            mode = "balance"
+            outlet = "demo"
+            scanner = { kind = "stdin" }
+            display = { kind = "serial", path = "\(capture.path)", baud = 9600, codepage = "cp850" }
+            """
+        let gate = try await GateUnderTest.start(lanes: lanes, laneNames: ["lobby"])
+        do {
+            let start850: [UInt8] = [0x1B, 0x40, 0x1F, 0x01, 0x1B, 0x74, 0x02]
+            #expect(try await capture.waitFor(start850 + Self.frame("Guthaben abfragen", "Bitte Gutschein scan")).starts(with: start850))
+            gate.scanners["lobby"]?.scan("K7QM-2XPA-9HTD")
+            _ = try await capture.waitFor(Self.frame("Gutschein gültig", "Guthaben CHF 100.00 "))
+        } catch {
+            await gate.stop()
+            capture.stop()
+            throw error
+        }
+        await gate.stop()
+        capture.stop()
+    }
 }
