@@ -13,8 +13,18 @@ final class PTYCapture: Sendable {
     private let consumed = Mutex(0)
     private let stopped = ObservedValue(false)
 
+    /// A symlink to the PTY's slave outside /dev, like a udev symlink. Why not /dev/pts/N itself:
+    /// umockdev's preload (the suite runs under umockdev-wrapper) redirects /dev paths into a
+    /// testbed that another test may have active at that moment; a path outside /dev is not
+    /// intercepted and the kernel resolves the link to the real PTY.
+    let path: String
+
     init() throws {
         terminal = try PseudoTerminal()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pole-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        path = dir + "/display"
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: terminal.slavePath)
         let master = terminal.master, bytes = self.bytes, stopped = self.stopped
         Thread {
             var chunk = [UInt8](repeating: 0, count: 4096)
@@ -27,8 +37,6 @@ final class PTYCapture: Sendable {
             }
         }.start()
     }
-
-    var path: String { terminal.slavePath }
 
     /// The next `count` bytes written, once they are there.
     func take(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [UInt8] {
@@ -59,5 +67,8 @@ final class PTYCapture: Sendable {
     /// Bytes written beyond what was taken.
     var unread: [UInt8] { Array(bytes.value.dropFirst(consumed.withLock { $0 })) }
 
-    func stop() { stopped.update { $0 = true } }
+    func stop() {
+        stopped.update { $0 = true }
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+    }
 }
