@@ -52,12 +52,16 @@ struct KioskPageTests {
             _ = try await Broadcast.first(in: states, lane: "main") { $0 == .walkThrough }
             let accepted = try await browser.waitFor("Bitte eintreten")
             #expect(accepted.contains("Guthaben CHF 75.00"))
+            // The lane has a sensor: the page counts the 60 s passage time down.
+            let seconds = Int(try await browser.evaluate("document.getElementById('countdown').textContent")) ?? 0
+            #expect((50...60).contains(seconds))
             #expect(try await browser.evaluate("document.body.className") == "success connected")
             try await browser.screenshot(to: Self.artifacts + "/accepted.png")
 
             try gate.runtime.simulatedChip.simulatePassage(line: .offset(1))
             _ = try await Broadcast.first(in: states, lane: "main") { $0 == .idle }
             try await browser.waitFor("Willkommen")
+            #expect(try await browser.evaluate("document.getElementById('countdown').textContent") == "")
 
             gate.scanners["main"]?.scan(DemoVouchers.redeemed)
             let denied = try await Broadcast.first(in: states, lane: "main") { if case .denied = $0 { true } else { false } }

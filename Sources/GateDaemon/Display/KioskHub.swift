@@ -12,6 +12,9 @@ public final class KioskHub: Sendable {
         public var outcome: DisplayOutcome
         public var title: String
         public var lines: [String]
+        /// On the walk-through screen of a lane with a passage sensor: the seconds the guest has
+        /// (the page counts them down). Absent otherwise.
+        public var countdown: Int?
     }
 
     enum Update: Sendable {
@@ -22,6 +25,8 @@ public final class KioskHub: Sendable {
     /// The lanes in config order.
     public let laneNames: [String]
     private let screens: Mutex<[String: GuestScreen]>
+    /// Seconds to walk through, per lane with a passage sensor.
+    private let passageSeconds: [String: Int]
     let updates = Broadcast<Update>()
     private let closed = Mutex(false)
     /// The port the kiosk server listens on, 0 until it does.
@@ -39,11 +44,16 @@ public final class KioskHub: Sendable {
             initial[lane.config.name] = screen
         }
         screens = Mutex(initial)
+        var seconds: [String: Int] = [:]
+        for lane in lanes where lane.config.mode == .gate && lane.config.settings.hasSensor {
+            seconds[lane.config.name] = Int(lane.config.settings.passageTimeout.components.seconds)
+        }
+        passageSeconds = seconds
     }
 
     /// The lane's screen now; nil for an unknown lane.
     public func screen(lane: String) -> Screen? {
-        screens.withLock { all in all[lane].map { Self.render(lane: lane, $0) } }
+        screens.withLock { all in all[lane].map { render(lane: lane, $0) } }
     }
 
     /// The lane's language (the page's `lang`).
@@ -56,7 +66,7 @@ public final class KioskHub: Sendable {
             guard var screen = all[state.lane] else { return nil }
             _ = screen.show(state.state)
             all[state.lane] = screen
-            return Self.render(lane: state.lane, screen)
+            return render(lane: state.lane, screen)
         }
         if let screen { updates.send(.screen(screen)) }
     }
@@ -69,9 +79,10 @@ public final class KioskHub: Sendable {
         updates.finish()
     }
 
-    private static func render(lane: String, _ screen: GuestScreen) -> Screen {
+    private func render(lane: String, _ screen: GuestScreen) -> Screen {
         let text = screen.current
-        return Screen(lane: lane, state: screen.state.summary, outcome: text.outcome, title: text.title, lines: text.lines)
+        return Screen(lane: lane, state: screen.state.summary, outcome: text.outcome, title: text.title, lines: text.lines,
+                      countdown: screen.state == .walkThrough ? passageSeconds[lane] : nil)
     }
 
     /// One Server-Sent Event carrying `screen` as JSON.

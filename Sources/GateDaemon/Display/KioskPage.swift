@@ -37,17 +37,32 @@ enum KioskPage {
         body.failure{background:#b91c1c}
         body.alarm{background:#b91c1c;animation:alarm 1s steps(1) infinite}
         @keyframes alarm{50%{background:#a16207}}
+        #countdown{font-size:12vw;font-weight:700;margin-top:2vh}
         #status{position:fixed;bottom:1vh;right:1vw;font-size:2vw;opacity:.6}
         body.connected #status{display:none}
         </style></head>
         <body class="idle" data-lane="\(escape(name))">
         <h1 id="title">…</h1>
         <div id="lines"></div>
+        <div id="countdown"></div>
         <div id="status">● connecting</div>
         <script>
         (function () {
           var title = document.getElementById('title'), lines = document.getElementById('lines');
+          var countdown = document.getElementById('countdown'), timer = null;
+          function count(seconds) {
+            clearInterval(timer);
+            countdown.textContent = seconds > 0 ? String(seconds) : '';
+            if (seconds > 0) {
+              timer = setInterval(function () {
+                seconds -= 1;
+                countdown.textContent = seconds > 0 ? String(seconds) : '';
+                if (seconds <= 0) clearInterval(timer);
+              }, 1000);
+            }
+          }
           function show(m) {
+            count(m.countdown || 0);
             document.body.className = m.outcome + ' connected';
             document.body.dataset.state = m.state;
             title.textContent = m.title;
