@@ -51,10 +51,10 @@ struct PoleDisplayTests {
             running = Task { await driver.run(initial: initial, states: states) }
         }
 
+        /// Ends the state stream (the daemon stopping) and waits for the driver to return.
         func stop() async {
             feed.finish()
             await running.value
-            capture.stop()
         }
     }
 
@@ -91,7 +91,10 @@ struct PoleDisplayTests {
             #expect(written == bytes, "\(state)")
         }
         await rig.stop()
+        // Stopping leaves the display saying so, not inviting guests.
+        #expect(try await rig.capture.take(49) == Self.frame("Ausser Betrieb", "Bitte Personal rufen"))
         #expect(rig.capture.unread.isEmpty)
+        rig.capture.stop()
     }
 
     @Test func aLongGermanMessageWithUmlautsScrollsOneCellPerStep() async throws {
@@ -114,6 +117,7 @@ struct PoleDisplayTests {
         rig.clock.advance(by: .milliseconds(350))
         #expect(try await rig.capture.take(24) == Self.row2 + Self.cells("eingelöst - bitte we"))
         await rig.stop()
+        rig.capture.stop()
     }
 
     @Test func asciiDisplaysGetTransliteratedTextAndNoCodePageCommand() async throws {
@@ -122,6 +126,7 @@ struct PoleDisplayTests {
         #expect(try await rig.capture.take(49) == Self.clear + Self.row1 + Array("Nicht einloesbar    ".utf8)
             + Self.row2 + Array("Gueltig fuer Gruesse".utf8))
         await rig.stop()
+        rig.capture.stop()
     }
 
     @Test func theDaemonShowsABalanceCheckOnTheConfiguredPoleDisplay() async throws {
@@ -145,6 +150,7 @@ struct PoleDisplayTests {
             throw error
         }
         await gate.stop()
+        _ = try await capture.waitFor(Self.frame("Ausser Betrieb", "Bitte Personal rufen"))
         capture.stop()
     }
 }

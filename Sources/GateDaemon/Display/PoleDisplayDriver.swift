@@ -12,7 +12,8 @@ struct PoleDisplayDriver<C: Clock>: Sendable where C.Duration == Duration {
     let clock: C
     let write: @Sendable ([UInt8]) async -> Void
 
-    /// Initialises the display, shows `initial`, then every state of `states` until it ends.
+    /// Initialises the display, shows `initial`, then every state of `states` until it ends; then
+    /// "out of order" (the daemon is stopping: the display must not keep inviting guests).
     func run(initial: GuestState, states: AsyncStream<GuestState>) async {
         await write(PoleDisplayCommands.start(codepage: codepage))
         var screen = GuestScreen(texts: texts)
@@ -24,6 +25,7 @@ struct PoleDisplayDriver<C: Clock>: Sendable where C.Duration == Duration {
         }
         scroller.cancel()
         await scroller.value
+        await write(PoleDisplayLayout(screen.show(.denied(.outOfOrder)), codepage: codepage).firstFrame)
     }
 
     private func start(_ layout: PoleDisplayLayout) -> Task<Void, Never> {
