@@ -65,8 +65,12 @@ public struct KioskServer: Service {
             return html(KioskPage.lane(name: name, language: hub.language(lane: name)))
         }
         router.get("lanes/:name/events") { _, context -> Response in
-            guard let name = context.parameters.get("name"), hub.screen(lane: name) != nil, !hub.isClosed else {
+            guard let name = context.parameters.get("name"), hub.screen(lane: name) != nil else {
                 return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "no such lane\n")))
+            }
+            guard !hub.isClosed else {
+                // Stopping: the page's EventSource retries and finds the next daemon.
+                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "stopping\n")))
             }
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream; charset=utf-8"
