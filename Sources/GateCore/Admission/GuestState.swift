@@ -16,6 +16,8 @@ public enum GuestState: Sendable, Equatable {
     case offline
     /// The emergency contact holds every lane open.
     case emergency
+    /// A balance-check lane's answer: redeemable or not (with e-guma's message), balance, total.
+    case balance(BalanceCheck)
 }
 
 /// Why a guest was turned away.

@@ -13,6 +13,8 @@ public struct GateConfig: Sendable {
         /// `host:port` for Prometheus metrics and /healthz; nil when turned off (`""`).
         public var metrics: String?
         public var retentionDays: Int
+        /// `host:port` of the guest kiosk pages (`/lanes/NAME`, Server-Sent Events); nil when off (absent or `""`).
+        public var display: String?
         /// Fire-alarm contact (normally closed); while open every lane is held open.
         public var emergency: GPIOLineConfig?
     }
@@ -76,6 +78,18 @@ public struct GateConfig: Sendable {
             root.problem("lanes", "no lane configured — add [lanes.NAME]")
         }
         checkLineClashes(lanes, emergency: gate?.emergency, root: root)
+        for lane in lanes where lane.display == .web && gate?.display == nil {
+            root.problem("lanes.\(lane.name).display", "kind = \"web\" needs the kiosk server: set [gate] display = \"127.0.0.1:8080\"")
+        }
+        var poles: [String: String] = [:]
+        for lane in lanes {
+            guard case .serial(let path, _, _, _)? = lane.display else { continue }
+            if let other = poles[path] { root.problem("lanes.\(lane.name).display", "\(path) is already the display of lane \(other)") }
+            poles[path] = lane.name
+            if lane.scanner.kind == .serial, lane.scanner.path == path {
+                root.problem("lanes.\(lane.name).display", "\(path) is the lane's scanner — a pole display needs its own port")
+            }
+        }
         root.rejectUnknownKeys(hint: "top-level tables are [gate], [api], [outlets.NAME], [lanes.NAME]")
 
         guard context.errors.isEmpty, let gate else { throw ConfigErrors(errors: context.errors) }
@@ -95,11 +109,15 @@ public struct GateConfig: Sendable {
         var metrics: String? = r.string("metrics", default: "127.0.0.1:9464")
         if metrics == "" { metrics = nil }
         if let m = metrics, !isHostPort(m) { r.problem("metrics", "\"\(m)\" is not host:port — e.g. \"127.0.0.1:9464\", or \"\" to turn it off") }
+        var display = r.string("display")
+        if display == "" { display = nil }
+        if let d = display, !isHostPort(d, allowAnyPort: true) { r.problem("display", "\"\(d)\" is not host:port — e.g. \"127.0.0.1:8080\", or \"\" to turn it off") }
+        if let d = display, d == metrics { r.problem("display", "\(d) is also gate.metrics — give the kiosk pages their own port") }
         let retention = r.integer("retention_days", default: 400, range: 1...36500)
         let emergency = r.table("emergency").flatMap { LaneConfig.parseLine($0, input: true) }
         r.rejectUnknownKeys()
         return Gate(name: name, database: database, controlSocket: socket, metrics: metrics, retentionDays: retention,
-                    emergency: emergency)
+                    display: display, emergency: emergency)
     }
 
     private static func parseAPI(_ r: ConfigReader?) -> EgumaClientConfiguration {
@@ -151,9 +169,10 @@ public struct GateConfig: Sendable {
         }
     }
 
-    static func isHostPort(_ text: String) -> Bool {
+    /// `allowAnyPort`: port 0 (the kernel picks a free one; the demo and tests) is accepted.
+    static func isHostPort(_ text: String, allowAnyPort: Bool = false) -> Bool {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (1...65535).contains(port) else { return false }
+              ((allowAnyPort ? 0 : 1)...65535).contains(port) else { return false }
         return colon > text.startIndex
     }
 }

@@ -18,6 +18,8 @@ public struct LaneConfig: Sendable {
     public var buzzer: GPIOLineConfig?
     /// Guest texts: de, fr, it or en (e-guma's own messages are never translated).
     public var language: String
+    /// `display = { kind = "serial", … }`: a pole display; nil when the lane has none.
+    public var display: LaneDisplayConfig?
 
     public static let languages = ["de", "fr", "it", "en"]
 
@@ -74,7 +76,7 @@ public struct LaneConfig: Sendable {
             buzzer = f.table("buzzer").flatMap { parseLine($0, input: false) }
             f.rejectUnknownKeys(hint: "feedback has green, red and buzzer")
         }
-        _ = r.raw("display")  // guest display: read by the display configuration
+        let display = r.table("display").flatMap { LaneDisplayConfig.parse($0) }
         r.rejectUnknownKeys()
 
         guard let scanner else { return nil }
@@ -84,7 +86,7 @@ public struct LaneConfig: Sendable {
             acceptProducts: Set(accept), serviceProducts: Set(service), serviceRedeem: Money(cents: Int64(serviceCents)),
             passageTimeout: .milliseconds(passageTimeout), pulse: .milliseconds(pulseMs), hasSensor: sensor != nil)
         return LaneConfig(name: name, mode: mode, settings: settings, scanner: scanner, relay: relay, sensor: sensor,
-                          green: green, red: red, buzzer: buzzer, language: language)
+                          green: green, red: red, buzzer: buzzer, language: language, display: display)
     }
 
     static func parseScanner(_ r: ConfigReader) -> LaneScannerConfig? {

@@ -38,6 +38,8 @@ public final class GateRuntime: Sendable {
     public let guestStates: Broadcast<LaneFeedback.LaneState>
     public let lanes: [LaneRuntime]
     public let simulatedChip: SimulatedGPIOChip
+    /// The kiosk pages' live state; nil when `[gate] display` is off.
+    public let kiosk: KioskHub?
     let outbox: OutboxWorker<ContinuousClock>
     let online: OnlineMonitor<ContinuousClock>
     let udev: UdevWatcher?
@@ -183,6 +185,13 @@ public final class GateRuntime: Sendable {
         }
         let feedback = LaneFeedback(lane: lane.name, states: states)
         let service = services[lane.settings.outlet] ?? UnavailableVoucherService()
+        if lane.mode == .balance {
+            // Never redeems: no engine, no relay; Balance calls only.
+            let runner = BalanceLaneRunner(lane: lane.name, service: service, feedback: feedback, clock: clock,
+                                           logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
+            return LaneRuntime(config: lane, engine: nil, balanceRunner: runner, source: source, relay: relay, sensor: sensor,
+                               lights: lights, feedback: feedback, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
+        }
         let engine = LaneEngine(settings: lane.settings, service: service, relay: relay ?? NoRelay(), sensor: sensor,
                                 lights: lights, feedback: feedback, journal: journal, outbox: journal.database, online: online,
                                 clock: clock, outboxKick: { outbox.kick() })
@@ -200,6 +209,7 @@ public final class GateRuntime: Sendable {
         self.outbox = outbox; self.online = online; self.udev = udev; self.emergency = emergency
         self.emergencySignal = emergencySignal; self.control = control; self.notifier = notifier
         self.options = options; self.logger = logger; self.reloads = Broadcast()
+        self.kiosk = config.gate.display == nil ? nil : KioskHub(lanes: lanes)
     }
 
     public func lane(_ name: String) -> LaneRuntime? { lanes.first { $0.config.name == name } }
@@ -216,6 +226,30 @@ public final class GateRuntime: Sendable {
         ]
         if let address = config.gate.metrics {
             services.append(.init(service: MetricsServer(address: address, metrics: metrics, logger: logger)))
+        }
+        if let address = config.gate.display, let kiosk {
+            services.append(.init(service: KioskServer(address: address, hub: kiosk, states: guestStates, logger: logger)))
+        }
+        for lane in lanes {
+            guard case .serial(let path, let baud, let codepage, let scroll)? = lane.config.display else { continue }
+            let port = PoleDisplayPort(path: path, baud: baud, codepage: codepage,
+                                       logger: Logger(label: "eguma-gate.lane.\(lane.config.name).display"))
+            let driver = PoleDisplayDriver(
+                texts: GuestTexts(language: DisplayLanguage(code: lane.config.language), balanceLane: lane.config.mode == .balance),
+                codepage: codepage, scroll: scroll, clock: ContinuousClock(), write: { await port.write($0) })
+            let name = lane.config.name
+            let states = guestStates.subscribe()
+            let initial = lane.feedback.state
+            services.append(.init(service: FunctionService("display \(name)") {
+                let mine = AsyncStream<GuestState> { continuation in
+                    let forward = Task {
+                        for await s in states where s.lane == name { continuation.yield(s.state) }
+                        continuation.finish()
+                    }
+                    continuation.onTermination = { _ in forward.cancel() }
+                }
+                await driver.run(initial: initial, states: mine)
+            }))
         }
         if options.handleSignals {
             services.append(.init(service: FunctionService("reload") { [self] in await reloadOnSIGHUP() }))
@@ -349,7 +383,7 @@ public final class GateRuntime: Sendable {
                 notes.append("lane \(lane.config.name) was removed: restart to apply")
                 continue
             }
-            await lane.engine.update(settings: updated.settings)
+            await lane.engine?.update(settings: updated.settings)
             if updated.scanner != lane.config.scanner || updated.relay != lane.config.relay || updated.sensor != lane.config.sensor {
                 notes.append("lane \(lane.config.name): scanner/relay/sensor changes apply after a restart")
             }

@@ -38,6 +38,7 @@ extension GuestState {
         case .cancelled: "cancelled"
         case .offline: "offline"
         case .emergency: "emergency open"
+        case .balance(let check): check.isRedeemable ? "balance \(check.balance)" : "balance: not redeemable"
         }
     }
 }

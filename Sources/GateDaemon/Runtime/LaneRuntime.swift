@@ -4,7 +4,8 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// One lane while the daemon runs: its scanner source, engine, relay, sensor and lights.
+/// One lane while the daemon runs: its scanner source, engine (or, on a balance-check lane, its
+/// balance runner), relay, sensor and lights.
 ///
 /// The scanner stream is tapped for presence (status, metrics) and ends on graceful shutdown, so
 /// the engine finishes the admission in flight and returns; only then is the relay driven
@@ -12,7 +13,9 @@ import Synchronization
 public final class LaneRuntime: Sendable {
     public let config: LaneConfig
     public let feedback: LaneFeedback
-    let engine: LaneEngine<ContinuousClock>
+    /// nil on a balance-check lane.
+    let engine: LaneEngine<ContinuousClock>?
+    let balanceRunner: BalanceLaneRunner<ContinuousClock>?
     let source: any CodeSource
     let relay: GPIORelay?
     let sensor: GPIOPassageSensor?
@@ -22,9 +25,10 @@ public final class LaneRuntime: Sendable {
     private let presence = Mutex<(present: Bool, device: String?)>((false, nil))
     private let logger: Logger
 
-    init(config: LaneConfig, engine: LaneEngine<ContinuousClock>, source: any CodeSource, relay: GPIORelay?,
+    init(config: LaneConfig, engine: LaneEngine<ContinuousClock>?, balanceRunner: BalanceLaneRunner<ContinuousClock>? = nil,
+         source: any CodeSource, relay: GPIORelay?,
          sensor: GPIOPassageSensor?, lights: GPIOSignalLights?, feedback: LaneFeedback, logger: Logger) {
-        self.config = config; self.engine = engine; self.source = source; self.relay = relay
+        self.config = config; self.engine = engine; self.balanceRunner = balanceRunner; self.source = source; self.relay = relay
         self.sensor = sensor; self.lights = lights; self.feedback = feedback; self.logger = logger
         (control, controlContinuation) = AsyncStream.makeStream()
     }
@@ -54,7 +58,11 @@ public final class LaneRuntime: Sendable {
                     }
                     scanContinuation.finish()
                 }
-                await engine.run(scanner: scans, control: control)
+                if let engine {
+                    await engine.run(scanner: scans, control: control)
+                } else {
+                    await balanceRunner?.run(scanner: scans)
+                }
                 group.cancelAll()  // stops the reader, which closes the device
             }
         } onGracefulShutdown: { [controlContinuation] in

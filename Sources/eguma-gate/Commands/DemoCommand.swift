@@ -24,11 +24,15 @@ struct DemoCommand: AsyncParsableCommand {
     var pty = false
 
     @Option(help: "Entry price of the demo lane.") var price = "25.00"
+    @Option(help: "Language of the guest texts: de, fr, it or en.") var language = "de"
+    @Option(help: "Port of the guest kiosk page on 127.0.0.1 (0: any free port).") var displayPort = 0
     @Option(help: "How long the guest has to walk through before the redemption is cancelled (ms).")
     var passageTimeoutMs = 8000
 
     func run() async throws {
         guard Money(decimal: price) != nil else { throw CLIError.usage("--price \(price): write it like 25.00") }
+        guard let displayLanguage = DisplayLanguage(rawValue: language) else { throw CLIError.usage("--language \(language): de, fr, it or en") }
+        guard (0...65535).contains(displayPort) else { throw CLIError.usage("--display-port \(displayPort): 0…65535") }
         LoggingSystem.bootstrap { label in
             GateLogHandler(label: label, level: ProcessInfo.processInfo.environment["EGUMA_DEMO_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical)
         }
@@ -44,7 +48,7 @@ struct DemoCommand: AsyncParsableCommand {
             throw CLIError.runtime("demo: generated configuration is invalid: \(error.description)")
         }
 
-        let console = DemoConsole()
+        let console = DemoConsole(language: displayLanguage)
         var options = GateRuntime.Options()
         let ptyScanner: PTYScanner?
         if pty {
@@ -60,6 +64,9 @@ struct DemoCommand: AsyncParsableCommand {
             throw CLIError.runtime("demo: \(error.description)")
         }
         console.printBanner(simulator: simulator, config: config, pty: ptyScanner?.path)
+        // Not in the group below: its first task to finish ends the demo.
+        let kioskURL = Task { await console.printKioskURL(runtime) }
+        defer { kioskURL.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await runtime.run() }
             group.addTask { await console.show(runtime) }
@@ -86,6 +93,8 @@ struct DemoCommand: AsyncParsableCommand {
             database = "\(dir)/gate.db"
             control_socket = "\(dir)/control.sock"
             metrics = ""
+            # The guest kiosk page (http://127.0.0.1:PORT/lanes/main); port 0 = any free port.
+            display = "127.0.0.1:\(displayPort)"
 
             [api]
             base_url = "\(baseURL)"
@@ -98,6 +107,7 @@ struct DemoCommand: AsyncParsableCommand {
             price = "\(price)"
             service_products = ["svc-spa-day"]
             passage_timeout_ms = \(passageTimeoutMs)
+            language = "\(language)"
             scanner = { kind = "stdin" }
             relay = { chip = "sim", line = 0, pulse_ms = 800 }
             sensor = { chip = "sim", line = 1, edge = "falling", bias = "pull-up" }

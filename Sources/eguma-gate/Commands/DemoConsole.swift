@@ -11,12 +11,21 @@ final class DemoConsole: Sendable {
     private let continuation: AsyncStream<ScannerEvent>.Continuation
     let source: DemoSource
     private let walking = Mutex(false)
+    private let screen: Mutex<GuestScreen>
 
-    init() {
+    init(language: DisplayLanguage = .de) {
+        screen = Mutex(GuestScreen(texts: GuestTexts(language: language)))
         let (stream, continuation) = AsyncStream<ScannerEvent>.makeStream()
         self.continuation = continuation
         self.source = DemoSource(stream: stream)
         continuation.yield(.attached(device: "keyboard (demo)"))
+    }
+
+    /// Prints where a browser can follow the lane's guest screen, once the kiosk server listens.
+    func printKioskURL(_ runtime: GateRuntime) async {
+        guard let kiosk = runtime.kiosk, let port = await kiosk.port.wait(until: { $0 > 0 }) else { return }
+        say("kiosk   guest screen: http://127.0.0.1:\(port)/lanes/main   (open it in a browser; all lanes: http://127.0.0.1:\(port)/)")
+        prompt()
     }
 
     func printBanner(simulator: SimulatorServer, config: GateConfig, pty: String?) {
@@ -78,7 +87,7 @@ final class DemoConsole: Sendable {
                 for await s in runtime.guestStates.subscribe() {
                     let isWalking = s.state == .walkThrough
                     walking.withLock { $0 = isWalking }
-                    say("screen  \(Self.screenText(s.state))")
+                    say("screen  \(screenText(s.state))")
                     if case .walkThrough = s.state { prompt() }
                     if case .idle = s.state { prompt() }
                     if case .awaitingMore = s.state { prompt() }
@@ -99,31 +108,11 @@ final class DemoConsole: Sendable {
         }
     }
 
-    static func screenText(_ state: GuestState) -> String {
-        switch state {
-        case .idle: "Please scan your voucher"
-        case .checking: "Checking…"
-        case .accepted(let balance): "Accepted" + (balance.map { " — CHF \($0) left on the voucher" } ?? "")
-        case .denied(let reason):
-            switch reason {
-            case .eguma(let message): "Denied: \(message)"
-            case .emptyCode: "Denied: empty code, please scan again"
-            case .unreadableCode: "Denied: unreadable code"
-            case .notValidHere: "Denied: not valid at this entrance"
-            case .noBalance: "Denied: no balance left"
-            case .insufficientBalance(let b): "Denied: only CHF \(b) on the voucher"
-            case .splitTimeout: "Denied: no second voucher in time, nothing was charged"
-            case .redeemFailed: "Denied: the redemption did not go through, nothing was charged"
-            case .relayFailure: "Sorry, the turnstile failed; the payment was cancelled"
-            case .offlineNotPossible: "Offline: please ask staff"
-            case .outOfOrder: "Out of order: please ask staff"
-            }
-        case .awaitingMore(let remaining): "CHF \(remaining) remaining — scan the next voucher"
-        case .walkThrough: "Please walk through"
-        case .cancelled: "No passage — the payment was cancelled, your balance is restored"
-        case .offline: "Offline — please ask staff"
-        case .emergency: "Emergency — the gate is open"
-        }
+    /// The guest screen as one console line, in the lane's language (the same texts as the kiosk
+    /// page and the pole display).
+    private func screenText(_ state: GuestState) -> String {
+        let text = screen.withLock { $0.show(state) }
+        return ([text.title] + text.lines).joined(separator: " — ") + "  [\(text.outcome.rawValue)]"
     }
 
     /// Reads stdin lines on a dedicated thread; returns on EOF or `quit`.

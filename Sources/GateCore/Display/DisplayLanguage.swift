@@ -1,0 +1,7 @@
+/// The language of a lane's own guest texts (Swiss venues: German by default).
+public enum DisplayLanguage: String, Sendable, CaseIterable {
+    case de, fr, it, en
+
+    /// `de` for anything not recognised (the config validates the key before it gets here).
+    public init(code: String) { self = DisplayLanguage(rawValue: code) ?? .de }
+}

@@ -1,0 +1,140 @@
+/// Our own guest texts for every `GuestState`, in German, French, Italian and English.
+///
+/// e-guma's message (`DenyReason.eguma`, `BalanceCheck.message`) is passed through verbatim: the
+/// integration guide requires the guest to see exactly what e-guma says. Amounts read "CHF 12.50".
+/// Titles are kept to 20 characters where the language allows, so a pole display shows them
+/// without scrolling.
+public struct GuestTexts: Sendable {
+    public let language: DisplayLanguage
+    /// A balance-check lane invites the guest to check a voucher instead of to enter.
+    public let balanceLane: Bool
+
+    public init(language: DisplayLanguage, balanceLane: Bool = false) {
+        self.language = language; self.balanceLane = balanceLane
+    }
+
+    /// "CHF 12.50"
+    public static func amount(_ money: Money) -> String { "CHF \(money)" }
+
+    private func t(_ de: String, _ fr: String, _ it: String, _ en: String) -> String {
+        switch language {
+        case .de: de
+        case .fr: fr
+        case .it: it
+        case .en: en
+        }
+    }
+
+    private func balanceLine(_ money: Money) -> String {
+        t("Guthaben", "Solde", "Saldo", "Balance") + " " + Self.amount(money)
+    }
+
+    private var askStaff: String {
+        t("Bitte Personal rufen", "Adressez-vous au personnel", "Rivolgersi al personale", "Please ask staff")
+    }
+
+    private var nothingCharged: String {
+        t("Nichts wurde abgebucht", "Rien n’a été débité", "Nulla è stato addebitato", "Nothing was charged")
+    }
+
+    private var scanAgain: String {
+        t("Bitte erneut scannen", "Veuillez rescanner", "Scansionare di nuovo", "Please scan again")
+    }
+
+    public func text(for state: GuestState) -> GuestText {
+        switch state {
+        case .idle:
+            let scan = t("Bitte Gutschein scannen", "Veuillez scanner votre bon", "Scansionare il buono", "Please scan your voucher")
+            if balanceLane {
+                return GuestText(title: t("Guthaben abfragen", "Consulter le solde", "Verifica saldo", "Check your balance"),
+                                 lines: [scan], outcome: .idle)
+            }
+            return GuestText(title: t("Willkommen", "Bienvenue", "Benvenuti", "Welcome"), lines: [scan], outcome: .idle)
+        case .checking:
+            return GuestText(title: t("Einen Moment …", "Un instant …", "Un momento …", "One moment …"),
+                             lines: [t("Gutschein wird geprüft", "Vérification du bon", "Verifica del buono", "Checking your voucher")],
+                             outcome: .busy)
+        case .accepted(let balance):
+            return GuestText(title: t("Gutschein akzeptiert", "Bon accepté", "Buono accettato", "Voucher accepted"),
+                             lines: balance.map { [balanceLine($0)] } ?? [], outcome: .success)
+        case .denied(let reason):
+            return denied(reason)
+        case .awaitingMore(let remaining):
+            let amount = Self.amount(remaining)
+            return GuestText(title: t("Noch \(amount)", "Reste \(amount)", "Mancano \(amount)", "\(amount) to pay"),
+                             lines: [t("Nächsten Gutschein scannen", "Scannez le bon suivant", "Scansionare il prossimo buono",
+                                       "Scan the next voucher")],
+                             outcome: .warning)
+        case .walkThrough:
+            return GuestText(title: t("Bitte eintreten", "Veuillez passer", "Prego, passare", "Please walk through"),
+                             outcome: .success)
+        case .cancelled:
+            return GuestText(title: t("Kein Durchgang", "Pas de passage", "Nessun passaggio", "No passage"),
+                             lines: [t("Zahlung storniert", "Paiement annulé", "Pagamento annullato", "Payment cancelled"),
+                                     t("Guthaben wiederhergestellt", "Solde rétabli", "Saldo ripristinato", "Balance restored")],
+                             outcome: .warning)
+        case .offline:
+            return GuestText(title: t("Keine Verbindung", "Hors ligne", "Offline", "Offline"), lines: [askStaff], outcome: .failure)
+        case .emergency:
+            return GuestText(title: t("Notöffnung", "Urgence", "Emergenza", "Emergency"),
+                             lines: [t("Durchgang offen", "Passage ouvert", "Varco aperto", "The gate is open")],
+                             outcome: .alarm)
+        case .balance(let check):
+            var lines: [String] = []
+            if let message = check.message, !message.isEmpty { lines.append(message) }
+            lines.append(balanceLine(check.balance))
+            lines.append(t("Gesamtbetrag", "Montant total", "Importo totale", "Total") + " " + Self.amount(check.total))
+            if check.isRedeemable {
+                return GuestText(title: t("Gutschein gültig", "Bon valable", "Buono valido", "Voucher valid"),
+                                 lines: lines, outcome: .success)
+            }
+            return GuestText(title: notRedeemable, lines: lines, outcome: .failure)
+        }
+    }
+
+    private var notRedeemable: String {
+        t("Nicht einlösbar", "Bon non valable", "Buono non valido", "Not redeemable")
+    }
+
+    private func denied(_ reason: DenyReason) -> GuestText {
+        switch reason {
+        case .eguma(let message):
+            return GuestText(title: notRedeemable, lines: [message], outcome: .failure)
+        case .emptyCode:
+            return GuestText(title: scanAgain, outcome: .failure)
+        case .unreadableCode:
+            return GuestText(title: t("Code nicht lesbar", "Code illisible", "Codice illeggibile", "Unreadable code"),
+                             lines: [scanAgain], outcome: .failure)
+        case .notValidHere:
+            return GuestText(title: t("Hier nicht gültig", "Non valable ici", "Non valido qui", "Not valid here"),
+                             lines: [t("Gilt nicht für diesen Eingang", "Ce bon n’est pas valable à cette entrée",
+                                       "Il buono non vale per questo ingresso", "Not valid at this entrance")],
+                             outcome: .failure)
+        case .noBalance:
+            return GuestText(title: t("Kein Guthaben", "Solde épuisé", "Saldo esaurito", "No balance left"),
+                             lines: [t("Der Gutschein ist aufgebraucht", "Le bon est entièrement utilisé",
+                                       "Il buono è stato utilizzato", "The voucher is used up")],
+                             outcome: .failure)
+        case .insufficientBalance(let balance):
+            return GuestText(title: t("Zu wenig Guthaben", "Solde insuffisant", "Saldo insufficiente", "Not enough balance"),
+                             lines: [balanceLine(balance)], outcome: .failure)
+        case .splitTimeout:
+            return GuestText(title: t("Zeit abgelaufen", "Délai dépassé", "Tempo scaduto", "Time is up"),
+                             lines: [nothingCharged], outcome: .failure)
+        case .redeemFailed:
+            return GuestText(title: t("Fehler", "Erreur", "Errore", "Error"),
+                             lines: [t("Einlösung fehlgeschlagen", "Le paiement a échoué", "Pagamento non riuscito", "Payment failed"),
+                                     nothingCharged],
+                             outcome: .failure)
+        case .relayFailure:
+            return GuestText(title: t("Drehkreuz gestört", "Tourniquet en panne", "Tornello guasto", "Turnstile fault"),
+                             lines: [t("Zahlung storniert", "Paiement annulé", "Pagamento annullato", "Payment cancelled")],
+                             outcome: .failure)
+        case .offlineNotPossible:
+            return GuestText(title: t("Keine Verbindung", "Hors ligne", "Offline", "Offline"), lines: [askStaff], outcome: .failure)
+        case .outOfOrder:
+            return GuestText(title: t("Ausser Betrieb", "Hors service", "Fuori servizio", "Out of order"),
+                             lines: [askStaff], outcome: .failure)
+        }
+    }
+}

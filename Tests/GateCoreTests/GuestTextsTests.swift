@@ -1,0 +1,110 @@
+import Foundation
+import GateCore
+import Testing
+
+/// Every guest state in every language, compared with a reviewed golden file
+/// (`Golden/guest-texts.golden`; rewrite it with EGUMA_UPDATE_GOLDEN=1 and review the diff).
+@Suite struct GuestTextsTests {
+    static let egumaMessage = "Dieser Gutschein wurde bereits eingelöst."
+
+    /// One sample of every state and deny reason, with a name for the golden file.
+    static let samples: [(String, GuestState)] = [
+        ("idle", .idle),
+        ("checking", .checking),
+        ("accepted(75.00)", .accepted(newBalance: Money(cents: 7_500))),
+        ("accepted(nil)", .accepted(newBalance: nil)),
+        ("denied(eguma)", .denied(.eguma(message: egumaMessage))),
+        ("denied(emptyCode)", .denied(.emptyCode)),
+        ("denied(unreadableCode)", .denied(.unreadableCode)),
+        ("denied(notValidHere)", .denied(.notValidHere)),
+        ("denied(noBalance)", .denied(.noBalance)),
+        ("denied(insufficientBalance(10.00))", .denied(.insufficientBalance(balance: Money(cents: 1_000)))),
+        ("denied(splitTimeout)", .denied(.splitTimeout)),
+        ("denied(redeemFailed)", .denied(.redeemFailed)),
+        ("denied(relayFailure)", .denied(.relayFailure)),
+        ("denied(offlineNotPossible)", .denied(.offlineNotPossible)),
+        ("denied(outOfOrder)", .denied(.outOfOrder)),
+        ("awaitingMore(12.50)", .awaitingMore(remaining: Money(cents: 1_250))),
+        ("walkThrough", .walkThrough),
+        ("cancelled", .cancelled),
+        ("offline", .offline),
+        ("emergency", .emergency),
+        ("balance(redeemable)", .balance(BalanceCheck(isRedeemable: true, balance: Money(cents: 7_500),
+                                                       total: Money(cents: 10_000), message: nil))),
+        ("balance(not redeemable)", .balance(BalanceCheck(isRedeemable: false, balance: .zero, total: Money(cents: 5_000),
+                                                           message: egumaMessage))),
+    ]
+
+    static func render() -> String {
+        var out = ""
+        for language in DisplayLanguage.allCases {
+            for balanceLane in [false, true] {
+                let texts = GuestTexts(language: language, balanceLane: balanceLane)
+                let states = balanceLane ? samples.filter { $0.0 == "idle" } : samples
+                for (name, state) in states {
+                    let text = texts.text(for: state)
+                    out += "\(language.rawValue)\(balanceLane ? " balance-lane" : "") \(name) [\(text.outcome.rawValue)]\n"
+                    out += "  \(text.title)\n"
+                    for line in text.lines { out += "  | \(line)\n" }
+                }
+            }
+        }
+        return out
+    }
+
+    static let goldenPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Golden/guest-texts.golden").path
+
+    @Test func everyStateInEveryLanguageMatchesTheGoldenFile() throws {
+        let rendered = Self.render()
+        if ProcessInfo.processInfo.environment["EGUMA_UPDATE_GOLDEN"] == "1" {
+            try rendered.write(toFile: Self.goldenPath, atomically: true, encoding: .utf8)
+        }
+        let golden = try String(contentsOfFile: Self.goldenPath, encoding: .utf8)
+        let expected = golden.split(separator: "\n", omittingEmptySubsequences: false)
+        let actual = rendered.split(separator: "\n", omittingEmptySubsequences: false)
+        for (i, (e, a)) in zip(expected, actual).enumerated() where e != a {
+            Issue.record("line \(i + 1): expected \"\(e)\", got \"\(a)\"")
+        }
+        #expect(expected.count == actual.count)
+    }
+
+    @Test func egumasMessageIsShownVerbatimInEveryLanguage() {
+        let message = "Gutschein ungültig — «bereits eingelöst» <b>&</b>"
+        for language in DisplayLanguage.allCases {
+            let text = GuestTexts(language: language).text(for: .denied(.eguma(message: message)))
+            #expect(text.lines == [message])
+            #expect(text.outcome == .failure)
+        }
+    }
+
+    @Test func amountsReadCHFWithTwoDecimals() {
+        #expect(GuestTexts.amount(Money(cents: 1_250)) == "CHF 12.50")
+        #expect(GuestTexts.amount(Money(cents: 5)) == "CHF 0.05")
+        #expect(GuestTexts(language: .de).text(for: .awaitingMore(remaining: Money(cents: 1_250))).title == "Noch CHF 12.50")
+    }
+
+    @Test func everyStateHasItsOwnTextInEachLanguage() {
+        for language in DisplayLanguage.allCases {
+            let texts = GuestTexts(language: language)
+            let rendered = Self.samples.map { texts.text(for: $0.1) }
+            // Different states may share a title (offline), never title and lines.
+            #expect(Set(rendered.map { "\($0.title)|\($0.lines)" }).count >= rendered.count - 2)
+        }
+    }
+
+    @Test func theWalkThroughScreenKeepsTheBalanceOfTheAcceptedVoucher() {
+        var screen = GuestScreen(texts: GuestTexts(language: .de))
+        _ = screen.show(.accepted(newBalance: Money(cents: 7_500)))
+        let walk = screen.show(.walkThrough)
+        #expect(walk.title == "Bitte eintreten")
+        #expect(walk.lines == ["Guthaben CHF 75.00"])
+        _ = screen.show(.idle)
+        #expect(screen.show(.walkThrough).lines.isEmpty)  // a manual open shows no stale balance
+    }
+
+    @Test func unknownLanguageCodesFallBackToGerman() {
+        #expect(DisplayLanguage(code: "rm") == .de)
+        #expect(DisplayLanguage(code: "fr") == .fr)
+    }
+}

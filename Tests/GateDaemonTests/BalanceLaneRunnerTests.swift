@@ -1,0 +1,58 @@
+import GateCore
+@testable import GateDaemon
+import Logging
+import Testing
+import TestSupport
+
+/// The balance-check runner's screens, with a scripted voucher service and an injected clock.
+@Suite struct BalanceLaneRunnerTests {
+    struct ScriptedService: VoucherService {
+        let answer: Result<VoucherBalance, VoucherServiceError>
+        func balance(of code: VoucherCode) async throws(VoucherServiceError) -> VoucherBalance { try answer.get() }
+        func redeem(_ code: VoucherCode, amount: Money, reference: String) async throws(VoucherServiceError) -> VoucherRedemption {
+            Issue.record("a balance-check lane redeemed")
+            throw VoucherServiceError(.notSent, detail: "never")
+        }
+        func cancel(_ code: VoucherCode, token: String, amount: Money) async throws(VoucherServiceError) -> Money {
+            throw VoucherServiceError(.notSent, detail: "never")
+        }
+    }
+
+    static let answer = VoucherBalance(code: VoucherCode(unchecked: "K7QM-2XPA-9HTD"), isRedeemable: true, balance: Money(cents: 4_000),
+                                       total: Money(cents: 10_000), productID: nil, message: nil)
+
+    func runner(_ answer: Result<VoucherBalance, VoucherServiceError>, clock: TestClock = TestClock(),
+                feedback: RecordingGuestFeedback = RecordingGuestFeedback()) -> BalanceLaneRunner<TestClock> {
+        BalanceLaneRunner(lane: "lobby", service: ScriptedService(answer: answer), feedback: feedback, clock: clock,
+                          hold: .seconds(20), logger: Logger(label: "test"))
+    }
+
+    @Test func unreadableAndEmptyScansAreDeniedWithoutAskingEguma() async {
+        let r = runner(.failure(VoucherServiceError(.notSent, detail: "must not be called")))
+        #expect(await r.check(Array("ä€".utf8)) == .denied(.unreadableCode))
+        #expect(await r.check([0x0D, 0x0A]) == .denied(.emptyCode))
+    }
+
+    @Test func egumasRefusalIsShownVerbatimAndAnOutageAsOffline() async {
+        #expect(await runner(.failure(VoucherServiceError(.rejected(message: "Gutschein nicht gefunden"), detail: ""))).check(Array("ABCD".utf8))
+            == .denied(.eguma(message: "Gutschein nicht gefunden")))
+        #expect(await runner(.failure(VoucherServiceError(.unreachable, detail: "timeout"))).check(Array("ABCD".utf8)) == .offline)
+    }
+
+    @Test func theAnswerStaysForTheHoldTimeThenTheLaneInvitesTheNextGuest() async throws {
+        let clock = TestClock()
+        let feedback = RecordingGuestFeedback()
+        let r = runner(.success(Self.answer), clock: clock, feedback: feedback)
+        let (scans, scanner) = AsyncStream<ScannerEvent>.makeStream()
+        let running = Task { await r.run(scanner: scans) }
+        scanner.yield(.frame(Array("K7QM2XPA9HTD".utf8)))
+        #expect(await clock.waitForSleepers(1, timeout: .seconds(10)))
+        #expect(feedback.states.values == [.checking, .balance(BalanceCheck(Self.answer))])
+        clock.advance(by: .seconds(19))
+        #expect(feedback.states.values.last != .idle)
+        clock.advance(by: .seconds(1))
+        try await feedback.states.waitFor("the idle screen", timeout: .seconds(10)) { $0 == .idle }
+        scanner.finish()
+        await running.value
+    }
+}
