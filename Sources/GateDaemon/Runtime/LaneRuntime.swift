@@ -22,6 +22,7 @@ public final class LaneRuntime: Sendable {
     let lights: GPIOSignalLights?
     private let control: AsyncStream<LaneEngine<ContinuousClock>.Input>
     private let controlContinuation: AsyncStream<LaneEngine<ContinuousClock>.Input>.Continuation
+    private let madeSafe = Mutex(false)
     private let presence = Mutex<(present: Bool, device: String?)>((false, nil))
     private let logger: Logger
 
@@ -74,6 +75,9 @@ public final class LaneRuntime: Sendable {
 
     /// Relay inactive and released, sensor and lights stopped. Safe to call more than once.
     func makeSafe() async {
+        // Both the lane's own end and the runtime's shutdown call this; only the first acts
+        // (a stopped relay refuses further writes, which would log a false error).
+        guard madeSafe.withLock({ done in defer { done = true }; return !done }) else { return }
         if let relay {
             await relay.forceInactive()
             await relay.stop()
