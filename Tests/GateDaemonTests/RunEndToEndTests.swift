@@ -35,6 +35,9 @@ struct RunEndToEndTests {
         static func with(_ adjust: (inout GateTestConfig) -> Void = { _ in }, _ body: (Rig) async throws -> Void) async throws {
             let rig = try await start(adjust)
             do { try await body(rig) } catch {
+                // What the daemon said and the journal so far: the failure's context.
+                let state = rig.gate.child.isRunning ? "running" : "\(try await rig.gate.child.waitForExit(timeout: .seconds(1)))"
+                Issue.record("daemon (\(state)) log:\n\(rig.gate.child.stderr)\nevents -f:\n\(rig.events.child.stdout)\(rig.events.child.stderr)")
                 await rig.finish()
                 throw error
             }
@@ -165,7 +168,7 @@ struct RunEndToEndTests {
             #expect(text.contains(#"eguma_gate_admissions_total{lane="main",outcome="manual_open"} 1"#))
 
             // The simulator's ledger: net money = price × entries; the cancelled redemption cancelled.
-            let ledger = await rig.simulator.ledger().filter { $0.code == Self.plenty && $0.applied }
+            let ledger = await rig.simulator.ledger().filter { $0.code == Self.scanned && $0.applied }  // canonical: no dashes
             let redeems = ledger.filter { $0.endpoint == .redeem }
             let cancels = ledger.filter { $0.endpoint == .cancelRedemption }
             #expect(redeems.count == 2)

@@ -36,7 +36,7 @@ public final class ChildProcess: @unchecked Sendable {
     /// (a `tmux new-session -d` client stayed a zombie), and a test must never hang on that.
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                 remove: [String] = []) throws {
-        var env = ProcessInfo.processInfo.environment
+        var env = Self.currentEnvironment()
         for key in remove { env[key] = nil }
         env.merge(environment) { $1 }
 
@@ -85,13 +85,28 @@ public final class ChildProcess: @unchecked Sendable {
             while waitpid(childPID, &status, 0) < 0 && errno == EINTR {}
             let signal = status & 0x7f
             let exit = signal == 0 ? Exit(status: (status >> 8) & 0xff, signalled: false) : Exit(status: signal, signalled: true)
-            let waiters = exitState.value.withLock { s -> [CheckedContinuation<Exit, Never>] in
+            let waiters = exitState.value.withLock { s -> [CheckedContinuation<Exit?, Never>] in
                 s.exit = exit
                 defer { s.waiters = [] }
-                return s.waiters
+                return s.waiters.map(\.continuation)
             }
             for w in waiters { w.resume(returning: exit) }
         }.start()
+    }
+
+    /// This process's environment as it is now, read from `environ`: umockdev's testbed sets
+    /// `UMOCKDEV_DIR` after start-up, which a cached copy would miss.
+    static func currentEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
     }
 
     public var isRunning: Bool { exitState.value.withLock { $0.exit == nil } }
@@ -104,15 +119,18 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Waits for the child to end; after `timeout` it is killed (SIGKILL) and the wait fails.
+    /// A cancelled wait leaves the child running.
     /// Returns once its output is drained too.
     @discardableResult
     public func waitForExit(timeout: Duration = .seconds(30), _ what: String = "the child process to exit") async throws -> Exit {
         let exit: Exit
         do {
-            exit = try await withDeadline(timeout, what) { [self] in await exitStatus() }
-        } catch {
+            exit = try await withDeadline(timeout, what) { [self] in
+                guard let exit = await exitStatus() else { throw CancellationError() }
+                return exit
+            }
+        } catch let error as DeadlineExceeded {
             signal(SIGKILL)
-            _ = await exitStatus()
             throw error
         }
         // Output is complete once both pipes hit EOF; a grandchild that kept them open must not
@@ -130,14 +148,26 @@ public final class ChildProcess: @unchecked Sendable {
         signal(SIGKILL)
     }
 
-    private func exitStatus() async -> Exit {
-        await withCheckedContinuation { (c: CheckedContinuation<Exit, Never>) in
-            let done = exitState.value.withLock { s -> Exit? in
-                if let e = s.exit { return e }
-                s.waiters.append(c)
-                return nil
+    /// The exit status once the child ended; nil when the waiting task is cancelled first
+    /// (a deadline must be able to give up on a child that does not end).
+    private func exitStatus() async -> Exit? {
+        let id = UUID()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Exit?, Never>) in
+                let done = exitState.value.withLock { s -> Exit?? in
+                    if let e = s.exit { return .some(e) }
+                    if Task.isCancelled { return .some(nil) }
+                    s.waiters.append((id, c))
+                    return nil
+                }
+                if let done { c.resume(returning: done) }
             }
-            if let done { c.resume(returning: done) }
+        } onCancel: {
+            let waiter = exitState.value.withLock { s -> CheckedContinuation<Exit?, Never>? in
+                guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.waiters.remove(at: i).continuation
+            }
+            waiter?.resume(returning: nil)
         }
     }
 
@@ -178,7 +208,7 @@ final class OutputBuffer: Sendable {
 
 /// The exit status once known, and who waits for it.
 final class ExitState: Sendable {
-    let value = Mutex<(exit: ChildProcess.Exit?, waiters: [CheckedContinuation<ChildProcess.Exit, Never>])>((nil, []))
+    let value = Mutex<(exit: ChildProcess.Exit?, waiters: [(id: UUID, continuation: CheckedContinuation<ChildProcess.Exit?, Never>)])>((nil, []))
 }
 
 /// Resumes a continuation the first time only.

@@ -282,7 +282,7 @@ public final class GateRuntime: Sendable {
         }
         defer { observer.cancel() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            notifier.watchdog()
+            if notifier.watchdogInterval != nil { notifier.watchdog() }  // only when systemd asked (WatchdogSec)
             metrics.online(!(await online.isOffline))
             metrics.emergency(emergencySignal.isOpen)
             if let depth = try? await database.openEntries().count { metrics.outboxDepth(depth) }

@@ -20,6 +20,7 @@ public final class LaneRuntime: Sendable {
     private let control: AsyncStream<LaneEngine<ContinuousClock>.Input>
     private let controlContinuation: AsyncStream<LaneEngine<ContinuousClock>.Input>.Continuation
     private let presence = Mutex<(present: Bool, device: String?)>((false, nil))
+    private let isSafe = Mutex(false)
     private let logger: Logger
 
     init(config: LaneConfig, engine: LaneEngine<ContinuousClock>, source: any CodeSource, relay: GPIORelay?,
@@ -66,6 +67,13 @@ public final class LaneRuntime: Sendable {
 
     /// Relay inactive and released, sensor and lights stopped. Safe to call more than once.
     func makeSafe() async {
+        // The lane makes itself safe when it stops, and shutdown does it again for every lane:
+        // the second time the relay's line is already released and driving it would only log an error.
+        let first = isSafe.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
         if let relay {
             await relay.forceInactive()
             await relay.stop()
