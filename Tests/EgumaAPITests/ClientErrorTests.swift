@@ -2,6 +2,7 @@ import EgumaAPI
 import EgumaSimulator
 import Foundation
 import Testing
+import TestSupport
 
 /// Every error class of `EgumaError`, produced for real by the simulator (or a closed port).
 @Suite struct ClientErrorTests {
@@ -42,16 +43,16 @@ import Testing
     }
 
     @Test func aClosedPortIsNotSent() async throws {
-        let server = try await SimulatorServer.start()
-        let url = server.baseURL
-        await server.stop()
+        // Bound but not listening: refused, and no server of a parallel test can take the port.
+        let closed = try RefusingPort()
+        let url = "http://127.0.0.1:\(closed.port)"
         // AsyncHTTPClient retries a refused connect until the connect timeout: keep it short here.
         let client = try EgumaClient(configuration: .init(baseURL: url, connectTimeout: .milliseconds(300), requestTimeout: .seconds(3)))
         let error = await expectEgumaError { try await client.redeem(code: DemoVouchers.plenty, amount: 100, reference: nil, key: APIKey("k")) }
+        try await client.shutdown()  // before any check: a client dropped unshut crashes the whole test process
         guard case .notSent? = error?.kind else { Issue.record("got \(String(describing: error))"); return }
         #expect(error?.mayHaveBeenApplied == false)
         #expect(error?.isUnreachable == true)
-        try await client.shutdown()
     }
 
     @Test func droppedAfterProcessingIsUncertainAndTheRedeemHappened() async throws {

@@ -99,3 +99,33 @@ public struct GateTestConfig: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
+
+/// A loopback TCP port that refuses connections and that no other test can take meanwhile: a
+/// socket bound to it but never listening. (A port freed by a stopped server may be reused by
+/// any other server the parallel tests start — a "closed" port that suddenly answers.)
+public final class RefusingPort: Sendable {
+    public let port: Int
+    private let fd: Int32
+
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw NotifySocket.SocketError(description: "socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                bind(fd, sa, length) == 0 && getsockname(fd, sa, &length) == 0
+            }
+        }
+        guard ok else {
+            close(fd)
+            throw NotifySocket.SocketError(description: "bind 127.0.0.1:0: \(String(cString: strerror(errno)))")
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(fd) }
+}
