@@ -99,9 +99,11 @@ struct DemoThroughTmuxTests {
             Self.count("screen  Please walk through", in: $0) == 2 && Self.lastLine($0).hasPrefix("walk through? [y/n]")
         }
         try await tmux.send("n", "Enter")
-        let cancelled = try await tmux.waitForScreen("event cancelled") { $0.contains("event   cancelled") }
+        // The event and the guest screen are printed by different tasks: wait for both.
+        let cancelled = try await tmux.waitForScreen("event cancelled and the cancel screen") {
+            $0.contains("event   cancelled") && $0.contains("screen  No passage — the payment was cancelled")
+        }
         #expect(cancelled.contains("event   no_passage"))
-        #expect(cancelled.contains("No passage — the payment was cancelled"))
         let enteredAt = try #require(cancelled.range(of: "event   entered"))
         let cancelledAt = try #require(cancelled.range(of: "event   cancelled"))
         #expect(enteredAt.lowerBound < cancelledAt.lowerBound, "entered, then cancelled")
