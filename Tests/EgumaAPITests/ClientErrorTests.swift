@@ -3,6 +3,7 @@ import EgumaAPI
 import EgumaSimulator
 import Foundation
 import Testing
+import TestSupport
 
 /// Every error class of `EgumaError`, produced for real by the simulator (or a closed port).
 @Suite struct ClientErrorTests {
@@ -43,26 +44,16 @@ import Testing
     }
 
     @Test func aClosedPortIsNotSent() async throws {
-        // A port bound but not listening stays reserved and refuses connections. (A stopped
-        // server's port can be taken by another test's listener while the suite runs in parallel.)
-        let reserved = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(reserved) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(reserved, $0, length) == 0 && getsockname(reserved, $0, &length) == 0 }
-        }
-        try #require(bound)
-        let url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        // Bound but not listening: refused, and no server of a parallel test can take the port.
+        let closed = try RefusingPort()
+        let url = "http://127.0.0.1:\(closed.port)"
         // AsyncHTTPClient retries a refused connect until the connect timeout: keep it short here.
         let client = try EgumaClient(configuration: .init(baseURL: url, connectTimeout: .milliseconds(300), requestTimeout: .seconds(3)))
         let error = await expectEgumaError { try await client.redeem(code: DemoVouchers.plenty, amount: 100, reference: nil, key: APIKey("k")) }
+        try await client.shutdown()  // before any check: a client dropped unshut crashes the whole test process
         guard case .notSent? = error?.kind else { Issue.record("got \(String(describing: error))"); return }
         #expect(error?.mayHaveBeenApplied == false)
         #expect(error?.isUnreachable == true)
-        try await client.shutdown()
     }
 
     @Test func droppedAfterProcessingIsUncertainAndTheRedeemHappened() async throws {

@@ -7,7 +7,7 @@ import TestSupport
 
 /// The pole display through a real PTY (termios raw, exclusive open): the exact bytes of every
 /// guest state in German (CP437), scrolling of a long e-guma message, and the ASCII fallback.
-@Suite("Serial pole display", .serialized)
+@Suite("Serial pole display", .serialized, .deviceAccess)
 struct PoleDisplayTests {
     static let start437: [UInt8] = [0x1B, 0x40, 0x1F, 0x01, 0x1B, 0x74, 0x00]
     static let clear: [UInt8] = [0x0C]

@@ -218,6 +218,9 @@ public final class GateRuntime: Sendable {
 
     /// Runs until SIGTERM/SIGINT (or until the surrounding task is cancelled / shut down gracefully).
     public func run() async throws {
+        // SIGHUP is trapped before anything can tell systemd we are ready: a reload right after
+        // READY must not hit the default action (terminate).
+        let hangups: UnixSignalsSequence? = options.handleSignals ? await UnixSignalsSequence(trapping: .sighup) : nil
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: FunctionService("outbox") { [outbox] in await outbox.run() }),
             .init(service: FunctionService("lanes", graceful: true) { [self] in await runLanes() }),
@@ -251,16 +254,13 @@ public final class GateRuntime: Sendable {
                 await driver.run(initial: initial, states: mine)
             }))
         }
-        if options.handleSignals {
-            services.append(.init(service: FunctionService("reload") { [self] in await reloadOnSIGHUP() }))
+        if let hangups {
+            services.append(.init(service: FunctionService("reload") { [self] in await reloadOn(hangups) }))
         }
         var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.gracefulShutdownSignals = options.handleSignals ? [.sigterm, .sigint] : []
         let group = ServiceGroup(configuration: configuration)
         self.group.withLock { $0 = group }
-        let status = "\(lanes.count) lane(s): \(lanes.map(\.config.name).joined(separator: ", "))"
-        logger.notice("eguma-gate \(config.gate.name) ready — \(status); e-guma \(config.api.baseURL.hasPrefix("https://api.e-guma.ch") ? "production" : "at configured base_url")")
-        notifier.ready(status: status)
         defer { notifier.stopping() }
         do {
             try await group.run()
@@ -270,6 +270,14 @@ public final class GateRuntime: Sendable {
             throw error
         }
         await shutdownResources()
+    }
+
+    /// READY=1 for systemd. Sent from inside the running service group, whose SIGTERM/SIGINT
+    /// handlers are installed before any service starts: a stop right after READY is graceful.
+    private func announceReady() {
+        let status = "\(lanes.count) lane(s): \(lanes.map(\.config.name).joined(separator: ", "))"
+        logger.notice("eguma-gate \(config.gate.name) ready — \(status); e-guma \(config.api.baseURL.hasPrefix("https://api.e-guma.ch") ? "production" : "at configured base_url")")
+        notifier.ready(status: status)
     }
 
     /// Stops the gate as SIGTERM would: admissions in flight finish, relays go inactive.
@@ -297,6 +305,7 @@ public final class GateRuntime: Sendable {
 
     /// Metrics gauges, connection warm-up, watchdog, retention; every few seconds until shutdown.
     private func housekeeping() async {
+        announceReady()
         await client.warmUp()
         await loadEntriesToday()
         let interval: Duration = notifier.watchdogInterval.map { min($0, .seconds(5)) } ?? .seconds(5)
@@ -307,7 +316,7 @@ public final class GateRuntime: Sendable {
         }
         defer { observer.cancel() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            notifier.watchdog()
+            if notifier.watchdogInterval != nil { notifier.watchdog() }  // only when systemd asked (WatchdogSec)
             metrics.online(!(await online.isOffline))
             metrics.emergency(emergencySignal.isOpen)
             if let depth = try? await database.openEntries().count { metrics.outboxDepth(depth) }
@@ -356,8 +365,7 @@ public final class GateRuntime: Sendable {
 
     // MARK: Reload
 
-    private func reloadOnSIGHUP() async {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
+    private func reloadOn(_ signals: UnixSignalsSequence) async {
         await withGracefulShutdownHandler {
             for await _ in signals.cancelOnGracefulShutdown() {
                 _ = await reload()

@@ -22,8 +22,8 @@ public final class LaneRuntime: Sendable {
     let lights: GPIOSignalLights?
     private let control: AsyncStream<LaneEngine<ContinuousClock>.Input>
     private let controlContinuation: AsyncStream<LaneEngine<ContinuousClock>.Input>.Continuation
-    private let madeSafe = Mutex(false)
     private let presence = Mutex<(present: Bool, device: String?)>((false, nil))
+    private let isSafe = Mutex(false)
     private let logger: Logger
 
     init(config: LaneConfig, engine: LaneEngine<ContinuousClock>?, balanceRunner: BalanceLaneRunner<ContinuousClock>? = nil,
@@ -75,9 +75,13 @@ public final class LaneRuntime: Sendable {
 
     /// Relay inactive and released, sensor and lights stopped. Safe to call more than once.
     func makeSafe() async {
-        // Both the lane's own end and the runtime's shutdown call this; only the first acts
-        // (a stopped relay refuses further writes, which would log a false error).
-        guard madeSafe.withLock({ done in defer { done = true }; return !done }) else { return }
+        // The lane makes itself safe when it stops, and shutdown does it again for every lane:
+        // the second time the relay's line is already released and driving it would only log an error.
+        let first = isSafe.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
         if let relay {
             await relay.forceInactive()
             await relay.stop()

@@ -24,7 +24,7 @@ struct DemoCommand: AsyncParsableCommand {
     var pty = false
 
     @Option(help: "Entry price of the demo lane.") var price = "25.00"
-    @Option(help: "Language of the guest texts: de, fr, it or en.") var language = "de"
+    @Option(help: "Language of the guest texts: de, fr, it or en (a real lane defaults to de).") var language = "en"
     @Option(help: "Port of the guest kiosk page on 127.0.0.1 (0: any free port).") var displayPort = 0
     @Option(help: "How long the guest has to walk through before the redemption is cancelled (ms).")
     var passageTimeoutMs = 8000

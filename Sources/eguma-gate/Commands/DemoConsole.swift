@@ -56,12 +56,17 @@ final class DemoConsole: Sendable {
         prompt()
     }
 
+    /// (Re)draws the prompt on the last line: "> ", or "walk through? [y/n] " while the turnstile is open.
     private func prompt() {
-        write(walking.withLock { $0 } ? "walk through? [y/n] " : "> ")
+        write("\r\u{1B}[K" + (walking.withLock { $0 } ? "walk through? [y/n] " : "> "))
     }
 
+    /// One line of output above the prompt. Events arrive while the prompt is showing: the line
+    /// replaces the prompt and the prompt is drawn again below it, so the question "walk through?"
+    /// never disappears behind the relay and sensor lines that follow it.
     private func say(_ text: String) {
-        write("\r  \(text)\n")
+        write("\r\u{1B}[K  \(text)\n")
+        prompt()
     }
 
     /// Straight to the terminal, unbuffered. Not `print` + `fflush(nil)`: flushing every stream
@@ -87,11 +92,7 @@ final class DemoConsole: Sendable {
                 for await s in runtime.guestStates.subscribe() {
                     let isWalking = s.state == .walkThrough
                     walking.withLock { $0 = isWalking }
-                    say("screen  \(screenText(s.state))")
-                    if case .walkThrough = s.state { prompt() }
-                    if case .idle = s.state { prompt() }
-                    if case .awaitingMore = s.state { prompt() }
-                    if case .denied = s.state { prompt() }
+                    say("screen  \(screenText(s.state))")  // redraws the prompt for the new state
                 }
             }
             group.addTask { [self] in
@@ -138,13 +139,11 @@ final class DemoConsole: Sendable {
                 return
             case "help", "?":
                 say("type a voucher code and Enter; y/n at the turnstile; status; quit")
-                prompt()
             case "status":
                 let status = await runtime.status()
                 say("status  e-guma \(status.online ? "online" : "offline"), outbox \(status.outboxDepth), lane main: \(status.lanes.first?.state ?? "?"), \(status.lanes.first?.entriesToday ?? 0) entries today")
-                prompt()
             default:
-                if pty { say("(codes come from the PTY in --pty mode)"); prompt(); continue }
+                if pty { say("(codes come from the PTY in --pty mode)"); continue }
                 continuation.yield(.frame(Array(raw.utf8)))
             }
         }
