@@ -32,7 +32,7 @@ import Testing
         #expect {
             try ScannerConfigReader.read(toml: toml, file: "gate.toml")
         } throws: { error in
-            "\(error)".hasPrefix("gate.toml: lanes.main.scanner.terminator: unknown terminator")
+            "\(error)".hasPrefix("gate.toml:2: lanes.main.scanner.terminator: unknown terminator")
         }
     }
 

@@ -6,9 +6,7 @@ import Testing
 
 /// `eguma-gate setup` driven through its prompts, with the key checked against the simulator.
 struct SetupCommandTests {
-    static let binary: String = ProcessInfo.processInfo.environment["EGUMA_GATE_BINARY"]
-        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/eguma-gate").path
+    static let binary = GateBinary.path
 
     /// Runs the binary with `input` on stdin; returns (status, stdout+stderr).
     private func run(_ arguments: [String], input: String) async throws -> (Int32, String) {

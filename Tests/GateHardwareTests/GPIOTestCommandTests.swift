@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `eguma-gate gpio test` run as the built binary, as a technician would.
 @Suite struct GPIOTestCommandTests {
@@ -9,9 +10,7 @@ import Testing
         var stderr: String
     }
 
-    static let binary = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".build/debug/eguma-gate")
+    static let binary = URL(fileURLWithPath: GateBinary.path)
 
     private func run(_ arguments: [String]) throws -> Run {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path),

@@ -80,9 +80,7 @@ extension DeviceAccess {
                 scanner = { kind = "hid", match = { ID_SERIAL = "nothing-like-this" } }
                 """.write(toFile: config, atomically: true, encoding: .utf8)
 
-            let binary = ProcessInfo.processInfo.environment["EGUMA_GATE_BINARY"]
-                ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                    .deletingLastPathComponent().appendingPathComponent(".build/debug/eguma-gate").path
+            let binary = GateBinary.path
             let output = try await withDeadline(.seconds(30), "eguma-gate scanners") {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: binary)
