@@ -25,8 +25,13 @@ final class PTYCapture: Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         path = dir + "/display"
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: terminal.slavePath)
-        let master = terminal.master, bytes = self.bytes, stopped = self.stopped
+        // The thread holds the terminal itself, not only its fd number: the master is closed
+        // (PseudoTerminal.deinit) only after this thread has finished. Holding the bare number let
+        // a stopped capture, still inside its last poll, read from the next test's PTY that had
+        // been given the same fd number — that test then missed its first bytes.
+        let terminal = self.terminal, bytes = self.bytes, stopped = self.stopped
         Thread {
+            let master = terminal.master
             var chunk = [UInt8](repeating: 0, count: 4096)
             while !stopped.value {
                 var pfd = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
