@@ -27,7 +27,15 @@ extension GateDatabase: OutboxStore {
             """)
     }
 
-    public func isPending(_ id: Int64) async throws -> Bool {
+    public func hasPendingSettle(for code: VoucherCode) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND operation = 'settle' AND code = ?)
+                """, arguments: [code.undashed]) ?? false
+        }
+    }
+
+        public func isPending(_ id: Int64) async throws -> Bool {
         try await writer.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE id = ? AND state = 'pending')",
                               arguments: [id]) ?? false
