@@ -137,6 +137,18 @@ struct OutboxWorkerTests {
         #expect(await eguma.balanceOf("AAAA1111AAAA") == 5_000)
     }
 
+    /// An offline guest who never walked through owes nothing: a replay queued again after its
+    /// first try proved not applied must not charge them (the lane's cancel found nothing to cancel).
+    @Test func aReplayOfAnOfflineAdmissionClosedWithoutPassageRedeemsNothing() async throws {
+        await eguma.add("AAAA1111AAAA", balance: 5_000)
+        let admission = try await store.openAdmission(lane: "main")
+        try await store.closeAdmission(admission, outcome: .cancelled)
+        let id = try await store.enqueue(offlineRedeem("AAAA1111AAAA", admission: admission))
+        #expect(await worker().runOnce() == nil)
+        #expect(await store.entry(id)?.state == .done)
+        #expect(await eguma.count(.redeem) == 0)
+    }
+
     /// An intent journalled for the redeem of `code` (balance 5000 before, amount 2500) and its settle entry.
     func uncertain(_ code: String, admission: Int64 = 1) async throws -> (redemption: Int64, settle: OutboxOperation) {
         await eguma.add(code, balance: 5_000)

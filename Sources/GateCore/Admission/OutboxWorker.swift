@@ -266,6 +266,12 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
                 break
             }
         }
+        // The guest never walked through (the lane closed the admission as cancelled): nothing is
+        // owed. This matters when a replay is queued again after its first try proved not applied.
+        if (try? await journal.outcome(ofAdmission: order.admission)) == .cancelled {
+            try? await store.markDone(entry.id)
+            return nil
+        }
 
         let snapshot: VoucherBalance
         do throws(VoucherServiceError) { snapshot = try await balance(of: code, service) } catch {

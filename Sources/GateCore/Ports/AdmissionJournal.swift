@@ -20,6 +20,8 @@ public protocol AdmissionJournal: Sendable {
     /// worker or an earlier run settled it — so an operator event is raised once per redemption.
     func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
                           balanceAfter: Money?, event: GateEvent?) async throws -> Bool
+    /// How admission `id` ended, nil while it is open.
+    func outcome(ofAdmission id: Int64) async throws -> AdmissionOutcome?
     /// The redemption with row id `id`.
     func redemption(id: Int64) async throws -> StoredRedemption?
     /// Remembers that e-guma reported `code` redeemable with `balance` now (`offline_known_only`).

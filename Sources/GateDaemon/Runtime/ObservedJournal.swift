@@ -39,6 +39,10 @@ public struct ObservedJournal: AdmissionJournal {
 
     public func redemption(id: Int64) async throws -> StoredRedemption? { try await database.redemption(id: id) }
 
+    public func outcome(ofAdmission id: Int64) async throws -> AdmissionOutcome? {
+        try await database.outcome(ofAdmission: id)
+    }
+
     public func rememberVoucherBalance(_ code: VoucherCode, balance: Money) async throws {
         try await database.rememberVoucherBalance(code, balance: balance)
     }

@@ -48,6 +48,7 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
         return true
     }
     func redemption(id: Int64) async throws -> StoredRedemption? { redemptionsByID[id] }
+    func outcome(ofAdmission id: Int64) async throws -> AdmissionOutcome? { outcome(id) }
     func rememberVoucherBalance(_ code: VoucherCode, balance: Money) async throws { known[code.undashed] = balance }
     func knownBalance(of code: VoucherCode, withinDays days: Int) async throws -> Money? { known[code.undashed] }
     func hasPendingSettle(for code: VoucherCode) async throws -> Bool {
