@@ -189,6 +189,21 @@ struct OutboxWorkerTests {
         #expect(await store.redemptionsByID[rid]?.state == .intent)
     }
 
+    /// A restart must not bring a settle check forward: its delays are what proves "not applied".
+    @Test func aRestartKeepsTheSettleCheckDelay() async throws {
+        let (rid, op) = try await uncertain("AAAA1111AAAA")
+        try await store.enqueue(op)
+        let schedule = SettleSchedule(delays: [.seconds(10), .seconds(60)])
+        let before = OutboxWorker(store: store, journal: store, services: ["spa": eguma], settleSchedule: schedule,
+                                  clock: clock, unitRandom: { 0 })
+        #expect(await before.runOnce() == clock.now.advanced(by: .seconds(10)))
+        let restarted = OutboxWorker(store: store, journal: store, services: ["spa": eguma], settleSchedule: schedule,
+                                     clock: clock, unitRandom: { 0 })
+        #expect(await restarted.runOnce() == clock.now.advanced(by: .seconds(10)))  // waits, no check
+        #expect(await eguma.count(.balance) == 1)
+        #expect(await store.redemptionsByID[rid]?.state == .intent)
+    }
+
     /// Issue 12 item 6: two workers (or a worker after a restart) settle one redemption: one event.
     @Test func settlingTheSameRedemptionTwiceRaisesTokenUnknownOnce() async throws {
         let (rid, op) = try await uncertain("AAAA1111AAAA")

@@ -81,9 +81,15 @@ public struct OutboxEntry: Sendable, Equatable {
     public var state: State
     public var attempts: Int
     public var lastError: String?
+    /// How long until the next try is due, as the store last recorded it (nil: due now). The
+    /// worker honours it only for `settle` entries, so a restart never brings a settle check —
+    /// and with it the "not applied" verdict — forward; other entries are due at once.
+    public var dueIn: Duration?
 
-    public init(id: Int64, operation: OutboxOperation, state: State, attempts: Int, lastError: String?) {
+    public init(id: Int64, operation: OutboxOperation, state: State, attempts: Int, lastError: String?,
+                dueIn: Duration? = nil) {
         self.id = id; self.operation = operation; self.state = state; self.attempts = attempts; self.lastError = lastError
+        self.dueIn = dueIn
     }
 }
 

@@ -14,7 +14,8 @@
 ///   of a cancel whose answer was lost is refused although the first try was applied.
 ///
 /// Back-off times live in memory: after a restart every pending entry is due at once, which is
-/// what one wants after a power cut.
+/// what one wants after a power cut — except `settle` checks, whose delays are evidence: they
+/// keep the wait the store recorded.
 public actor OutboxWorker<C: Clock> where C.Duration == Duration {
     private let store: any OutboxStore
     private let journal: any AdmissionJournal
@@ -71,6 +72,9 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
             // A later entry of a voucher waits its turn; a settle only reads, so it never waits
             // (an offline cancel may be waiting for it).
             guard entry.operation.onlyReads || seen.insert(code).inserted else { continue }
+            if notBefore[entry.id] == nil, entry.operation.onlyReads, let wait = entry.dueIn {
+                notBefore[entry.id] = clock.now.advanced(by: wait)  // after a restart: its delay still runs
+            }
             if let due = notBefore[entry.id], clock.now < due {
                 next = min(next ?? due, due)
                 continue

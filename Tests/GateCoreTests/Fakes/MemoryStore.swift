@@ -82,7 +82,7 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     func markDone(_ id: Int64) async throws { _ = set(id, .done, from: [.pending]) }
     func markRetry(_ id: Int64, error: String, delay: Duration) async throws {
         guard let i = outbox.firstIndex(where: { $0.id == id }) else { return }
-        outbox[i].attempts += 1; outbox[i].lastError = error
+        outbox[i].attempts += 1; outbox[i].lastError = error; outbox[i].dueIn = delay
     }
     func markDead(_ id: Int64, error: String) async throws {
         guard let i = outbox.firstIndex(where: { $0.id == id }) else { return }
