@@ -12,8 +12,8 @@
 ///   another till meanwhile): an operator question (`settle_unclear`), never a silent verdict.
 ///
 /// A failed Balance counts as a check that saw nothing: it waits the same delay, so "not
-/// applied" is never concluded before the schedule's total time (36 min 10 s by default) in
-/// one run of the daemon. A restart makes the next check due at once.
+/// applied" is never concluded before the schedule's total time (36 min 10 s by default); the
+/// outbox keeps a check's due time across restarts (`OutboxEntry.dueIn`).
 public struct SettleSchedule: Sendable, Equatable {
     /// The delay after check n (0-based) before check n+1. Check 0 runs at once.
     public var delays: [Duration]
