@@ -4,7 +4,6 @@ import Foundation
 import GateCore
 import GateDaemon
 import GateStore
-import Synchronization
 import Testing
 import TestSupport
 
@@ -178,7 +177,7 @@ struct FaultMatrixTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let db = try GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
         let key = APIKey(SimulatedOutlet.demo.key)
-        let route = Route()
+        let route = RoutedService.Route()
         let service = RoutedService(live: EgumaVoucherService(client: live, key: key),
                                     dead: EgumaVoucherService(client: dead, key: key), route: route)
         let clock = ContinuousClock()
@@ -235,7 +234,7 @@ struct FaultMatrixTests {
         return row
     }
 
-    static func inject(_ c: Case, server: SimulatorServer, route: Route) async {
+    static func inject(_ c: Case, server: SimulatorServer, route: RoutedService.Route) async {
         let endpoint = c.call.endpoint
         switch c.fault {
         case .status500: await server.setFault(.status(500, count: 1), for: endpoint)
@@ -297,58 +296,5 @@ struct FaultMatrixTests {
         return Row(c: c, hit: hit, outcome: (guest.isEmpty ? "-" : guest) + (guest.contains("denied") ? denial : ""),
                    redemptions: journal.isEmpty ? "-" : journal.map(\.state.rawValue).joined(separator: "+"),
                    ledgerNet: ledgerNet, journalNet: journalNet, events: notable, problems: problems)
-    }
-}
-
-/// Decides, per call, whether it goes to the simulator or to a port that refuses connections:
-/// "refused" (the next call of a kind) and "e-guma went away after answering" (the next call of
-/// a kind is answered, every later call is refused until cleared).
-actor Route {
-    private var refuseNext: Set<RoutedService.Call> = []
-    private var downAfter: RoutedService.Call?
-    private var down = false
-    /// Whether a fault set here met a call since the last `clear`.
-    private(set) var used = false
-
-    func refuse(_ call: RoutedService.Call) { refuseNext.insert(call) }
-    func goDown(after call: RoutedService.Call) { downAfter = call }
-    func clear() { refuseNext = []; downAfter = nil; down = false; used = false }
-
-    /// True when this call must be refused.
-    func refuses(_ call: RoutedService.Call) -> Bool {
-        if down { return true }
-        if refuseNext.remove(call) != nil { used = true; return true }
-        if downAfter == call { down = true; downAfter = nil; used = true }
-        return false
-    }
-}
-
-/// The lane's voucher service over two real HTTP clients: the simulator, or a refusing port.
-struct RoutedService: VoucherService {
-    enum Call: Hashable, Sendable {
-        case balance, redeem, cancel
-        init(_ endpoint: Endpoint) {
-            switch endpoint {
-            case .redeem: self = .redeem
-            case .cancelRedemption: self = .cancel
-            default: self = .balance
-            }
-        }
-    }
-
-    let live: EgumaVoucherService
-    let dead: EgumaVoucherService
-    let route: Route
-
-    func balance(of code: VoucherCode) async throws(VoucherServiceError) -> VoucherBalance {
-        try await (route.refuses(.balance) ? dead : live).balance(of: code)
-    }
-
-    func redeem(_ code: VoucherCode, amount: Money, reference: String) async throws(VoucherServiceError) -> VoucherRedemption {
-        try await (route.refuses(.redeem) ? dead : live).redeem(code, amount: amount, reference: reference)
-    }
-
-    func cancel(_ code: VoucherCode, token: String, amount: Money) async throws(VoucherServiceError) -> Money {
-        try await (route.refuses(.cancel) ? dead : live).cancel(code, token: token, amount: amount)
     }
 }
