@@ -150,7 +150,8 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
                               amount: order.amountCents,
                               message: "balance is \(now.balance), was \(before) before a redeem of \(amount) whose outcome was lost: "
                                 + "it moved by another amount — check the voucher's history in e-guma; if this redeem took effect, "
-                                + (order.guestEntered == true ? "nothing is owed" : "refund the guest"))
+                                + (order.guestEntered == true ? "nothing is owed; if not, the offline guest's price is still to be collected"
+                                                               : "refund the guest"))
         }
         try? await store.markDone(entry.id)
         return nil
