@@ -153,6 +153,12 @@ public actor SimulatedAccount {
 
     public func currentFaults() -> [String: SimulatorFault] { faults }
 
+    /// Calls an `apply_late` fault accepted whose effect has not landed yet: a test waits for 0
+    /// before it compares the ledger.
+    public private(set) var lateCallsInFlight = 0
+
+    func lateCall(started: Bool) { lateCallsInFlight += started ? 1 : -1 }
+
     /// The fault that applies to this call, counting it down.
     func takeFault(for endpoint: Endpoint) -> SimulatorFault? {
         let key = faults[endpoint.rawValue] != nil ? endpoint.rawValue : "*"

@@ -35,7 +35,7 @@ struct SimulatorAdmin {
                 await account.setFault(fault, for: endpoint)
                 return try json(fault)
             } catch {
-                return SimulatorResponder.response(.text(400, "fault: expected {\"action\": \"none|status|drop_before|drop_after\", \"latency_ms\": 0, \"status\": 500, \"body\": \"\", \"count\": null}"))
+                return SimulatorResponder.response(.text(400, "fault: expected {\"action\": \"none|status|drop_before|drop_after|apply_late\", \"latency_ms\": 0, \"status\": 500, \"body\": \"\", \"count\": null}"))
             }
         case (.delete, "faults"):
             if parts.count == 3 {

@@ -14,6 +14,11 @@ public struct SimulatorFault: Sendable, Equatable, Codable {
         /// Process the call (the voucher changes) and close the connection without answering:
         /// the client sees an uncertain outcome although e-guma applied it.
         case dropAfterProcessing = "drop_after"
+        /// Apply the call `latencyMs` after it arrived, whether or not the client still waits,
+        /// and answer then (if the connection is still open): with a client timeout below
+        /// `latencyMs` the client gives up, a Balance right after still shows the old balance,
+        /// and the effect lands later — e-guma finishing a slow request.
+        case applyLate = "apply_late"
     }
 
     public var action: Action
@@ -46,6 +51,10 @@ public struct SimulatorFault: Sendable, Equatable, Codable {
 
     public static func dropAfterProcessing(count: Int? = nil) -> SimulatorFault {
         SimulatorFault(action: .dropAfterProcessing, count: count)
+    }
+
+    public static func applyLate(milliseconds: Int, count: Int? = nil) -> SimulatorFault {
+        SimulatorFault(action: .applyLate, latencyMs: milliseconds, count: count)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -49,7 +49,7 @@ struct SimulatorResponder: HTTPResponder {
         }
 
         let fault = await account.takeFault(for: endpoint)
-        if let fault, fault.latencyMs > 0 {
+        if let fault, fault.latencyMs > 0, fault.action != .applyLate {
             try await Task.sleep(for: .milliseconds(fault.latencyMs))
         }
         switch fault?.action ?? .none {
@@ -62,6 +62,17 @@ struct SimulatorResponder: HTTPResponder {
         case .dropAfterProcessing:
             _ = await account.handle(endpoint, code: code, parameters: parameters)
             try await drop(context)
+        case .applyLate:
+            // Unstructured, so a client that gives up (and whatever that cancels) cannot stop it.
+            let account = self.account, delay = fault?.latencyMs ?? 0
+            await account.lateCall(started: true)
+            let late = Task {
+                try? await Task.sleep(for: .milliseconds(delay))
+                let answer = await account.handle(endpoint, code: code, parameters: parameters)
+                await account.lateCall(started: false)
+                return answer
+            }
+            return Self.response(await late.value)
         case .none:
             break
         }

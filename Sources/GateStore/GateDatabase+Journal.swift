@@ -48,6 +48,45 @@ extension GateDatabase: AdmissionJournal {
         }
     }
 
+    public func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
+                                 balanceAfter: Money?, event: GateEvent?) async throws -> Bool {
+        let allowed = from.map(\.rawValue)
+        return try await writer.write { db in
+            let now = Date()
+            try db.execute(sql: """
+                UPDATE redemption SET state = ?, balance_after_cents = COALESCE(?, balance_after_cents), updated_at = ?
+                WHERE id = ? AND state IN (SELECT value FROM json_each(?))
+                """, arguments: [state.rawValue, balanceAfter?.cents, now, redemption,
+                                 String(decoding: try JSONEncoder().encode(allowed), as: UTF8.self)])
+            guard db.changesCount == 1 else { return false }
+            if let event { try Self.insert(event, at: now, in: db) }
+            return true
+        }
+    }
+
+    public func redemption(id: Int64) async throws -> StoredRedemption? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM redemption WHERE id = ?", arguments: [id]).map(StoredRedemption.init(row:))
+        }
+    }
+
+    public func rememberVoucherBalance(_ code: VoucherCode, balance: Money) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO known_voucher (code, balance_cents, seen_at) VALUES (?, ?, ?)
+                ON CONFLICT(code) DO UPDATE SET balance_cents = excluded.balance_cents, seen_at = excluded.seen_at
+                """, arguments: [code.undashed, balance.cents, Date()])
+        }
+    }
+
+    public func knownBalance(of code: VoucherCode, withinDays days: Int) async throws -> Money? {
+        let since = Date().addingTimeInterval(-Double(days) * 86_400)
+        return try await writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT balance_cents FROM known_voucher WHERE code = ? AND seen_at >= ?",
+                               arguments: [code.undashed, since]).map(Money.init(cents:))
+        }
+    }
+
     public func redemption(reference: String) async throws -> StoredRedemption? {
         try await writer.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM redemption WHERE reference = ? ORDER BY id DESC LIMIT 1",
@@ -66,13 +105,15 @@ extension GateDatabase: AdmissionJournal {
     }
 
     public func append(_ event: GateEvent) async throws {
-        try await writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO event (ts, lane, type, admission_id, code, amount_cents, balance_cents, message)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [Date(), event.lane, event.type.rawValue, event.admission, event.code,
-                                 event.amountCents, event.balanceCents, event.message])
-        }
+        try await writer.write { db in try Self.insert(event, at: Date(), in: db) }
+    }
+
+    private static func insert(_ event: GateEvent, at time: Date, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO event (ts, lane, type, admission_id, code, amount_cents, balance_cents, message)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [time, event.lane, event.type.rawValue, event.admission, event.code,
+                             event.amountCents, event.balanceCents, event.message])
     }
 
     public func wasOfflineAdmitted(_ code: VoucherCode) async throws -> Bool {

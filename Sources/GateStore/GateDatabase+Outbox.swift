@@ -27,7 +27,15 @@ extension GateDatabase: OutboxStore {
             """)
     }
 
-    public func isPending(_ id: Int64) async throws -> Bool {
+    public func hasPendingSettle(for code: VoucherCode) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND operation = 'settle' AND code = ?)
+                """, arguments: [code.undashed]) ?? false
+        }
+    }
+
+        public func isPending(_ id: Int64) async throws -> Bool {
         try await writer.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE id = ? AND state = 'pending')",
                               arguments: [id]) ?? false
@@ -90,13 +98,17 @@ extension GateDatabase: OutboxStore {
     }
 
     private func entries(where condition: String) async throws -> [OutboxEntry] {
-        try await writer.read { db in
+        let now = Date()
+        return try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE \(condition) ORDER BY id").map { row in
                 let payload: String = row["payload"]
                 let operation = try JSONDecoder().decode(OutboxOperation.self, from: Data(payload.utf8))
+                let next: Date = row["next_attempt_at"]
+                let wait = next.timeIntervalSince(now)
                 return OutboxEntry(id: row["id"], operation: operation,
                                    state: OutboxEntry.State(rawValue: row["state"]) ?? .pending,
-                                   attempts: row["attempts"], lastError: row["last_error"])
+                                   attempts: row["attempts"], lastError: row["last_error"],
+                                   dueIn: wait > 0 ? .milliseconds(Int64(wait * 1_000)) : nil)
             }
         }
     }

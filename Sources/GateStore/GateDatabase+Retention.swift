@@ -37,6 +37,7 @@ extension GateDatabase {
                   AND NOT EXISTS (SELECT 1 FROM redemption r WHERE r.admission_id = admission.id)
                 """, arguments: [cutoff])
             result.admissions = db.changesCount
+            try db.execute(sql: "DELETE FROM known_voucher WHERE seen_at < ?", arguments: [cutoff])
             try db.execute(sql: """
                 DELETE FROM offline_admitted WHERE admitted_at < ?
                   AND admission_id NOT IN (SELECT id FROM admission)

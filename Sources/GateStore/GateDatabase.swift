@@ -127,6 +127,16 @@ public struct GateDatabase: Sendable {
                 CREATE INDEX offline_admitted_admission ON offline_admitted(admission_id);
                 """)
         }
+        migrator.registerMigration("v2-known-vouchers") { db in
+            // The last balance e-guma reported for a redeemable voucher, for `offline_known_only`.
+            try db.execute(sql: """
+                CREATE TABLE known_voucher (
+                    code TEXT PRIMARY KEY,
+                    balance_cents INTEGER NOT NULL,
+                    seen_at DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

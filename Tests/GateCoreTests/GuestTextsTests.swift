@@ -24,6 +24,8 @@ import Testing
         ("denied(relayFailure)", .denied(.relayFailure)),
         ("denied(offlineNotPossible)", .denied(.offlineNotPossible)),
         ("denied(outOfOrder)", .denied(.outOfOrder)),
+        ("denied(paymentUnconfirmed)", .denied(.paymentUnconfirmed)),
+        ("denied(egumaError)", .denied(.egumaError)),
         ("awaitingMore(12.50)", .awaitingMore(remaining: Money(cents: 1_250))),
         ("walkThrough", .walkThrough),
         ("cancelled", .cancelled),

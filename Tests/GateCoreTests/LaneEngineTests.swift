@@ -201,15 +201,39 @@ struct LaneEngineTests {
         #expect(try #require(await lane.store.redemptions.first).state == .tokenUnknown)
     }
 
-    @Test func uncertainRedeemThatDidNotTakeEffectDeniesWithoutResending() async throws {
+    /// Issue 12 item 1: an unchanged balance right after an uncertain redeem proves nothing (e-guma
+    /// may apply it late). The guest is denied as "payment not confirmed", the redemption stays
+    /// uncertain, and only a check after the whole schedule closes it as not applied.
+    @Test func uncertainRedeemWithUnchangedBalanceIsDeniedAndClosedAsNotAppliedOnlyAfterTheLastCheck() async throws {
         let lane = LaneHarness()
         await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
         await lane.eguma.fail(.redeem, .uncertain(applied: false))
         await lane.scan("L4FU5LQTKJR3")
         #expect(await lane.eguma.count(.redeem) == 1)
-        #expect(await lane.eguma.netTaken == 0)
-        #expect(lane.states.last == .denied(.redeemFailed))
+        #expect(lane.states.last == .denied(.paymentUnconfirmed))
+        #expect(await lane.relay.pulses.isEmpty)
+        #expect(try #require(await lane.store.redemptions.first).state == .uncertain)
+        let entry = try #require(await lane.store.outbox.first)
+        guard case .settle = entry.operation else { Issue.record("not a settle order"); return }
+
+        // While it is being checked, the same voucher is refused at the lane (no second charge).
+        lane.clock.advance(by: .seconds(3))
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.states.last == .denied(.paymentUnconfirmed))
+        #expect(await lane.eguma.count(.redeem) == 1)
+
+        let schedule = SettleSchedule(delays: [.seconds(10), .seconds(60)])
+        let worker = OutboxWorker(store: lane.store, journal: lane.store, services: ["spa": lane.eguma as any VoucherService],
+                                  settleSchedule: schedule, clock: lane.clock, unitRandom: { 0 })
+        #expect(await worker.runOnce() == lane.clock.now.advanced(by: .seconds(10)))  // check 0: not yet
+        lane.clock.advance(by: .seconds(10))
+        #expect(await worker.runOnce() == lane.clock.now.advanced(by: .seconds(60)))  // check 1: not yet
+        #expect(try #require(await lane.store.redemptions.first).state == .uncertain)
+        lane.clock.advance(by: .seconds(60))
+        #expect(await worker.runOnce() == nil)  // check 2, after the whole schedule: not applied
         #expect(try #require(await lane.store.redemptions.first).state == .notRedeemed)
+        #expect(!lane.eventTypes.contains(.tokenUnknown))
+        #expect(await lane.eguma.count(.redeem) == 1)  // never re-sent
     }
 
     @Test func uncertainRedeemWhoseBalanceCheckFailsTooIsDeniedAndSettledLaterByTheOutbox() async throws {
@@ -219,9 +243,9 @@ struct LaneEngineTests {
         await lane.eguma.fail(.redeem, .uncertain(applied: true))
         await lane.eguma.fail(.balance, .notSent)    // the settling Balance fails too
         await lane.scan("L4FU5LQTKJR3")
-        #expect(lane.states.last == .denied(.redeemFailed))
+        #expect(lane.states.last == .denied(.paymentUnconfirmed))
         #expect(await lane.relay.pulses.isEmpty)
-        #expect(try #require(await lane.store.redemptions.first).state == .intent)
+        #expect(try #require(await lane.store.redemptions.first).state == .uncertain)
         let entry = try #require(await lane.store.outbox.first)
         guard case .settle = entry.operation else { Issue.record("not a settle order"); return }
 
@@ -230,7 +254,24 @@ struct LaneEngineTests {
         await worker.runOnce()
         #expect(try #require(await lane.store.redemptions.first).state == .tokenUnknown)
         #expect(lane.eventTypes.last == .tokenUnknown)
+        #expect(lane.store.events.values.last?.message?.contains("refund the guest") == true)
         #expect(await lane.eguma.count(.redeem) == 1)  // settled, never re-sent
+    }
+
+    /// Issue 12 item 4: a 5xx or garbage answer is e-guma answering, not e-guma unreachable.
+    @Test func aBadBalanceAnswerDeniesWithEgumaErrorEvenWhenOfflineAdmits() async {
+        let lane = LaneHarness { $0.offline = .admit }
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.eguma.fail(.balance, .badAnswer)
+        await lane.eguma.fail(.balance, .badAnswer)
+        await lane.scan("L4FU5LQTKJR3")
+        lane.clock.advance(by: .seconds(3))
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.states.last == .denied(.egumaError))
+        #expect(!lane.eventTypes.contains(.offlineAdmitted))
+        #expect(await lane.store.outbox.isEmpty)
+        #expect(await lane.relay.pulses.isEmpty)
+        #expect(await !lane.online.isOffline)  // answers, however bad, never make the gate "offline"
     }
 
     // MARK: Steps 5–7 — open, passage, cancel
@@ -335,6 +376,64 @@ struct LaneEngineTests {
         _ = await handling.value
         #expect(try #require(await lane.store.outbox.first).state == .withdrawn)
         #expect(lane.states.last == .cancelled)
+    }
+
+    /// Issue 12 item 4: `offline_max_admissions` per outage, reset by e-guma's next answer.
+    @Test func offlineAdmissionsAreBoundedPerOutageAndTheBoundResetsWhenEgumaAnswers() async throws {
+        let lane = LaneHarness { $0.offline = .admit; $0.offlineMaxAdmissions = 2 }
+        for code in ["AAAA1111AAAA", "BBBB2222BBBB", "CCCC3333CCCC"] {
+            await lane.eguma.fail(.balance, .notSent)
+            await lane.scan(code)
+            lane.clock.advance(by: .seconds(20))
+        }
+        #expect(lane.eventTypes.filter { $0 == .offlineAdmitted }.count == 2)
+        #expect(lane.eventTypes.filter { $0 == .offlineLimit }.count == 1)
+        #expect(lane.states.last == .denied(.offlineNotPossible))
+        #expect(lane.store.events.values.last { $0.type == .offlineLimit }?.message?.contains("offline_max_admissions") == true)
+        // e-guma answers once (the outage is over), then goes away again: a new outage.
+        await lane.eguma.add("DDDD4444DDDD", balance: 5_000)
+        await lane.scan("DDDD4444DDDD")
+        lane.clock.advance(by: .seconds(20))
+        await lane.eguma.fail(.balance, .notSent)
+        await lane.scan("CCCC3333CCCC")
+        #expect(lane.eventTypes.filter { $0 == .offlineAdmitted }.count == 3)
+    }
+
+    @Test func offlineAdmissionsAreBoundedPerRollingHour() async throws {
+        let lane = LaneHarness { $0.offline = .admit; $0.offlineMaxPerHour = 1 }
+        await lane.eguma.add("DDDD4444DDDD", balance: 50_000)
+        await lane.eguma.fail(.balance, .notSent)
+        await lane.scan("AAAA1111AAAA")
+        lane.clock.advance(by: .seconds(20))
+        await lane.scan("DDDD4444DDDD")  // an answer: a new outage, but the hour still counts
+        lane.clock.advance(by: .seconds(20))
+        await lane.eguma.fail(.balance, .notSent)
+        await lane.scan("BBBB2222BBBB")
+        #expect(lane.eventTypes.filter { $0 == .offlineAdmitted }.count == 1)
+        #expect(lane.store.events.values.last { $0.type == .offlineLimit }?.message?.contains("offline_max_per_hour") == true)
+        lane.clock.advance(by: .seconds(3_600))
+        await lane.eguma.fail(.balance, .notSent)
+        await lane.scan("BBBB2222BBBB")
+        #expect(lane.eventTypes.filter { $0 == .offlineAdmitted }.count == 2)
+    }
+
+    @Test func offlineKnownOnlyAdmitsOnlyCodesSeenRedeemableWithAtLeastThePrice() async throws {
+        let lane = LaneHarness { $0.offline = .admit; $0.offlineKnownOnly = true }
+        await lane.eguma.add("AAAA1111AAAA", balance: 10_000, redeemable: false, message: "gesperrt")
+        await lane.eguma.add("BBBB2222BBBB", balance: 3_000)  // after one entry 5.00 is left: below the price
+        await lane.eguma.add("CCCC3333CCCC", balance: 10_000)
+        for code in ["AAAA1111AAAA", "BBBB2222BBBB", "CCCC3333CCCC"] {
+            await lane.scan(code)
+            lane.clock.advance(by: .seconds(3))
+        }
+        for code in ["AAAA1111AAAA", "BBBB2222BBBB", "CCCC3333CCCC", "EEEE5555EEEE"] {
+            await lane.eguma.fail(.balance, .notSent)
+            await lane.scan(code)
+            lane.clock.advance(by: .seconds(20))
+        }
+        let admitted = lane.store.events.values.filter { $0.type == .offlineAdmitted }.compactMap(\.code)
+        #expect(admitted == ["CCCC3333CCCC"])
+        #expect(lane.eventTypes.filter { $0 == .offlineLimit }.count == 3)
     }
 
     @Test func afterRepeatedFailuresTheLaneGoesOfflineWithoutCallingThenProbesBack() async {

@@ -37,6 +37,8 @@ import TestSupport
         #expect(await runner(.failure(VoucherServiceError(.rejected(message: "Gutschein nicht gefunden"), detail: ""))).check(Array("ABCD".utf8))
             == .denied(.eguma(message: "Gutschein nicht gefunden")))
         #expect(await runner(.failure(VoucherServiceError(.unreachable, detail: "timeout"))).check(Array("ABCD".utf8)) == .offline)
+        #expect(await runner(.failure(VoucherServiceError(.badAnswer, detail: "HTTP 500"))).check(Array("ABCD".utf8))
+            == .denied(.egumaError))
     }
 
     @Test func theAnswerStaysForTheHoldTimeThenTheLaneInvitesTheNextGuest() async throws {

@@ -52,8 +52,11 @@ struct CrashTests {
         let service = EgumaVoucherService(client: client, key: APIKey(SimulatedOutlet.demo.key))
         let db = try GateDatabase.open(path: path)
         let clock = ContinuousClock()
+        // A short settle schedule: an interrupted redeem is re-checked within a fraction of a second.
         let worker = OutboxWorker(store: db, journal: db, services: ["spa": service],
-                                  policy: RetryPolicy(base: .milliseconds(10), cap: .milliseconds(100)), clock: clock)
+                                  policy: RetryPolicy(base: .milliseconds(10), cap: .milliseconds(100)),
+                                  settleSchedule: SettleSchedule(delays: [.milliseconds(20), .milliseconds(40), .milliseconds(80)]),
+                                  clock: clock)
         await worker.recoverInterrupted()
         while try await !db.pendingEntries().isEmpty {
             if let next = await worker.runOnce() { try await clock.sleep(until: next) }

@@ -20,16 +20,26 @@ struct EgumaVoucherServiceTests {
         #expect(error(.undecodable(detail: "not JSON"), .cancelRedemption) == .uncertain)
     }
 
-    @Test func aGetWithoutUsableAnswerIsUnreachableNotUncertain() {
+    @Test func aGetWithoutAnyAnswerIsUnreachableNotUncertain() {
         #expect(error(.uncertain(reason: "reset"), .balance) == .unreachable)
-        #expect(error(.httpStatus(code: 503, message: "maintenance"), .balance) == .unreachable)
+        #expect(error(.uncertain(reason: "read timeout"), .balance) == .unreachable)
+    }
+
+    /// Issue 12 item 4: an answer e-guma gave (5xx, garbage) is not "unreachable", so it can
+    /// never open the door offline.
+    @Test func aGetThatEgumaAnsweredBadlyIsABadAnswerNotAConnectivityFailure() {
+        #expect(error(.httpStatus(code: 503, message: "maintenance"), .balance) == .badAnswer)
+        #expect(error(.undecodable(detail: "<html>"), .balance) == .badAnswer)
+        let mapped = EgumaVoucherService.map(EgumaError(kind: .httpStatus(code: 500, message: ""), endpoint: .balance,
+                                                        maskedCode: "••••-••••-KJR3"))
+        #expect(!mapped.isConnectivityFailure)
     }
 
     @Test func aRefusalKeepsEgumasTextAndRateLimitsStayRetryable() {
         #expect(error(.badRequest(message: "amount_in_cents missing"), .redeem) == .rejected(message: "amount_in_cents missing"))
         #expect(error(.httpStatus(code: 404, message: "voucher not found"), .balance) == .rejected(message: "voucher not found"))
         #expect(error(.httpStatus(code: 429, message: ""), .redeem) == .uncertain)
-        #expect(error(.httpStatus(code: 408, message: ""), .balance) == .unreachable)
+        #expect(error(.httpStatus(code: 408, message: ""), .balance) == .badAnswer)
     }
 
     @Test func aRefusedConnectionOverRealLoopbackIsNotSent() async throws {

@@ -24,11 +24,12 @@ struct SimulatedLane {
     let worker: OutboxWorker<TestClock>
 
     static func start(_ vouchers: [SimulatedVoucher], shortCodes: [SimulatedVoucherFile.ShortCode] = [],
+                      requestTimeout: Duration = .seconds(3),
                       configure: (inout LaneSettings) -> Void = { _ in }) async throws -> SimulatedLane {
         let server = try await SimulatorServer.start(SimulatorConfiguration(
             vouchers: SimulatedVoucherFile(vouchers: vouchers, shortCodes: shortCodes)))
         let client = try EgumaClient(configuration: EgumaClientConfiguration(
-            baseURL: server.baseURL, connectTimeout: .seconds(2), requestTimeout: .seconds(3)))
+            baseURL: server.baseURL, connectTimeout: .seconds(2), requestTimeout: requestTimeout))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-sim-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let db = try GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
@@ -52,6 +53,15 @@ struct SimulatedLane {
     func scan(_ code: String) async { _ = await engine.handle(.scanner(.frame(Array(code.utf8)))) }
 
     func eventTypes() async throws -> [GateEventType] { try await db.events().map(\.event.type) }
+
+    /// Runs the outbox until nothing is pending, moving the test clock to each next retry.
+    func drainOutbox() async throws {
+        for _ in 0..<50 {
+            guard try await !db.pendingEntries().isEmpty else { return }
+            if let next = await worker.runOnce() { clock.advance(by: max(.zero, clock.now.duration(to: next))) }
+        }
+        Issue.record("the outbox did not drain in 50 rounds")
+    }
 
     func appliedRedeems() async -> [LedgerEntry] {
         await server.ledger().filter { $0.endpoint == .redeem && $0.applied }
@@ -112,15 +122,84 @@ struct EngineAgainstSimulatorTests {
         await lane.stop()
     }
 
-    @Test func aRedeemDroppedBeforeProcessingIsDeniedAndNothingIsTaken() async throws {
+    @Test func aRedeemDroppedBeforeProcessingIsDeniedAndClosedAsNotAppliedAfterTheChecks() async throws {
         let lane = try await SimulatedLane.start([value(Self.voucherA, 5_000)])
         await lane.server.setFault(.dropBeforeProcessing(count: 1), for: .redeem)
         await lane.scan(Self.voucherA)
+        #expect(await lane.relay.pulses.isEmpty)
+        #expect(lane.feedback.states.values.last == .denied(.paymentUnconfirmed))
+        #expect(try #require(try await lane.db.redemptions().first).state == .uncertain)
+        try await lane.drainOutbox()
         #expect(await lane.appliedRedeems().isEmpty)
         #expect(await lane.server.balance(of: Self.voucherA) == 5_000)
-        #expect(await lane.relay.pulses.isEmpty)
         #expect(try #require(try await lane.db.redemptions().first).state == .notRedeemed)
+        #expect(try await !lane.eventTypes().contains(.tokenUnknown))
         await lane.stop()
+    }
+
+    /// Issue 12 item 1: e-guma applies the redeem after the client gave up. The Balance right
+    /// after still shows the old balance; the guest is denied ("payment not confirmed"); the
+    /// outbox's later check finds it applied and raises "charged without entry" once.
+    @Test func aRedeemAppliedAfterTheClientGaveUpIsFoundByTheOutboxAndRaisedOnce() async throws {
+        let lane = try await SimulatedLane.start([value(Self.voucherA, 5_000)], requestTimeout: .milliseconds(300))
+        await lane.server.setFault(.applyLate(milliseconds: 900, count: 1), for: .redeem)
+        await lane.scan(Self.voucherA)
+        #expect(lane.feedback.states.values.last == .denied(.paymentUnconfirmed))
+        #expect(await lane.relay.pulses.isEmpty)
+        #expect(try #require(try await lane.db.redemptions().first).state == .uncertain)
+        // e-guma finishes the slow request (real time: the simulator applies it 900 ms after it came).
+        try await withDeadline(.seconds(10), "the late redeem to land") {
+            while await lane.server.account.lateCallsInFlight > 0 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        try await lane.drainOutbox()
+        #expect(try #require(try await lane.db.redemptions().first).state == .tokenUnknown)
+        let raised = try await lane.db.events().filter { $0.event.type == .tokenUnknown }
+        #expect(raised.count == 1)
+        #expect(raised.first?.event.message?.contains("charged without entry — refund the guest") == true)
+        #expect(await lane.server.ledger().filter { $0.endpoint == .redeem }.count == 1)  // never re-sent
+        // A restart settles nothing twice.
+        await lane.worker.recoverInterrupted()
+        try await lane.drainOutbox()
+        #expect(try await lane.db.events().filter { $0.event.type == .tokenUnknown }.count == 1)
+        await lane.stop()
+    }
+
+    /// Issue 12 item 2: the cancel reached e-guma but its answer was lost; the retry is refused
+    /// ("exceeds the redeemed amount"); the balance proves it cancelled: no `cancel_failed`.
+    @Test func aCancelWhoseAnswerWasLostIsClosedAsCancelledNotCancelFailed() async throws {
+        for fault in [SimulatorFault.dropAfterProcessing(count: 1), .status(200, body: "<html>", count: 1)] {
+            let lane = try await SimulatedLane.start([value(Self.voucherA, 5_000)])
+            await lane.server.setFault(fault, for: .cancelRedemption)
+            await lane.sensor.push(false)
+            let handling = Task { await lane.scan(Self.voucherA) }
+            #expect(await lane.clock.waitForSleepers(1, timeout: .seconds(10)))
+            lane.clock.advance(by: .milliseconds(10_000))
+            await handling.value
+            #expect(try await lane.eventTypes().contains(.cancelQueued))
+            try await lane.drainOutbox()
+            let types = try await lane.eventTypes()
+            #expect(!types.contains(.cancelFailed))
+            #expect(types.last == .cancelled)
+            #expect(try await lane.db.openEntries().isEmpty)  // no dead entry
+            #expect(try #require(try await lane.db.redemptions().first).state == .cancelled)
+            #expect(await lane.server.netRedeemed(Self.voucherA) == 0)
+            await lane.stop()
+        }
+    }
+
+    /// Issue 12 item 4: a 500 or an HTML answer to Balance is e-guma answering: denied, never
+    /// admitted offline, even with `offline = "admit"`.
+    @Test func aBalanceAnsweredWith500OrGarbageIsDeniedNeverAdmittedOffline() async throws {
+        for fault in [SimulatorFault.status(500, count: 1), .status(200, body: "<html>maintenance</html>", count: 1)] {
+            let lane = try await SimulatedLane.start([value(Self.voucherA, 5_000)]) { $0.offline = .admit }
+            await lane.server.setFault(fault, for: .balance)
+            await lane.scan(Self.voucherA)
+            #expect(lane.feedback.states.values.last == .denied(.egumaError))
+            #expect(try await !lane.eventTypes().contains(.offlineAdmitted))
+            #expect(try await lane.db.pendingEntries().isEmpty)
+            #expect(await lane.relay.pulses.isEmpty)
+            await lane.stop()
+        }
     }
 
     @Test func aShortCodeIsRedeemedAndJournalledUnderTheRealCode() async throws {

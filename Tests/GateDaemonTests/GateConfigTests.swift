@@ -65,11 +65,29 @@ struct GateConfigTests {
         ("line = 27,", "line = 17,", "lanes.main.sensor", "already used by lanes.main.relay"),
         ("edge = \"falling\"", "edge = \"down\"", "lanes.main.sensor.edge", "not one of"),
         ("pulse_ms = 800", "pulse_ms = 0", "lanes.main.relay.pulse_ms", "out of range"),
+        ("price = \"25.00\"", "price = \"25.00\"\noffline_max_per_hour = -1", "lanes.main.offline_max_per_hour", "out of range"),
+        ("price = \"25.00\"", "price = \"25.00\"\noffline_known_days = 0", "lanes.main.offline_known_days", "out of range"),
+        ("price = \"25.00\"", "price = \"25.00\"\noffline_known_only = \"yes\"", "lanes.main.offline_known_only", "expected true or false"),
     ])
     func aBrokenLaneNamesItsKey(original: String, broken: String, key: String, reason: String) throws {
         let found = errors(Self.valid.replacingOccurrences(of: original, with: broken))
         let error = try #require(found.first { $0.key == key }, "\(found)")
         #expect(error.reason.contains(reason))
+    }
+
+    @Test func theOfflineBoundsDefaultAndAreRead() throws {
+        let lane = try #require(try GateConfig.parse(text: Self.valid, file: "test.toml").lane("main"))
+        #expect(lane.settings.offlineMaxAdmissions == 20 && lane.settings.offlineMaxPerHour == 60)
+        #expect(!lane.settings.offlineKnownOnly && lane.settings.offlineKnownDays == 30)
+        let bounded = try #require(try GateConfig.parse(text: Self.valid.replacingOccurrences(of: "price = \"25.00\"", with: """
+            price = "25.00"
+            offline_max_admissions = 3
+            offline_max_per_hour = 7
+            offline_known_only = true
+            offline_known_days = 14
+            """), file: "test.toml").lane("main"))
+        #expect(bounded.settings.offlineMaxAdmissions == 3 && bounded.settings.offlineMaxPerHour == 7)
+        #expect(bounded.settings.offlineKnownOnly && bounded.settings.offlineKnownDays == 14)
     }
 
     @Test func anUnknownKeyIsReportedWithItsLine() throws {

@@ -74,6 +74,50 @@ struct GateDatabaseTests {
         #expect(try await db.unsettledRedemptions().map(\.id) == [inFlight, taken])
     }
 
+    /// Issue 12 item 6 at the store: the guarded change happens once, with its event in the same
+    /// transaction; a second settle of the same redemption changes and writes nothing.
+    @Test func settlingARedemptionIsGuardedAndWritesItsEventOnce() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        let admission = try await db.openAdmission(lane: "main")
+        let id = try await db.recordIntent(intent(admission: admission))
+        let event = GateEvent(.tokenUnknown, lane: "main", admission: admission, message: "charged without entry")
+        #expect(try await db.settleRedemption(id, from: [.intent], to: .uncertain, balanceAfter: nil, event: nil))
+        #expect(try await db.settleRedemption(id, from: [.intent, .uncertain], to: .tokenUnknown,
+                                              balanceAfter: Money(cents: 2_500), event: event))
+        #expect(try await !db.settleRedemption(id, from: [.intent, .uncertain], to: .tokenUnknown,
+                                               balanceAfter: Money(cents: 2_500), event: event))
+        #expect(try await db.redemption(id: id)?.state == .tokenUnknown)
+        #expect(try await db.redemption(id: id)?.balanceAfter == Money(cents: 2_500))
+        #expect(try await db.events().filter { $0.event.type == .tokenUnknown }.count == 1)
+    }
+
+    @Test func aSettleEntryKeepsItsRetryDelayAcrossAReopenAndBlocksItsVoucher() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let order = SettleOrder(lane: "main", outlet: "spa", admission: 1, redemption: 1, code: "AAAA1111AAAA",
+                                amountCents: 2_500, balanceBeforeCents: 5_000)
+        let id = try await tmp.open().enqueue(.settle(order))
+        #expect(try await tmp.open().hasPendingSettle(for: VoucherCode(unchecked: "AAAA1111AAAA")))
+        #expect(try await !tmp.open().hasPendingSettle(for: VoucherCode(unchecked: "BBBB2222BBBB")))
+        #expect(try await tmp.open().pendingEntries().first?.dueIn == nil)
+        try await tmp.open().markRetry(id, error: "balance unchanged", delay: .seconds(60))
+        let due = try #require(try await tmp.open().pendingEntries().first?.dueIn)
+        #expect(due > .seconds(55) && due <= .seconds(60))
+    }
+
+    @Test func aKnownVoucherBalanceIsRememberedForOfflineKnownOnly() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        let code = VoucherCode(unchecked: "AAAA1111AAAA")
+        #expect(try await db.knownBalance(of: code, withinDays: 30) == nil)
+        try await db.rememberVoucherBalance(code, balance: Money(cents: 7_500))
+        try await db.rememberVoucherBalance(code, balance: Money(cents: 5_000))
+        #expect(try await tmp.open().knownBalance(of: code, withinDays: 30) == Money(cents: 5_000))
+        let pruned = try await db.prune(retentionDays: 1, now: Date().addingTimeInterval(2 * 86_400))
+        #expect(pruned.events == 0)
+        #expect(try await db.knownBalance(of: code, withinDays: 30) == nil)
+    }
+
     @Test func outboxEntryLivesThroughRetryDeadLetterOperatorRetryAndDone() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
         let db = try tmp.open()

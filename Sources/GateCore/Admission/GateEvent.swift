@@ -32,9 +32,16 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     case scannerDetached = "scanner_detached"
     case manualOpen = "manual_open"
     case cancelFailed = "cancel_failed"
+    /// An uncertain redeem's re-check found the balance moved by an amount that is neither the
+    /// redeem nor nothing: whether it took effect is an operator question (issue 12 item 1).
+    case settleUnclear = "settle_unclear"
+    /// An offline admission was refused by a bound (`offline_max_admissions`,
+    /// `offline_max_per_hour`, `offline_known_only`): the message names which one.
+    case offlineLimit = "offline_limit"
 
     /// Events an operator must act on.
     public var needsOperator: Bool {
-        self == .offlineRedeemFailed || self == .tokenUnknown || self == .cancelFailed
+        self == .offlineRedeemFailed || self == .tokenUnknown || self == .cancelFailed || self == .settleUnclear
+            || self == .offlineLimit
     }
 }

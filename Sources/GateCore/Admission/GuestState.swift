@@ -44,6 +44,12 @@ public enum DenyReason: Sendable, Equatable {
     case offlineNotPossible
     /// The gate cannot record the admission (database problem): nothing is charged.
     case outOfOrder
+    /// The redeem went out but its outcome is unknown (timeout, lost answer), or an earlier such
+    /// redeem of this voucher is still being checked: the guest is not known to have paid.
+    case paymentUnconfirmed
+    /// e-guma answered with an error (5xx, unreadable answer): it is reachable, so offline
+    /// admission does not apply; nothing is charged.
+    case egumaError
 }
 
 /// The end of an admission, as journalled.

@@ -7,8 +7,11 @@
 /// Money rules kept here:
 /// - nothing is redeemed before the whole price is covered (split payment);
 /// - every redeem intent is journalled before the call, its token right after;
-/// - an uncertain redeem is settled by a Balance call against the balance seen in step 2, never
-///   re-sent;
+/// - an uncertain redeem is never re-sent: a Balance right after it can prove it applied (the
+///   guest paid and goes in); otherwise the guest is denied (not known to have paid) and the
+///   outbox re-checks it at growing delays (`SettleSchedule`);
+/// - offline admission only when e-guma is unreachable, never on an answer it gave, and bounded
+///   per outage, per hour and optionally to codes seen redeemable recently;
 /// - every redemption of an admission that did not end with a passage is cancelled, and a cancel
 ///   that cannot be sent goes to the durable outbox.
 public actor LaneEngine<C: Clock> where C.Duration == Duration {
@@ -60,6 +63,11 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     private var debounce: AdmissionDebounce<C.Instant>
     private var collecting: Collecting?
     private var generation: UInt64 = 0
+    /// Offline admissions of the current outage, and `online.answers` when it was counted.
+    private var offlineThisOutage = 0
+    private var outageMark: UInt64?
+    /// When the offline admissions of the last hour happened (`offline_max_per_hour`).
+    private var offlineTimes: [C.Instant] = []
 
     /// - Parameter outboxKick: wakes the outbox worker after something was queued.
     public init(settings: LaneSettings, service: any VoucherService, relay: any Relay,
@@ -185,11 +193,20 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                 await offline(scanned, admission: admission)
             } else if case .rejected(let message) = error.kind {
                 await refuseVoucher(.eguma(message: message), admission: admission, code: scanned, message: message)
+            } else {
+                // e-guma answered, badly: reachable, so no offline admission (issue 12 item 4).
+                await refuseVoucher(.egumaError, admission: admission, code: scanned, message: "e-guma error: \(error.detail)")
             }
             return nil
         }
 
         let code = balance.code  // from here on only the code Balance returned (ShortCodes)
+        if (try? await outbox.hasPendingSettle(for: code)) ?? true {
+            await refuseVoucher(.paymentUnconfirmed, admission: admission, code: code,
+                                message: "an earlier redeem of this voucher is still being confirmed with e-guma")
+            return nil
+        }
+        if balance.isRedeemable { await rememberForOffline(code, balance: balance.balance) }
         if let c = collecting, c.planned.contains(where: { $0.code == code }) {
             await resumeCollecting()  // the same voucher again while collecting: already counted
             return nil
@@ -276,6 +293,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                 let answer = try await service.redeem(item.code, amount: item.amount, reference: reference)
                 await online.recordAnswer(latency: started.duration(to: clock.now))
                 try? await journal.recordRedeemed(redemption, token: answer.token, balanceAfter: answer.newBalance)
+                await rememberForOffline(item.code, balance: answer.newBalance)
                 await emit(.redeemed, admission: c.admission, code: item.code.text, amountCents: item.amount.cents,
                            balanceCents: answer.newBalance.cents)
                 taken.append(Taken(redemption: redemption, code: item.code, amount: item.amount,
@@ -283,22 +301,15 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             } catch {
                 await online.record(error, latency: started.duration(to: clock.now))
                 if error.kind == .uncertain {
-                    switch await settle(item, admission: c.admission, redemption: redemption) {
-                    case .tookEffect(let after):
-                        try? await journal.updateRedemption(redemption, state: .tokenUnknown, balanceAfter: after)
-                        await emit(.tokenUnknown, admission: c.admission, code: item.code.text, amountCents: item.amount.cents,
-                                   balanceCents: after.cents,
-                                   message: "redeem took effect but its token was lost; it cannot be cancelled through the API")
+                    if let after = await provenApplied(item, admission: c.admission, redemption: redemption) {
                         taken.append(Taken(redemption: redemption, code: item.code, amount: item.amount, token: nil, balanceAfter: after))
                         continue
-                    case .notApplied:
-                        try? await journal.updateRedemption(redemption, state: .notRedeemed, balanceAfter: nil)
-                    case .settleLater:
-                        break  // stays `intent`; the outbox settles it
                     }
-                } else {
-                    try? await journal.updateRedemption(redemption, state: .notRedeemed, balanceAfter: nil)
+                    await fail(c.admission, taken: taken, reason: .paymentUnconfirmed,
+                               message: "redeem outcome unknown (\(error.detail)); re-checked from the outbox")
+                    return
                 }
+                try? await journal.updateRedemption(redemption, state: .notRedeemed, balanceAfter: nil)
                 if case .rejected(let message) = error.kind {
                     await fail(c.admission, taken: taken, reason: .eguma(message: message), message: message)
                 } else {
@@ -310,21 +321,30 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         await open(c.admission, taken: taken)
     }
 
-    enum Settlement { case tookEffect(Money), notApplied, settleLater }
-
-    /// Settles an uncertain redeem (SPEC §3 "Uncertain outcomes"): the balance dropped by the
-    /// amount since step 2 → it took effect. When Balance fails too, the guest is denied (not
-    /// known to have paid) and the outbox settles it later; token_unknown is raised then if due.
-    private func settle(_ item: Planned, admission: Int64, redemption: Int64) async -> Settlement {
-        guard let now = try? await service.balance(of: item.code) else {
-            let order = SettleOrder(lane: settings.name, outlet: settings.outlet, admission: admission,
-                                    redemption: redemption, code: item.code.text, amountCents: item.amount.cents,
-                                    balanceBeforeCents: item.balanceBefore.cents)
-            _ = try? await outbox.enqueue(.settle(order))
-            outboxKick()
-            return .settleLater
+    /// An uncertain redeem (SPEC §3 "Uncertain outcomes", issue 12 item 1). A Balance right
+    /// after it showing balance-before − amount proves it applied: the redemption becomes
+    /// `token_unknown` (operator event) and the guest, who paid, goes in — returns the balance.
+    /// Anything else proves nothing (e-guma may still apply it late): the redemption becomes
+    /// `uncertain`, a `settle` entry re-checks it from the outbox, and nil tells the caller to
+    /// deny (the guest is not known to have paid).
+    private func provenApplied(_ item: Planned, admission: Int64, redemption: Int64) async -> Money? {
+        if let now = try? await service.balance(of: item.code), now.balance == item.balanceBefore - item.amount {
+            let event = GateEvent(.tokenUnknown, lane: settings.name, admission: admission, code: item.code.text,
+                                  amountCents: item.amount.cents, balanceCents: now.balance.cents,
+                                  message: "redeem took effect but its token was lost; it cannot be cancelled through the API")
+            _ = try? await journal.settleRedemption(redemption, from: [.intent], to: .tokenUnknown,
+                                                    balanceAfter: now.balance, event: event)
+            return now.balance
         }
-        return now.balance == item.balanceBefore - item.amount ? .tookEffect(now.balance) : .notApplied
+        let order = SettleOrder(lane: settings.name, outlet: settings.outlet, admission: admission,
+                                redemption: redemption, code: item.code.text, amountCents: item.amount.cents,
+                                balanceBeforeCents: item.balanceBefore.cents, guestEntered: false)
+        // Queued first: a crash before the state change leaves `intent`, which recovery settles.
+        if (try? await outbox.enqueue(.settle(order))) != nil {
+            _ = try? await journal.settleRedemption(redemption, from: [.intent], to: .uncertain, balanceAfter: nil, event: nil)
+        }
+        outboxKick()
+        return nil
     }
 
     /// A redeem failed: cancel what was taken, deny.
@@ -382,7 +402,8 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             } catch {
                 let order = CancelOrder(lane: settings.name, outlet: settings.outlet, admission: admission,
                                         redemption: t.redemption, code: t.code.text, token: token,
-                                        reference: settings.reference(admission: admission), amountCents: t.amount.cents)
+                                        reference: settings.reference(admission: admission), amountCents: t.amount.cents,
+                                        balanceAfterRedeemCents: t.balanceAfter?.cents)
                 await queueCancel(order, redemption: t.redemption, error: error.detail)
             }
         }
@@ -424,6 +445,18 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             try? await journal.closeAdmission(admission, outcome: .denied)
             return
         }
+        if (try? await outbox.hasPendingSettle(for: code)) ?? true {
+            await deny(.paymentUnconfirmed, admission: admission, code: code.text,
+                       message: "offline: an earlier redeem of this voucher is still being confirmed with e-guma")
+            try? await journal.closeAdmission(admission, outcome: .denied)
+            return
+        }
+        if let limit = await offlineLimit(code) {
+            await emit(.offlineLimit, admission: admission, code: code.text, message: limit)
+            await deny(.offlineNotPossible, admission: admission, code: code.text, message: "offline: \(limit)")
+            try? await journal.closeAdmission(admission, outcome: .denied)
+            return
+        }
         let reference = settings.reference(admission: admission)
         let order = OfflineRedeemOrder(lane: settings.name, outlet: settings.outlet, admission: admission,
                                        code: code.text, reference: reference, amountCents: settings.price.cents)
@@ -436,6 +469,8 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             try? await journal.closeAdmission(admission, outcome: .denied)
             return
         }
+        offlineThisOutage += 1
+        offlineTimes.append(clock.now)
         await emit(.offlineAdmitted, admission: admission, code: code.text, amountCents: settings.price.cents)
         await sensor?.arm()
         await show(.accepted(newBalance: nil), .accepted)
@@ -461,6 +496,35 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         }
         await show(.cancelled, .denied)
         try? await journal.closeAdmission(admission, outcome: .cancelled)
+    }
+
+    /// The bound an offline admission of `code` would break, or nil (issue 12 item 4). Counters
+    /// live in memory: a restart starts them again (a restart is staff's doing, not a guest's).
+    private func offlineLimit(_ code: VoucherCode) async -> String? {
+        let answers = await online.answers
+        if outageMark != answers { outageMark = answers; offlineThisOutage = 0 }  // e-guma answered since: new outage
+        if offlineThisOutage >= settings.offlineMaxAdmissions {
+            return "offline_max_admissions (\(settings.offlineMaxAdmissions) per outage) reached"
+        }
+        let hourAgo = clock.now.advanced(by: .seconds(-3_600))
+        offlineTimes.removeAll { $0 <= hourAgo }
+        if offlineTimes.count >= settings.offlineMaxPerHour {
+            return "offline_max_per_hour (\(settings.offlineMaxPerHour)) reached"
+        }
+        if settings.offlineKnownOnly {
+            let known = (try? await journal.knownBalance(of: code, withinDays: settings.offlineKnownDays)) ?? nil
+            guard let known, known >= settings.price else {
+                return "offline_known_only: not seen redeemable with at least \(settings.price) in the last \(settings.offlineKnownDays) days"
+            }
+        }
+        return nil
+    }
+
+    /// Remembers a voucher's balance for `offline_known_only` (only where it is on: one more
+    /// durable write per scan).
+    private func rememberForOffline(_ code: VoucherCode, balance: Money) async {
+        guard settings.offline == .admit, settings.offlineKnownOnly else { return }
+        try? await journal.rememberVoucherBalance(code, balance: balance)
     }
 
     // MARK: Output

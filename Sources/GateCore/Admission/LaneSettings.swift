@@ -19,6 +19,16 @@ public struct LaneSettings: Sendable, Equatable {
     public var pulse: Duration
     public var hasSensor: Bool
 
+    // Offline bounds (issue 12 item 4), set from the lane's `offline_*` keys.
+    /// Offline admissions per outage (an outage ends at e-guma's first answer).
+    public var offlineMaxAdmissions = 20
+    /// Offline admissions within any rolling hour.
+    public var offlineMaxPerHour = 60
+    /// Admit offline only codes this gate saw redeemable with at least the price recently.
+    public var offlineKnownOnly = false
+    /// How recent "recently" is for `offlineKnownOnly`.
+    public var offlineKnownDays = 30
+
     public init(name: String, gateName: String, outlet: String, price: Money,
                 offline: OfflinePolicy = .deny, splitPayment: Bool = true,
                 splitTimeout: Duration = .milliseconds(30_000), debounce: Duration = .milliseconds(2_000),

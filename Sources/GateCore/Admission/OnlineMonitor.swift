@@ -9,11 +9,17 @@ public actor OnlineMonitor<C: Clock> where C.Duration == Duration {
     }
 
     public var isOffline: Bool { detector.isOffline }
+    /// How many answers e-guma gave so far: an outage (for `offline_max_admissions`) ends when
+    /// this moves.
+    public private(set) var answers: UInt64 = 0
 
     /// Whether to try e-guma now (always when online; one probe per interval when offline).
     public func shouldTryCall() -> Bool { detector.shouldTryCall(at: clock.now) }
 
-    public func recordAnswer(latency: Duration) { detector.recordAnswer(latency: latency, at: clock.now) }
+    public func recordAnswer(latency: Duration) {
+        answers &+= 1
+        detector.recordAnswer(latency: latency, at: clock.now)
+    }
 
     public func recordFailure() { detector.recordFailure(at: clock.now) }
 

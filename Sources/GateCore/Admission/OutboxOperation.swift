@@ -14,7 +14,13 @@ public enum OutboxOperation: Sendable, Equatable, Codable {
         }
     }
 
-    /// `cancel` or `offline_redeem`, the operation column.
+    /// A settle only reads (Balance), so it need not wait for earlier entries of its voucher.
+    public var onlyReads: Bool {
+        if case .settle = self { return true }
+        return false
+    }
+
+    /// `cancel`, `offline_redeem` or `settle`, the operation column.
     public var name: String {
         switch self {
         case .cancel: "cancel"
@@ -35,11 +41,16 @@ public struct CancelOrder: Sendable, Equatable, Codable {
     public var token: String?
     public var reference: String
     public var amountCents: Int64
+    /// The voucher's balance right after the redeem: when e-guma refuses a retried cancel (the
+    /// first try was applied but its answer lost), Balance = this + amount proves it is
+    /// cancelled. Nil in entries queued before this field existed (then read from the journal).
+    public var balanceAfterRedeemCents: Int64?
 
     public init(lane: String, outlet: String, admission: Int64, redemption: Int64?, code: String,
-                token: String?, reference: String, amountCents: Int64) {
+                token: String?, reference: String, amountCents: Int64, balanceAfterRedeemCents: Int64? = nil) {
         self.lane = lane; self.outlet = outlet; self.admission = admission; self.redemption = redemption
         self.code = code; self.token = token; self.reference = reference; self.amountCents = amountCents
+        self.balanceAfterRedeemCents = balanceAfterRedeemCents
     }
 }
 
@@ -70,14 +81,20 @@ public struct OutboxEntry: Sendable, Equatable {
     public var state: State
     public var attempts: Int
     public var lastError: String?
+    /// How long until the next try is due, as the store last recorded it (nil: due now). The
+    /// worker honours it only for `settle` entries, so a restart never brings a settle check —
+    /// and with it the "not applied" verdict — forward; other entries are due at once.
+    public var dueIn: Duration?
 
-    public init(id: Int64, operation: OutboxOperation, state: State, attempts: Int, lastError: String?) {
+    public init(id: Int64, operation: OutboxOperation, state: State, attempts: Int, lastError: String?,
+                dueIn: Duration? = nil) {
         self.id = id; self.operation = operation; self.state = state; self.attempts = attempts; self.lastError = lastError
+        self.dueIn = dueIn
     }
 }
 
-/// An uncertain redeem to settle by Balance later (the Balance right after failed too): the
-/// balance seen before the redeem is what the answer is judged against (SPEC §3).
+/// An uncertain redeem to settle by Balance checks at growing delays (`SettleSchedule`): the
+/// balance seen before the redeem is what each answer is judged against (SPEC §3).
 public struct SettleOrder: Sendable, Equatable, Codable {
     public var lane: String
     public var outlet: String
@@ -86,10 +103,25 @@ public struct SettleOrder: Sendable, Equatable, Codable {
     public var code: String
     public var amountCents: Int64
     public var balanceBeforeCents: Int64
+    /// The guest went in (an offline replay): a late-applied redeem is then simply paid, not a
+    /// refund. Nil (older entries) = denied.
+    public var guestEntered: Bool?
+    /// An offline replay whose redeem was uncertain: queued again when the checks prove it was
+    /// not applied (the guest is in and still owes the price).
+    public var replay: OfflineRedeemOrder?
 
     public init(lane: String, outlet: String, admission: Int64, redemption: Int64, code: String,
-                amountCents: Int64, balanceBeforeCents: Int64) {
+                amountCents: Int64, balanceBeforeCents: Int64, guestEntered: Bool? = nil,
+                replay: OfflineRedeemOrder? = nil) {
         self.lane = lane; self.outlet = outlet; self.admission = admission; self.redemption = redemption
         self.code = code; self.amountCents = amountCents; self.balanceBeforeCents = balanceBeforeCents
+        self.guestEntered = guestEntered; self.replay = replay
+    }
+
+    /// The order for a redemption journalled as `intent`.
+    public init(_ r: StoredRedemption, guestEntered: Bool, replay: OfflineRedeemOrder? = nil) {
+        self.init(lane: r.intent.lane, outlet: r.intent.outlet, admission: r.intent.admission, redemption: r.id,
+                  code: r.intent.code.text, amountCents: r.intent.amount.cents,
+                  balanceBeforeCents: r.intent.balanceBefore.cents, guestEntered: guestEntered, replay: replay)
     }
 }

@@ -6,14 +6,22 @@
 ///   (`offline_redeem_failed`, `cancel_failed`); anything else is retried with `RetryPolicy`.
 /// - An offline redeem replay is Balance snapshot → intent → Redeem → token, with the same
 ///   uncertainty rule as a lane: never re-sent blindly.
+/// - An uncertain redeem is settled by a `settle` entry: Balance checks on `SettleSchedule`'s
+///   delays. Settle entries only read, so they do not wait behind other entries of their voucher.
+/// - Settling is idempotent: every settle re-reads the redemption and changes it with a guarded
+///   update (`settleRedemption`), so two workers or a restart raise one event per redemption.
+/// - A cancel e-guma refuses is checked by Balance before it counts as `cancel_failed`: a retry
+///   of a cancel whose answer was lost is refused although the first try was applied.
 ///
 /// Back-off times live in memory: after a restart every pending entry is due at once, which is
-/// what one wants after a power cut.
+/// what one wants after a power cut — except `settle` checks, whose delays are evidence: they
+/// keep the wait the store recorded.
 public actor OutboxWorker<C: Clock> where C.Duration == Duration {
     private let store: any OutboxStore
     private let journal: any AdmissionJournal
     private let services: [String: any VoucherService]
     private let policy: RetryPolicy
+    private let settleSchedule: SettleSchedule
     private let clock: C
     private let online: OnlineMonitor<C>?
     private let unitRandom: @Sendable () -> Double
@@ -24,9 +32,11 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
     ///   - services: the voucher service of each outlet, by outlet name.
     ///   - unitRandom: a random number in [0, 1) for jitter (injected so tests are repeatable).
     public init(store: any OutboxStore, journal: any AdmissionJournal, services: [String: any VoucherService],
-                policy: RetryPolicy = RetryPolicy(), clock: C, online: OnlineMonitor<C>? = nil,
+                policy: RetryPolicy = RetryPolicy(), settleSchedule: SettleSchedule = SettleSchedule(), clock: C,
+                online: OnlineMonitor<C>? = nil,
                 unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.store = store; self.journal = journal; self.services = services; self.policy = policy
+        self.settleSchedule = settleSchedule
         self.clock = clock; self.online = online; self.unitRandom = unitRandom
     }
 
@@ -59,7 +69,12 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         var next: C.Instant?
         for entry in pending {
             let code = VoucherCode(unchecked: entry.operation.code.undashed)
-            guard seen.insert(code).inserted else { continue }  // a later entry of a voucher waits its turn
+            // A later entry of a voucher waits its turn; a settle only reads, so it never waits
+            // (an offline cancel may be waiting for it).
+            guard entry.operation.onlyReads || seen.insert(code).inserted else { continue }
+            if notBefore[entry.id] == nil, entry.operation.onlyReads, let wait = entry.dueIn {
+                notBefore[entry.id] = clock.now.advanced(by: wait)  // after a restart: its delay still runs
+            }
             if let due = notBefore[entry.id], clock.now < due {
                 next = min(next ?? due, due)
                 continue
@@ -82,17 +97,61 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         }
     }
 
+    /// One Balance check of an uncertain redeem (issue 12 items 1 and 6). Re-reads the
+    /// redemption first: anything already settled (by another worker, before a restart) closes
+    /// the entry without a call or an event.
     private func attemptSettle(_ entry: OutboxEntry, _ order: SettleOrder) async -> C.Instant? {
         guard let service = services[order.outlet] else {
-            return await dead(entry, .tokenUnknown, lane: order.lane, admission: order.admission, code: order.code,
-                              amount: order.amountCents, message: "cannot settle: unknown outlet \(order.outlet)")
+            return await dead(entry, .settleUnclear, lane: order.lane, admission: order.admission, code: order.code,
+                              amount: order.amountCents, message: "cannot settle: unknown outlet \(order.outlet) — add it back or settle by hand in e-guma")
         }
-        let intent = RedemptionIntent(admission: order.admission, lane: order.lane, outlet: order.outlet,
-                                      code: VoucherCode(unchecked: order.code), amount: Money(cents: order.amountCents),
-                                      reference: "", balanceBefore: Money(cents: order.balanceBeforeCents))
-        let stored = StoredRedemption(id: order.redemption, intent: intent, state: .intent, token: nil, balanceAfter: nil)
-        guard await settle(stored, service: service) != nil else {
-            return await retry(entry, "e-guma unreachable: cannot settle yet")
+        let stored: StoredRedemption?
+        do { stored = try await journal.redemption(id: order.redemption) } catch {
+            return await retry(entry, "journal not readable")
+        }
+        guard let stored, stored.state == .intent || stored.state == .uncertain else {
+            try? await store.markDone(entry.id)
+            return nil
+        }
+        let now: VoucherBalance
+        do throws(VoucherServiceError) { now = try await balance(of: VoucherCode(unchecked: order.code), service) } catch {
+            return await retry(entry, "check \(entry.attempts + 1): \(error.detail)", after: settleSchedule.delay(afterCheck: entry.attempts))
+        }
+        let before = Money(cents: order.balanceBeforeCents), amount = Money(cents: order.amountCents)
+        switch settleSchedule.judge(balanceBefore: before, amount: amount, now: now.balance, check: entry.attempts) {
+        case .applied:
+            let message = order.guestEntered == true
+                ? "offline redeem took effect late; its token was lost, so it cannot be cancelled through the API"
+                : "charged without entry — refund the guest (the redeem took effect after the gate gave up; its token is lost)"
+            let event = GateEvent(.tokenUnknown, lane: order.lane, admission: order.admission, code: order.code,
+                                  amountCents: order.amountCents, balanceCents: now.balance.cents, message: message)
+            guard (try? await journal.settleRedemption(stored.id, from: [.intent, .uncertain], to: .tokenUnknown,
+                                                       balanceAfter: now.balance, event: event)) != nil else {
+                return await retry(entry, "journal not writable")
+            }
+        case .notApplied:
+            // The replay is queued before the state change: a crash in between queues it twice at
+            // worst, and a replay finds an earlier one by its reference.
+            var queued: Int64?
+            if let replay = order.replay {
+                guard let id = try? await store.enqueue(.offlineRedeem(replay)) else { return await retry(entry, "outbox not writable") }
+                queued = id
+            }
+            guard let changed = try? await journal.settleRedemption(stored.id, from: [.intent, .uncertain], to: .notRedeemed,
+                                                                    balanceAfter: now.balance, event: nil) else {
+                if let queued { _ = try? await store.withdraw(queued) }
+                return await retry(entry, "journal not writable")
+            }
+            if !changed, let queued { _ = try? await store.withdraw(queued) }
+        case .notYet(let wait):
+            return await retry(entry, "check \(entry.attempts + 1): balance unchanged, not proven either way yet", after: wait)
+        case .unclear:
+            return await dead(entry, .settleUnclear, lane: order.lane, admission: order.admission, code: order.code,
+                              amount: order.amountCents,
+                              message: "balance is \(now.balance), was \(before) before a redeem of \(amount) whose outcome was lost: "
+                                + "it moved by another amount — check the voucher's history in e-guma; if this redeem took effect, "
+                                + (order.guestEntered == true ? "nothing is owed; if not, the offline guest's price is still to be collected"
+                                                               : "refund the guest"))
         }
         try? await store.markDone(entry.id)
         return nil
@@ -102,6 +161,7 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         let code = VoucherCode(unchecked: order.code)
         var token = order.token
         var redemption = order.redemption
+        var balanceAfter = order.balanceAfterRedeemCents.map(Money.init(cents:))
         if token == nil {
             // Queued before the offline replay ran: its outcome is in the journal by now.
             let stored: StoredRedemption?
@@ -111,13 +171,14 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
             switch stored?.state {
             case .redeemed?, .cancelQueued?:
                 token = stored?.token; redemption = stored?.id
+                balanceAfter = stored?.balanceAfter
             case .notRedeemed?, .cancelled?, nil:
                 try? await store.markDone(entry.id)  // nothing was taken: nothing to cancel
                 return nil
             case .tokenUnknown?:
                 return await dead(entry, .cancelFailed, lane: order.lane, admission: order.admission, code: order.code,
                                   amount: order.amountCents, message: "redeem token unknown: refund by hand in e-guma")
-            case .intent?:
+            case .intent?, .uncertain?:
                 return await retry(entry, "the redeem it cancels is not settled yet")
             }
         }
@@ -137,11 +198,49 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         } catch {
             await online?.record(error, latency: started.duration(to: clock.now))
             if case .rejected(let message) = error.kind {
-                return await dead(entry, .cancelFailed, lane: order.lane, admission: order.admission, code: order.code,
-                                  amount: order.amountCents, message: message)
+                if balanceAfter == nil, let redemption {
+                    balanceAfter = (try? await journal.redemption(id: redemption))?.balanceAfter
+                }
+                return await refusedCancel(entry, order, redemption: redemption, balanceAfter: balanceAfter,
+                                           refusal: message, service: service)
             }
             return await retry(entry, error.detail)
         }
+    }
+
+    /// e-guma refused a cancel (issue 12 item 2). When an earlier try was applied but its answer
+    /// was lost, the retry is refused ("amount exceeds the redeemed amount") although the money
+    /// is back. Evidence of that: the balance is the balance right after the redeem plus the
+    /// amount → closed as cancelled. Anything else (or nothing to compare with) is a real
+    /// refusal: `cancel_failed`. Balance unreachable → decided at the next try.
+    private func refusedCancel(_ entry: OutboxEntry, _ order: CancelOrder, redemption: Int64?, balanceAfter: Money?,
+                               refusal: String, service: any VoucherService) async -> C.Instant? {
+        let amount = Money(cents: order.amountCents)
+        guard let balanceAfter else {
+            return await dead(entry, .cancelFailed, lane: order.lane, admission: order.admission, code: order.code,
+                              amount: order.amountCents, message: "\(refusal) — refund by hand in e-guma if the guest was charged")
+        }
+        let now: VoucherBalance
+        do throws(VoucherServiceError) { now = try await balance(of: VoucherCode(unchecked: order.code), service) } catch {
+            return await retry(entry, "cancel refused (\(refusal)); Balance to check it failed: \(error.detail)")
+        }
+        guard now.balance == balanceAfter + amount else {
+            return await dead(entry, .cancelFailed, lane: order.lane, admission: order.admission, code: order.code,
+                              amount: order.amountCents,
+                              message: "\(refusal) — balance \(now.balance) is not back up by \(amount) from \(balanceAfter): "
+                                + "check the voucher in e-guma and refund by hand if the guest was charged")
+        }
+        try? await store.markDone(entry.id)
+        let event = GateEvent(.cancelled, lane: order.lane, admission: order.admission, code: order.code,
+                              amountCents: order.amountCents, balanceCents: now.balance.cents,
+                              message: "from outbox: an earlier try was applied (its answer was lost); the balance is back up")
+        if let redemption {
+            _ = try? await journal.settleRedemption(redemption, from: [.redeemed, .cancelQueued], to: .cancelled,
+                                                    balanceAfter: now.balance, event: event)
+        } else {
+            try? await journal.append(event)
+        }
+        return nil
     }
 
     private func attemptRedeem(_ entry: OutboxEntry, _ order: OfflineRedeemOrder) async -> C.Instant? {
@@ -162,22 +261,25 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
                 try? await store.markDone(entry.id)
                 return nil
             case .intent:
-                guard let settled = await settle(earlier, service: service) else {
-                    return await retry(entry, "earlier try not settled yet (e-guma unreachable)")
-                }
-                if settled != .notRedeemed { try? await store.markDone(entry.id); return nil }
+                // A crash during an earlier try: settled by the checks, which queue the replay
+                // again if it was not applied.
+                return await deferToSettle(entry, earlier, order)
+            case .uncertain:
+                try? await store.markDone(entry.id)  // its settle entry decides (and replays if needed)
+                return nil
             case .notRedeemed:
                 break
             }
         }
+        // The guest never walked through (the lane closed the admission as cancelled): nothing is
+        // owed. This matters when a replay is queued again after its first try proved not applied.
+        if (try? await journal.outcome(ofAdmission: order.admission)) == .cancelled {
+            try? await store.markDone(entry.id)
+            return nil
+        }
 
-        let started = clock.now
         let snapshot: VoucherBalance
-        do throws(VoucherServiceError) {
-            snapshot = try await service.balance(of: code)
-            await online?.recordAnswer(latency: started.duration(to: clock.now))
-        } catch {
-            await online?.record(error, latency: started.duration(to: clock.now))
+        do throws(VoucherServiceError) { snapshot = try await balance(of: code, service) } catch {
             if case .rejected(let message) = error.kind {
                 return await dead(entry, .offlineRedeemFailed, lane: order.lane, admission: order.admission,
                                   code: order.code, amount: order.amountCents, message: message)
@@ -217,11 +319,7 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
             await online?.record(error, latency: sent.duration(to: clock.now))
             if error.kind == .uncertain {
                 let stored = StoredRedemption(id: redemption, intent: intent, state: .intent, token: nil, balanceAfter: nil)
-                if let settled = await settle(stored, service: service), settled != .notRedeemed {
-                    try? await store.markDone(entry.id)
-                    return nil
-                }
-                return await retry(entry, error.detail)
+                return await deferToSettle(entry, stored, order)
             }
             try? await journal.updateRedemption(redemption, state: .notRedeemed, balanceAfter: nil)
             if case .rejected(let message) = error.kind {
@@ -234,25 +332,28 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
 
     // MARK: Recovery
 
-    /// After a crash: settles redeems whose outcome was never recorded (Balance against the
-    /// balance before, never a re-send), and cancels what admissions cut short had taken (the
-    /// passage was never confirmed, so the guest keeps the money). Call before lanes start.
+    /// After a crash: settles redeems whose outcome was never recorded (never a re-send), and
+    /// cancels what admissions cut short had taken (the passage was never confirmed, so the guest
+    /// keeps the money). Call before lanes start.
+    ///
+    /// An interrupted redeem is proven applied by a Balance showing balance-before − amount
+    /// (`token_unknown`: refund the guest); anything else proves nothing, so it goes to a `settle`
+    /// entry (`SettleSchedule`). An offline replay's interrupted redeem is left to its own entry.
     public func recoverInterrupted() async {
         guard let open = try? await journal.unsettledRedemptions() else { return }
         var closed: Set<Int64> = []
         for r in open {
             guard let service = services[r.intent.outlet] else { continue }
-            var state = r.state
-            if state == .intent {
-                guard let settled = await settle(r, service: service) else { continue }
-                state = settled
-            }
             // An offline admission's guest was let in before its redeem: never cancel that one.
             let isOfflineReplay = (try? await journal.isOfflineAdmission(r.intent.admission)) ?? true
-            if state == .redeemed, let token = r.token, !isOfflineReplay {
+            if r.state == .intent, !isOfflineReplay {
+                await recoverIntent(r, service: service)
+            }
+            if r.state == .redeemed, let token = r.token, !isOfflineReplay {
                 let order = CancelOrder(lane: r.intent.lane, outlet: r.intent.outlet, admission: r.intent.admission,
                                         redemption: r.id, code: r.intent.code.text, token: token,
-                                        reference: r.intent.reference, amountCents: r.intent.amount.cents)
+                                        reference: r.intent.reference, amountCents: r.intent.amount.cents,
+                                        balanceAfterRedeemCents: r.balanceAfter?.cents)
                 if (try? await store.enqueue(.cancel(order))) != nil {
                     try? await journal.updateRedemption(r.id, state: .cancelQueued, balanceAfter: nil)
                     await emit(.cancelQueued, lane: r.intent.lane, admission: r.intent.admission, code: r.intent.code.text,
@@ -265,25 +366,49 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         }
     }
 
-    /// Settles a redemption with an unknown outcome by Balance. Returns the settled state, or nil
-    /// when e-guma cannot be asked now.
-    private func settle(_ r: StoredRedemption, service: any VoucherService) async -> RedemptionState? {
-        guard let now = try? await service.balance(of: r.intent.code) else { return nil }
-        if now.balance == r.intent.balanceBefore - r.intent.amount {
-            try? await journal.updateRedemption(r.id, state: .tokenUnknown, balanceAfter: now.balance)
-            await emit(.tokenUnknown, lane: r.intent.lane, admission: r.intent.admission, code: r.intent.code.text,
-                       amount: r.intent.amount.cents, balance: now.balance.cents,
-                       message: "redeem took effect but its token was lost; it cannot be cancelled through the API")
-            return .tokenUnknown
+    private func recoverIntent(_ r: StoredRedemption, service: any VoucherService) async {
+        if let now = try? await service.balance(of: r.intent.code),
+           settleSchedule.judge(balanceBefore: r.intent.balanceBefore, amount: r.intent.amount, now: now.balance, check: 0) == .applied {
+            let event = GateEvent(.tokenUnknown, lane: r.intent.lane, admission: r.intent.admission, code: r.intent.code.text,
+                                  amountCents: r.intent.amount.cents, balanceCents: now.balance.cents,
+                                  message: "charged without entry — refund the guest (the redeem took effect but the gate stopped before its answer; its token is lost)")
+            _ = try? await journal.settleRedemption(r.id, from: [.intent], to: .tokenUnknown, balanceAfter: now.balance, event: event)
+            return
         }
-        try? await journal.updateRedemption(r.id, state: .notRedeemed, balanceAfter: now.balance)
-        return .notRedeemed
+        if (try? await store.enqueue(.settle(SettleOrder(r, guestEntered: false)))) != nil {
+            _ = try? await journal.settleRedemption(r.id, from: [.intent], to: .uncertain, balanceAfter: nil, event: nil)
+        }
+    }
+
+    /// An offline replay's redeem with an unknown outcome: a `settle` entry takes it over (and
+    /// queues the replay again if it proves not applied); this entry is done.
+    private func deferToSettle(_ entry: OutboxEntry, _ r: StoredRedemption, _ order: OfflineRedeemOrder) async -> C.Instant? {
+        guard (try? await store.enqueue(.settle(SettleOrder(r, guestEntered: true, replay: order)))) != nil else {
+            return await retry(entry, "outbox not writable")
+        }
+        _ = try? await journal.settleRedemption(r.id, from: [.intent], to: .uncertain, balanceAfter: nil, event: nil)
+        try? await store.markDone(entry.id)
+        kick()
+        return nil
     }
 
     // MARK: Bookkeeping
 
-    private func retry(_ entry: OutboxEntry, _ error: String) async -> C.Instant {
-        let delay = policy.delay(afterAttempts: entry.attempts + 1, unitRandom: unitRandom())
+    /// A Balance call whose outcome feeds the online detector.
+    private func balance(of code: VoucherCode, _ service: any VoucherService) async throws(VoucherServiceError) -> VoucherBalance {
+        let started = clock.now
+        do throws(VoucherServiceError) {
+            let answer = try await service.balance(of: code)
+            await online?.recordAnswer(latency: started.duration(to: clock.now))
+            return answer
+        } catch {
+            await online?.record(error, latency: started.duration(to: clock.now))
+            throw error
+        }
+    }
+
+    private func retry(_ entry: OutboxEntry, _ error: String, after fixed: Duration? = nil) async -> C.Instant {
+        let delay = fixed ?? policy.delay(afterAttempts: entry.attempts + 1, unitRandom: unitRandom())
         try? await store.markRetry(entry.id, error: error, delay: delay)
         let due = clock.now.advanced(by: delay)
         notBefore[entry.id] = due

@@ -27,6 +27,9 @@ public enum RedemptionState: String, Sendable, Equatable, Codable {
     case notRedeemed = "not_redeemed"
     /// Redeemed according to the balance, but the token was lost: cannot be cancelled by API.
     case tokenUnknown = "token_unknown"
+    /// Sent without a usable answer and not (yet) proven either way: a `settle` entry in the
+    /// outbox re-checks it by Balance at growing delays (`SettleSchedule`). Never re-sent.
+    case uncertain
     /// Its cancel waits in the outbox.
     case cancelQueued = "cancel_queued"
     /// e-guma confirmed the cancel.

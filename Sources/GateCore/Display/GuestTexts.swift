@@ -135,6 +135,13 @@ public struct GuestTexts: Sendable {
         case .outOfOrder:
             return GuestText(title: t("Ausser Betrieb", "Hors service", "Fuori servizio", "Out of order"),
                              lines: [askStaff], outcome: .failure)
+        case .paymentUnconfirmed:
+            return GuestText(title: t("Zahlung nicht bestätigt", "Paiement non confirmé", "Pagamento non confermato",
+                                      "Payment not confirmed"),
+                             lines: [askStaff], outcome: .failure)
+        case .egumaError:
+            return GuestText(title: t("e-guma-Fehler", "Erreur e-guma", "Errore e-guma", "e-guma error"),
+                             lines: [askStaff], outcome: .failure)
         }
     }
 }

@@ -15,6 +15,19 @@ public protocol AdmissionJournal: Sendable {
     func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws
     /// Moves a redemption to another state (not redeemed, token unknown, cancelled, cancel queued …).
     func updateRedemption(_ redemption: Int64, state: RedemptionState, balanceAfter: Money?) async throws
+    /// Settles a redemption: moves it to `state` only if it is still in one of `from`, and appends
+    /// `event` in the same transaction. Returns false (and writes nothing) when it was not — another
+    /// worker or an earlier run settled it — so an operator event is raised once per redemption.
+    func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
+                          balanceAfter: Money?, event: GateEvent?) async throws -> Bool
+    /// How admission `id` ended, nil while it is open.
+    func outcome(ofAdmission id: Int64) async throws -> AdmissionOutcome?
+    /// The redemption with row id `id`.
+    func redemption(id: Int64) async throws -> StoredRedemption?
+    /// Remembers that e-guma reported `code` redeemable with `balance` now (`offline_known_only`).
+    func rememberVoucherBalance(_ code: VoucherCode, balance: Money) async throws
+    /// The balance last seen for `code` if that was within `days` days, else nil.
+    func knownBalance(of code: VoucherCode, withinDays days: Int) async throws -> Money?
     /// The redemption recorded under `reference` (an offline replay looks for its own earlier try).
     func redemption(reference: String) async throws -> StoredRedemption?
     /// What a crash left open: redemptions still in `intent` (the process died during the call),

@@ -7,6 +7,10 @@ public protocol Outbox: Sendable {
     /// Returns false when the entry was already processed or its replay has begun (a redeem
     /// intent with its reference exists): the caller then queues a cancel behind it.
     func withdraw(_ id: Int64) async throws -> Bool
+    /// Whether an uncertain redeem of `code` is still being re-checked (a pending `settle`
+    /// entry): the lane then refuses the voucher, since a new redeem would blur the evidence
+    /// (the balance) and might charge the guest twice.
+    func hasPendingSettle(for code: VoucherCode) async throws -> Bool
 }
 
 /// The outbox as the worker and the operator tools see it: list, settle, retry, drop.

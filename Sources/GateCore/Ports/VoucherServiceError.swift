@@ -9,9 +9,13 @@ public struct VoucherServiceError: Error, Sendable, Equatable, CustomStringConve
         case uncertain
         /// e-guma answered with a refusal that will not change by retrying (4xx). `message` is its text.
         case rejected(message: String)
-        /// e-guma could not serve a read (5xx on a GET, garbage answer): nothing was changed, and
+        /// A read got no answer at all (timed out, connection reset): nothing was changed, and
         /// it counts towards "offline".
         case unreachable
+        /// e-guma answered a read, but with a server error (5xx, 408, 429) or an unreadable body.
+        /// Nothing was changed, and e-guma *is* reachable: never a reason to admit offline (a
+        /// guest must not be able to walk in on a broken answer); the lane denies ("e-guma error").
+        case badAnswer
     }
 
     public var kind: Kind
@@ -21,11 +25,11 @@ public struct VoucherServiceError: Error, Sendable, Equatable, CustomStringConve
     public init(_ kind: Kind, detail: String) { self.kind = kind; self.detail = detail }
 
     /// True when the failure says e-guma is not reachable (counts for the online detector and
-    /// triggers the lane's offline policy).
+    /// triggers the lane's offline policy). An answer e-guma gave, however broken, is not.
     public var isConnectivityFailure: Bool {
         switch kind {
         case .notSent, .uncertain, .unreachable: true
-        case .rejected: false
+        case .rejected, .badAnswer: false
         }
     }
 

@@ -53,6 +53,11 @@ public struct LaneConfig: Sendable {
         let serviceCents = r.integer("service_redeem_cents", default: 0, range: 0...10_000_000)
         let passageTimeout = r.integer("passage_timeout_ms", default: 10_000, range: 500...300_000)
         let language = r.choice("language", languages, default: "de")
+        // Offline bounds (issue 12 item 4).
+        let offlineMaxAdmissions = r.integer("offline_max_admissions", default: 20, range: 0...10_000)
+        let offlineMaxPerHour = r.integer("offline_max_per_hour", default: 60, range: 0...10_000)
+        let offlineKnownOnly = r.bool("offline_known_only", default: false)
+        let offlineKnownDays = r.integer("offline_known_days", default: 30, range: 1...400)
 
         var scanner: LaneScannerConfig?
         if let s = r.table("scanner") {
@@ -80,11 +85,13 @@ public struct LaneConfig: Sendable {
         r.rejectUnknownKeys()
 
         guard let scanner else { return nil }
-        let settings = LaneSettings(
+        var settings = LaneSettings(
             name: name, gateName: gateName, outlet: outlet, price: price, offline: offline,
             splitPayment: split, splitTimeout: .milliseconds(splitTimeout), debounce: .milliseconds(debounce),
             acceptProducts: Set(accept), serviceProducts: Set(service), serviceRedeem: Money(cents: Int64(serviceCents)),
             passageTimeout: .milliseconds(passageTimeout), pulse: .milliseconds(pulseMs), hasSensor: sensor != nil)
+        settings.offlineMaxAdmissions = offlineMaxAdmissions; settings.offlineMaxPerHour = offlineMaxPerHour
+        settings.offlineKnownOnly = offlineKnownOnly; settings.offlineKnownDays = offlineKnownDays
         return LaneConfig(name: name, mode: mode, settings: settings, scanner: scanner, relay: relay, sensor: sensor,
                           green: green, red: red, buzzer: buzzer, language: language, display: display)
     }

@@ -7,7 +7,9 @@ import GateCore
 /// - not sent (refused, DNS, TLS handshake) → `.notSent`: nothing happened;
 /// - a POST that went out without a usable answer (timeout, reset, 5xx, an unreadable 2xx) →
 ///   `.uncertain`: it may have been applied;
-/// - a GET that failed the same ways → `.unreachable`: nothing changed;
+/// - a GET without any answer (timeout, reset) → `.unreachable`: nothing changed;
+/// - a GET that e-guma answered with a 5xx or an unreadable body → `.badAnswer`: nothing
+///   changed, but e-guma is reachable, so it is never a reason to admit offline;
 /// - 408 and 429 count like a 5xx (retrying can succeed);
 /// - any other 4xx → `.rejected` with e-guma's text, shown verbatim.
 public struct EgumaVoucherService: VoucherService {
@@ -58,11 +60,11 @@ public struct EgumaVoucherService: VoucherService {
         case .uncertain:
             return VoucherServiceError(isPost ? .uncertain : .unreachable, detail: detail)
         case .undecodable:
-            return VoucherServiceError(isPost ? .uncertain : .unreachable, detail: detail)
+            return VoucherServiceError(isPost ? .uncertain : .badAnswer, detail: detail)
         case .httpStatus(let code, let message) where code < 500 && code != 408 && code != 429:
             return VoucherServiceError(.rejected(message: message.isEmpty ? "HTTP \(code)" : message), detail: detail)
         case .httpStatus:
-            return VoucherServiceError(isPost ? .uncertain : .unreachable, detail: detail)
+            return VoucherServiceError(isPost ? .uncertain : .badAnswer, detail: detail)
         case .badRequest(let message), .unauthorized(let message):
             return VoucherServiceError(.rejected(message: message), detail: detail)
         }

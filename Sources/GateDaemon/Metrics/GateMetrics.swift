@@ -55,6 +55,17 @@ public final class GateMetrics: Sendable {
                              labels: [("lane", lane)]).increment()
     }
 
+    public func offlineLimit(lane: String) {
+        registry.makeCounter(descriptor: d("offline_limit", "total", "Offline admissions refused by an offline_* bound"),
+                             labels: [("lane", lane)]).increment()
+    }
+
+    /// Operator money events (`token_unknown`, `settle_unclear`, `cancel_failed`) by kind.
+    public func moneyProblem(lane: String, kind: String) {
+        registry.makeCounter(descriptor: d("money_problems", "total", "Operator money events by lane and kind"),
+                             labels: [("lane", lane), ("kind", kind)]).increment()
+    }
+
     public func emergency(_ active: Bool) {
         registry.makeGauge(descriptor: d("emergency_active", "", "1 while the emergency contact is open"))
             .set(to: active ? 1 : 0)

@@ -61,6 +61,7 @@ final class BalanceLaneRunner<C: Clock>: Sendable where C.Duration == Duration {
         } catch {
             logger.warning("balance check \(code.masked) failed: \(error.description)")
             if case .rejected(let message) = error.kind { return .denied(.eguma(message: message)) }
+            if error.kind == .badAnswer { return .denied(.egumaError) }  // answered (5xx, garbage): not offline
             return .offline
         }
     }

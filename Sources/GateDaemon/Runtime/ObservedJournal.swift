@@ -29,6 +29,28 @@ public struct ObservedJournal: AdmissionJournal {
         try await database.updateRedemption(redemption, state: state, balanceAfter: balanceAfter)
     }
 
+    public func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
+                                 balanceAfter: Money?, event: GateEvent?) async throws -> Bool {
+        let changed = try await database.settleRedemption(redemption, from: from, to: state, balanceAfter: balanceAfter,
+                                                          event: event)
+        if changed, let event { observe(event) }  // written in the same transaction as the state
+        return changed
+    }
+
+    public func redemption(id: Int64) async throws -> StoredRedemption? { try await database.redemption(id: id) }
+
+    public func outcome(ofAdmission id: Int64) async throws -> AdmissionOutcome? {
+        try await database.outcome(ofAdmission: id)
+    }
+
+    public func rememberVoucherBalance(_ code: VoucherCode, balance: Money) async throws {
+        try await database.rememberVoucherBalance(code, balance: balance)
+    }
+
+    public func knownBalance(of code: VoucherCode, withinDays days: Int) async throws -> Money? {
+        try await database.knownBalance(of: code, withinDays: days)
+    }
+
     public func redemption(reference: String) async throws -> StoredRedemption? {
         try await database.redemption(reference: reference)
     }
@@ -37,6 +59,10 @@ public struct ObservedJournal: AdmissionJournal {
 
     public func append(_ event: GateEvent) async throws {
         try await database.append(event)
+        observe(event)
+    }
+
+    private func observe(_ event: GateEvent) {
         log(event)
         count(event)
         events.send(event)
@@ -69,6 +95,8 @@ public struct ObservedJournal: AdmissionJournal {
         case .denied: metrics.admission(lane: event.lane, outcome: "denied")
         case .offlineAdmitted: metrics.admission(lane: event.lane, outcome: "offline_admitted")
         case .offlineRedeemFailed: metrics.offlineRedeemFailed(lane: event.lane)
+        case .offlineLimit: metrics.offlineLimit(lane: event.lane)
+        case .tokenUnknown, .settleUnclear, .cancelFailed: metrics.moneyProblem(lane: event.lane, kind: event.type.rawValue)
         case .manualOpen: metrics.admission(lane: event.lane, outcome: "manual_open")
         case .scannerAttached: metrics.scannerPresent(lane: event.lane, true)
         case .scannerDetached: metrics.scannerPresent(lane: event.lane, false)

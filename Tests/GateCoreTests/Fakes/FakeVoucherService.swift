@@ -6,6 +6,8 @@ actor FakeVoucherService: VoucherService {
     enum Call: String, Sendable { case balance, redeem, cancel }
     enum Fault: Sendable, Equatable {
         case notSent, unreachable
+        /// e-guma answered a read with a 5xx or garbage (reachable, but no usable answer).
+        case badAnswer
         /// Consumes one matching call without failing it (to aim a later fault).
         case pass
         /// The call went out; `applied` says whether e-guma applied it before the answer was lost.
@@ -56,7 +58,8 @@ actor FakeVoucherService: VoucherService {
     private func error(_ fault: Fault, _ call: Call) -> VoucherServiceError {
         switch fault {
         case .notSent: VoucherServiceError(.notSent, detail: "\(call) not sent")
-        case .unreachable: VoucherServiceError(.unreachable, detail: "\(call) 503")
+        case .unreachable: VoucherServiceError(.unreachable, detail: "\(call) timed out before any answer")
+        case .badAnswer: VoucherServiceError(.badAnswer, detail: "\(call) 503")
         case .uncertain: VoucherServiceError(call == .balance ? .unreachable : .uncertain, detail: "\(call) timed out")
         case .rejected(let m): VoucherServiceError(.rejected(message: m), detail: "\(call) refused: \(m)")
         case .pass: VoucherServiceError(.notSent, detail: "unused")

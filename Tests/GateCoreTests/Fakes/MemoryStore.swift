@@ -7,6 +7,7 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     private(set) var redemptionsByID: [Int64: StoredRedemption] = [:]
     private(set) var outbox: [OutboxEntry] = []
     private var offline: [String: Int64] = [:]
+    private var known: [String: Money] = [:]
     private var nextID: Int64 = 0
     let events = Recorder<GateEvent>()
     var failIntents = false
@@ -38,6 +39,21 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
         redemptionsByID[redemption]?.state = state
         if let balanceAfter { redemptionsByID[redemption]?.balanceAfter = balanceAfter }
     }
+    func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
+                          balanceAfter: Money?, event: GateEvent?) async throws -> Bool {
+        guard let current = redemptionsByID[redemption], from.contains(current.state) else { return false }
+        redemptionsByID[redemption]?.state = state
+        if let balanceAfter { redemptionsByID[redemption]?.balanceAfter = balanceAfter }
+        if let event { events.append(event) }
+        return true
+    }
+    func redemption(id: Int64) async throws -> StoredRedemption? { redemptionsByID[id] }
+    func outcome(ofAdmission id: Int64) async throws -> AdmissionOutcome? { outcome(id) }
+    func rememberVoucherBalance(_ code: VoucherCode, balance: Money) async throws { known[code.undashed] = balance }
+    func knownBalance(of code: VoucherCode, withinDays days: Int) async throws -> Money? { known[code.undashed] }
+    func hasPendingSettle(for code: VoucherCode) async throws -> Bool {
+        outbox.contains { $0.state == .pending && $0.operation.onlyReads && $0.operation.code.undashed == code.undashed }
+    }
     func redemption(reference: String) async throws -> StoredRedemption? {
         redemptions.last { $0.intent.reference == reference }
     }
@@ -66,7 +82,7 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     func markDone(_ id: Int64) async throws { _ = set(id, .done, from: [.pending]) }
     func markRetry(_ id: Int64, error: String, delay: Duration) async throws {
         guard let i = outbox.firstIndex(where: { $0.id == id }) else { return }
-        outbox[i].attempts += 1; outbox[i].lastError = error
+        outbox[i].attempts += 1; outbox[i].lastError = error; outbox[i].dueIn = delay
     }
     func markDead(_ id: Int64, error: String) async throws {
         guard let i = outbox.firstIndex(where: { $0.id == id }) else { return }

@@ -1,0 +1,45 @@
+/// How an uncertain redeem is settled (issue 12 item 1): by Balance checks at growing delays,
+/// each judged against the balance seen just before the redeem. Never by re-sending it.
+///
+/// Why a schedule and not one check: e-guma can apply a redeem *after* the client gave up (a
+/// slow request that completes late). A Balance right after the timeout still shows the old
+/// balance and proves nothing. What counts as evidence:
+/// - balance = before − amount, at any check → **applied** (`token_unknown`, operator refunds or
+///   accepts; its token is lost, so it cannot be cancelled through the API);
+/// - balance = before at a check made after the whole schedule has elapsed → **not applied**;
+///   at an earlier check → not yet decided, check again after the next delay;
+/// - any other balance → **unclear** (the voucher moved by some other amount, e.g. spent at
+///   another till meanwhile): an operator question (`settle_unclear`), never a silent verdict.
+///
+/// A failed Balance counts as a check that saw nothing: it waits the same delay, so "not
+/// applied" is never concluded before the schedule's total time (36 min 10 s by default); the
+/// outbox keeps a check's due time across restarts (`OutboxEntry.dueIn`).
+public struct SettleSchedule: Sendable, Equatable {
+    /// The delay after check n (0-based) before check n+1. Check 0 runs at once.
+    public var delays: [Duration]
+
+    /// 10 s, 1 min, 5 min, 30 min.
+    public init(delays: [Duration] = [.seconds(10), .seconds(60), .seconds(300), .seconds(1_800)]) {
+        self.delays = delays
+    }
+
+    public enum Verdict: Sendable, Equatable {
+        case applied
+        case notApplied
+        case notYet(checkAgainAfter: Duration)
+        case unclear
+    }
+
+    /// Judges check number `check` (0-based: how many checks came before).
+    public func judge(balanceBefore: Money, amount: Money, now: Money, check: Int) -> Verdict {
+        if now == balanceBefore - amount { return .applied }
+        guard now == balanceBefore else { return .unclear }
+        return check < delays.count ? .notYet(checkAgainAfter: delays[check]) : .notApplied
+    }
+
+    /// The wait after check `check` when it could not be made (Balance failed).
+    public func delay(afterCheck check: Int) -> Duration {
+        guard let last = delays.last else { return .zero }
+        return check < delays.count ? delays[max(check, 0)] : last
+    }
+}
