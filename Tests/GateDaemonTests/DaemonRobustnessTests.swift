@@ -154,9 +154,38 @@ struct DaemonRobustnessTests {
         #expect(gpio.stderr.contains(#"no lane "maim""#) && gpio.stderr.contains(#"did you mean "main"?"#), "\(gpio)")
     }
 
+    @Test func configCheckHardwareRequestsEveryLineAndLooksUpTheScanner() async throws {
+        var config = try GateTestConfig(baseURL: "http://127.0.0.1:9")
+        defer { config.remove() }
+        let link = config.directory + "/scanner"
+        config.scanner = #"{ kind = "serial", path = "\#(link)", terminator = "cr" }"#
+        try config.write()
+
+        // No scanner at the path yet: reported missing, exit 2.
+        let missing = try await GateBinary.run(["config", "check", "--hardware", "--config", config.configPath])
+        #expect(missing.status == 2, "\(missing)")
+        #expect(missing.stdout.contains("PROBLEM lanes.main.scanner: missing — \(link)"), "\(missing)")
+        #expect(missing.stdout.contains("ok      lanes.main.relay: sim line 0 requested as output (inactive) and released — the simulated chip"), "\(missing)")
+        #expect(missing.stdout.contains("ok      lanes.main.sensor: sim line 1 requested as input"), "\(missing)")
+
+        // Plugged in: everything ok, exit 0.
+        let pty = try PseudoTerminal()
+        try #require(symlink(pty.slavePath, link) == 0)
+        let present = try await GateBinary.run(["config", "check", "--hardware", "--config", config.configPath])
+        #expect(present.status == 0, "\(present)")
+        #expect(present.stdout.contains("ok      lanes.main.scanner: present: \(link)"), "\(present)")
+
+        // A chip this machine does not have: named, with the key, exit 2.
+        config.relay = #"{ chip = "gpiochip9", line = 17 }"#
+        try config.write()
+        let noChip = try await GateBinary.run(["config", "check", "--hardware", "--config", config.configPath])
+        #expect(noChip.status == 2, "\(noChip)")
+        #expect(noChip.stdout.contains("PROBLEM lanes.main.relay:") && noChip.stdout.contains("gpiochip9"), "\(noChip)")
+    }
+
     /// `status --json`, asked again until `predicate` holds (each ask is a real control-socket
     /// round trip; nothing sleeps).
-    private func waitForStatus(_ gate: RunningGate, _ what: String, timeout: Duration = .seconds(20),
+    func waitForStatus(_ gate: RunningGate, _ what: String, timeout: Duration = .seconds(20),
                                _ predicate: @escaping @Sendable (GateStatus) -> Bool) async throws -> GateStatus {
         try await withDeadline(timeout, what) {
             while true {
@@ -239,6 +268,39 @@ struct DaemonRobustnessTests {
             let reference = try #require(redeem.referenceNumber)
             #expect(try await journal.redemption(reference: reference) != nil, "redeem \(reference) without an intent row")
         }
+    }
+}
+
+extension DaemonRobustnessTests {
+    @Test(.enabled(if: geteuid() == 0, "mounting a tmpfs needs root"))
+    func aStartOnAFullDiskSaysSoStaysUpOutOfOrderAndResumesWhenSpaceReturns() async throws {
+        let simulator = try await SimulatorServer.start()
+        defer { Task { await simulator.stop() } }
+        var config = try GateTestConfig(baseURL: simulator.baseURL)
+        defer { config.remove() }
+        let disk = try SmallDisk(at: config.directory + "/disk", size: "2m")
+        defer { disk.unmount() }
+        config.scanner = #"{ kind = "stdin" }"#
+        let database = disk.path + "/gate.db"
+        try config.write(config.text.replacingOccurrences(of: "database = \"\(config.databasePath)\"", with: "database = \"\(database)\""))
+
+        // A first run creates the journal; then the disk fills up while the gate is stopped.
+        let first = try await RunningGate.start(config: config.configPath, directory: config.directory)
+        #expect(try await first.stop() == ChildProcess.Exit(status: 0, signalled: false))
+        try disk.fill()
+
+        let gate = try await RunningGate.start(config: config.configPath, directory: config.directory)
+        defer { gate.kill() }
+        #expect(gate.notify.messages.values.contains { $0.text.contains("OUT OF ORDER") && $0.text.contains("journal cannot be written") },
+                "READY status: \(gate.notify.messages.values.map(\.text))")
+        #expect(gate.child.stderr.contains("the journal \(database) cannot be written"), "\(gate.child.stderr)")
+        let status = try await gate.cli(["status", "--json"])
+        let lane = try JSONDecoder().decode(GateStatus.self, from: Data(status.stdout.utf8)).lanes.first
+        #expect(lane?.state.contains("out of order") == true, "\(status)")
+
+        try disk.free()
+        _ = try await waitForStatus(gate, "the lane back in service") { $0.lanes.allSatisfy { !$0.state.contains("out of order") } }
+        #expect(try await gate.stop() == ChildProcess.Exit(status: 0, signalled: false))
     }
 }
 
