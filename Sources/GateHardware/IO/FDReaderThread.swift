@@ -35,6 +35,7 @@ public final class FDReaderThread: Sendable {
     public let name: String
     private let wake: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
     private let done = DispatchGroup()
+    private let loopThread = LoopThread()
     /// (stop requested, wake fd closed)
     private let state = Mutex<(stopping: Bool, closed: Bool)>((false, false))
 
@@ -55,8 +56,10 @@ public final class FDReaderThread: Sendable {
         let wake = try Self.makeWakePipe()
         self.wake = wake
         let done = done
+        let loopThread = loopThread
         done.enter()
         let thread = Thread {
+            loopThread.id.withLock { $0 = pthread_self() }
             var state = initial
             Self.loop(fd: fd, wake: wake.readEnd, state: &state, timeout: timeout, body: body)
             cleanup(state)
@@ -68,7 +71,12 @@ public final class FDReaderThread: Sendable {
 
     deinit {
         // Nobody stopped it: stop now (the thread holds no reference to self, so this can run
-        // while it still polls) and close the eventfd only after it has exited.
+        // while it still polls) and close the wake pipe only after it has exited. Dropped on the
+        // loop's own thread (from a callback), waiting would never end: wake it, leave the pipe.
+        if let id = loopThread.id.withLock({ $0 }), pthread_equal(id, pthread_self()) != 0 {
+            requestStop()
+            return
+        }
         stopAndWait()
     }
 
@@ -160,6 +168,11 @@ public final class FDReaderThread: Sendable {
             if body(&state, readiness) == .finish { return }
         }
     }
+}
+
+/// Which thread runs the loop, shared with it before it starts.
+private final class LoopThread: Sendable {
+    let id = Mutex<pthread_t?>(nil)
 }
 
 extension FileDescriptor {
