@@ -43,6 +43,12 @@ struct DaemonRobustnessTests {
         #expect(decoded.lanes.first?.scannerPresent == false)
         #expect(gate.child.isRunning)
 
+        // A mistyped lane name, through the control socket and the journal reader.
+        for command in [["open", "maim"], ["events", "--lane", "maim"]] {
+            let typo = try await gate.cli(command)
+            #expect(typo.status != 0 && typo.stderr.contains(#"did you mean "main"?"#), "\(command): \(typo)")
+        }
+
         let exit = try await gate.stop()
         #expect(exit == ChildProcess.Exit(status: 0, signalled: false), "\(exit)\n\(gate.child.stderr)")
         #expect(!gate.child.stderr.contains("ServiceGroupError"), "\(gate.child.stderr)")
