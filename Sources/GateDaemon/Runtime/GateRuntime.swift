@@ -256,9 +256,12 @@ public final class GateRuntime: Sendable {
                 texts: GuestTexts(language: DisplayLanguage(code: lane.config.language), balanceLane: lane.config.mode == .balance),
                 codepage: codepage, scroll: scroll, clock: ContinuousClock(), write: { await port.write($0) })
             let name = lane.config.name
-            let states = guestStates.subscribe()
-            let initial = lane.feedback.state
-            services.append(supervised("display \(name)", FunctionService("display \(name)") {
+            let feedback = lane.feedback
+            services.append(supervised("display \(name)", FunctionService("display \(name)") { [guestStates] in
+                // Per run, so a restarted display gets a live subscription; subscribed before the
+                // current state is read: a change in between is shown twice, never lost.
+                let states = guestStates.subscribe()
+                let initial = feedback.state
                 let mine = AsyncStream<GuestState> { continuation in
                     let forward = Task {
                         for await s in states where s.lane == name { continuation.yield(s.state) }
