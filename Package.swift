@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
     targets: [
         // MARK: C libraries, only behind system-library targets.
@@ -71,6 +72,7 @@ let package = Package(
             dependencies: [
                 "GateCore", "CUdev", "CGPIOD",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings),
         .target(
@@ -122,7 +124,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "GateHardwareTests",
-            dependencies: ["GateHardware", "TestSupport", "CUmockdev"],
+            dependencies: ["GateHardware", "TestSupport", "CUmockdev",
+                           .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "GateStoreTests",

@@ -31,11 +31,26 @@ public struct EgumaClientConfiguration: Sendable, Equatable {
         switch scheme {
         case "https": return nil
         case "http":
-            let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-            return loopback ? nil : "plain http:// is only allowed for loopback hosts (the simulator); use https://"
+            return isLoopback(host: host) ? nil
+                : "plain http:// is only allowed for a loopback address (127.0.0.1, ::1 or localhost — the simulator); use https://"
         default:
             return "scheme \"\(scheme)\" is not supported; use https://"
         }
+    }
+
+    /// Exactly `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8. A name that merely starts
+    /// with "127." (`127.attacker.net`, `127.0.0.1.evil.com`) is a DNS name anyone can point
+    /// anywhere, and would carry the API key in clear text.
+    static func isLoopback(host: String) -> Bool {
+        let host = host.lowercased()
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return false }
+        let octets = parts.compactMap { part -> Int? in
+            guard (1...3).contains(part.count), part.allSatisfy(\.isASCII), part.allSatisfy(\.isNumber) else { return nil }
+            return Int(part).flatMap { $0 <= 255 ? $0 : nil }
+        }
+        return octets.count == 4 && octets[0] == 127
     }
 }
 

@@ -5,6 +5,10 @@ extension EgumaGate {
     /// Runs the command and maps failures to SPEC §6 exit codes: ArgumentParser's own usage
     /// errors (64 by default) become 2, `CLIError` carries its code, anything else is 1.
     static func main() async {
+        // A write to a pipe or socket whose reader went away (a reader's wake pipe, a closed
+        // control client, a kiosk page) must be an EPIPE error for that one write, never the
+        // end of the daemon (rc 141).
+        signal(SIGPIPE, SIG_IGN)
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()

@@ -37,7 +37,7 @@ struct BrokenConfigTests {
              reason: #"no outlet "spa" — defined: demo"#, line: #"outlet = "spa""#,
              change: { _ in }, edit: { $0.replacingOccurrences(of: "outlet = \"demo\"", with: "outlet = \"spa\"") }),
         Case(name: "world-readable key file", key: "outlets.demo.api_key_file",
-             reason: "$KEYFILE has mode 644: others may read it or others/group may write it — run: chmod 600", line: nil,
+             reason: "$KEYFILE has mode 644: others may read it or others/group may write it — run: chown root:eguma-gate $KEYFILE && chmod 0640 $KEYFILE", line: nil,
              change: { _ in }, prepare: { config in
                  guard chmod(config.keyPath, 0o644) == 0 else { throw CocoaError(.fileWriteNoPermission) }
              }),
@@ -52,9 +52,48 @@ struct BrokenConfigTests {
                  $0.sensor = #"{ chip = "gpiochip0", line = 17 }"#
              }),
         Case(name: "http:// to a non-loopback host", key: "api.base_url",
-             reason: "plain http:// is only allowed for loopback hosts (the simulator); use https://", line: "base_url = ",
+             reason: Self.plainHTTP, line: "base_url = ",
              change: { $0.baseURL = "http://api.e-guma.ch" }),
+        Case(name: "http:// to a DNS name that starts like a loopback address", key: "api.base_url",
+             reason: Self.plainHTTP, line: "base_url = ",
+             change: { $0.baseURL = "http://127.attacker.net" }),
+        Case(name: "http:// to a loopback literal followed by a domain", key: "api.base_url",
+             reason: Self.plainHTTP, line: "base_url = ",
+             change: { $0.baseURL = "http://127.0.0.1.evil.com:8080" }),
+        Case(name: "relay and sensor on the same simulated line", key: "lanes.main.sensor",
+             reason: "sim line 0 is already used by lanes.main.relay — each GPIO line can serve one purpose",
+             line: "sensor = ",
+             change: {
+                 $0.relay = #"{ chip = "sim", line = 0 }"#
+                 $0.sensor = #"{ chip = "sim", line = 0 }"#
+             }),
+        Case(name: "a chip written as a path and as a name is one chip", key: "lanes.main.sensor",
+             reason: "gpiochip0 line 4 is already used by lanes.main.relay — each GPIO line can serve one purpose",
+             line: "sensor = ",
+             change: {
+                 $0.relay = #"{ chip = "/dev/gpiochip0", line = 4 }"#
+                 $0.sensor = #"{ chip = "gpiochip0", line = 4 }"#
+             }),
+        Case(name: "a control socket path longer than a Unix socket holds", key: "gate.control_socket",
+             reason: "the path is 130 bytes; a Unix socket path holds at most 107 — use a shorter one such as /run/eguma-gate/control.sock",
+             line: "control_socket = ",
+             change: { _ in },
+             edit: { text in
+                 let long = "/run/" + String(repeating: "s", count: 120) + ".sock"
+                 return text.split(separator: "\n", omittingEmptySubsequences: false)
+                     .map { $0.hasPrefix("control_socket = ") ? "control_socket = \"\(long)\"" : String($0) }
+                     .joined(separator: "\n")
+             }),
+        Case(name: "a gate name too long for e-guma's reference_number", key: "gate.name",
+             reason: #"references "<gate name>/main/<admission>" would reach 1035 characters, e-guma accepts 1024 — shorten the gate or lane name"#,
+             line: "name = ",
+             change: { $0.gateName = String(repeating: "g", count: 1010) }),
+        Case(name: "a misspelt key gets a suggestion", key: "lanes.main.langauge",
+             reason: #"unknown key — did you mean "language"?"#, line: "langauge = ",
+             change: { $0.laneExtra = #"langauge = "fr""# }),
     ]
+
+    static let plainHTTP = "plain http:// is only allowed for a loopback address (127.0.0.1, ::1 or localhost — the simulator); use https://"
 
     @Test(arguments: cases)
     func isRefusedByConfigCheckAndRun(_ broken: Case) async throws {

@@ -95,14 +95,25 @@ struct GateConfigTests {
         let error = try #require(errors(text).first)
         #expect(error.key == "gate.databse")
         #expect(error.line == 3)
-        #expect(error.description == "test.toml:3: gate.databse: unknown key")
+        #expect(error.description == "test.toml:3: gate.databse: unknown key — did you mean \"database\"?")
     }
 
     @Test func plainHTTPToANonLoopbackHostIsRefused() {
         let text = Self.valid.replacingOccurrences(of: "http://127.0.0.1:8080", with: "http://api.e-guma.ch")
         let found = errors(text)
         #expect(found.map(\.key) == ["api.base_url"], "\(found)")
-        #expect(found.first?.reason.contains("only allowed for loopback") == true)
+        #expect(found.first?.reason.contains("only allowed for a loopback address") == true)
+    }
+
+    @Test(arguments: [
+        ("http://127.0.0.1:8080", true), ("http://127.1.2.3", true), ("http://localhost:9", true), ("http://[::1]:9", true),
+        ("http://127.attacker.net", false), ("http://127.0.0.1.evil.com", false), ("http://localhost.evil.com", false),
+        ("http://127.0.0.256", false), ("http://128.0.0.1", false), ("https://127.attacker.net", true),
+    ])
+    func plainHTTPOnlyForALiteralLoopbackAddress(url: String, accepted: Bool) {
+        let text = Self.valid.replacingOccurrences(of: "http://127.0.0.1:8080", with: url)
+        let found = errors(text).filter { $0.key == "api.base_url" }
+        #expect(found.isEmpty == accepted, "\(url): \(found)")
     }
 
     @Test func anAPIKeyInTheMainFileIsRefusedWithoutEchoingIt() {
@@ -136,7 +147,8 @@ struct GateConfigTests {
         do {
             _ = try outlet.loadKey(configFile: "c.toml")
         } catch {
-            #expect(error.description.contains("chmod 600"))
+            // The documented layout, so following the advice never locks the service out.
+            #expect(error.description.contains("run: chown root:eguma-gate \(path) && chmod 0640 \(path)"))
             #expect(!error.description.contains("TOPSECRETKEY"))
         }
 

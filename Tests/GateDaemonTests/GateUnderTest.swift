@@ -89,6 +89,8 @@ final class ScriptedScanner: CodeSource, Sendable {
 
     func events() -> AsyncStream<ScannerEvent> { stream }
     func scan(_ code: String) { continuation.yield(.frame(Array(code.utf8))) }
+    /// The source ends, as stdin at EOF does.
+    func end() { continuation.finish() }
 }
 
 extension Broadcast where Value == LaneFeedback.LaneState {

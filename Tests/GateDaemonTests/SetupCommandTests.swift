@@ -5,7 +5,9 @@ import TestSupport
 import Testing
 
 /// `eguma-gate setup` driven through its prompts, with the key checked against the simulator.
-struct SetupCommandTests {
+/// One at a time: two setups started together against two simulators of this process saw their
+/// first key check time out.
+@Suite(.serialized) struct SetupCommandTests {
     static let binary = GateBinary.path
 
     /// Runs the binary with `input` on stdin; returns (status, stdout+stderr).
@@ -62,5 +64,21 @@ struct SetupCommandTests {
         let (again, output2) = try await run(["setup", "--config", config], input: String(repeating: "\n", count: 20))
         #expect(again == 0, "\(output2)")
         #expect(try String(contentsOfFile: config, encoding: .utf8) == before)
+    }
+
+    @Test func scanNowThatReadsNothingAtEndOfInputWritesNoStdinScannerAndExits2() async throws {
+        let simulator = try await SimulatorServer.start()
+        defer { Task { await simulator.stop() } }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("setup-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = dir + "/eguma-gate.toml"
+        // "s" (scan a voucher now), then stdin ends — as under systemd, or a technician's Ctrl-D.
+        let answers = ["spa-north", simulator.baseURL, "spa", SimulatedOutlet.demo.key, "main", "25.00", "s"]
+            .joined(separator: "\n") + "\n"
+
+        let (status, output) = try await run(["setup", "--config", config], input: answers)
+        #expect(status == 2, "\(output)")
+        #expect(output.contains("no scanner chosen and no more input — nothing written"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: config), "a config was written")
     }
 }

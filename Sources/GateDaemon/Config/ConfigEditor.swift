@@ -6,7 +6,8 @@ import Foundation
 /// key is absent). Keys inside inline tables (`scanner = { … }`) are set by replacing the whole
 /// inline table: `config set lanes.main.scanner '{ kind = "stdin" }'`. The edited text is
 /// validated as a whole before anything is written; the write is atomic (temp file, fsync,
-/// rename), so a power cut leaves either the old or the new file.
+/// rename — `AtomicFile`), so a power cut leaves either the old or the new file, and the file
+/// keeps its owner, group and mode.
 public enum ConfigEditor {
     /// Returns the edited text. `value` is a TOML value; a bare word that is not a number, boolean,
     /// list or table is quoted as a string (`config set gate.name spa-south`).
@@ -50,27 +51,14 @@ public enum ConfigEditor {
         return lines.joined(separator: "\n")
     }
 
-    /// Writes `text` to `path` atomically and durably, keeping the old file's mode.
-    public static func writeAtomically(_ text: String, to path: String, mode newMode: Int? = nil) throws(ConfigError) {
-        let dir = (path as NSString).deletingLastPathComponent
-        let temp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
-        let mode = newMode ?? ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int) ?? 0o640
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
-        guard fd >= 0 else {
-            throw ConfigError(file: path, key: nil, line: nil, reason: "cannot write \(temp): \(String(cString: strerror(errno))) — run as root?")
+    /// Writes `text` to `path` atomically and durably, keeping the old file's owner, group and
+    /// mode (`AtomicFile`). `mode` applies to a new file only.
+    public static func writeAtomically(_ text: String, to path: String, mode: Int = 0o640) throws(ConfigError) {
+        do {
+            try AtomicFile.write(text, to: path, mode: mode_t(mode))
+        } catch {
+            throw ConfigError(file: path, key: nil, line: nil, reason: error.description)
         }
-        let bytes = Array(text.utf8)
-        fchmod(fd, mode_t(mode))  // the umask must not widen or narrow it
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced, rename(temp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temp)
-            throw ConfigError(file: path, key: nil, line: nil, reason: "writing failed: \(reason); the old file is unchanged")
-        }
-        let dirfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY)
-        if dirfd >= 0 { fsync(dirfd); close(dirfd) }
     }
 
     static func literal(_ value: String) -> String {

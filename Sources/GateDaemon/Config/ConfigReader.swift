@@ -99,7 +99,12 @@ public final class ConfigReader {
     /// Reports keys nobody asked for. Call after reading a table.
     func rejectUnknownKeys(hint: String? = nil) {
         for name in table.keys.sorted() where !used.contains(name) {
-            problem(name, "unknown key\(hint.map { " — \($0)" } ?? "")")
+            // The keys this table's parser asked for are exactly the known ones.
+            if let guess = NameSuggestion.closest(to: name, among: used.filter { table[$0] == nil }) {
+                problem(name, "unknown key — did you mean \"\(guess)\"?")
+            } else {
+                problem(name, "unknown key\(hint.map { " — \($0)" } ?? "")")
+            }
         }
     }
 }

@@ -78,6 +78,7 @@ public struct GateConfig: Sendable {
             root.problem("lanes", "no lane configured — add [lanes.NAME]")
         }
         checkLineClashes(lanes, emergency: gate?.emergency, root: root)
+        if let gate { checkReferenceLength(lanes, gateName: gate.name, root: root) }
         for lane in lanes where lane.display == .web && gate?.display == nil {
             root.problem("lanes.\(lane.name).display", "kind = \"web\" needs the kiosk server: set [gate] display = \"127.0.0.1:8080\"")
         }
@@ -106,6 +107,9 @@ public struct GateConfig: Sendable {
         else if name.contains("/") { r.problem("name", "must not contain \"/\" (it separates gate/lane/admission in references)") }
         let database = r.string("database", default: "/var/lib/eguma-gate/gate.db")
         let socket = r.string("control_socket", default: "/run/eguma-gate/control.sock")
+        if socket.utf8.count > maximumSocketPathBytes {
+            r.problem("control_socket", "the path is \(socket.utf8.count) bytes; a Unix socket path holds at most \(maximumSocketPathBytes) — use a shorter one such as /run/eguma-gate/control.sock")
+        }
         var metrics: String? = r.string("metrics", default: "127.0.0.1:9464")
         if metrics == "" { metrics = nil }
         if let m = metrics, !isHostPort(m) { r.problem("metrics", "\"\(m)\" is not host:port — e.g. \"127.0.0.1:9464\", or \"\" to turn it off") }
@@ -139,7 +143,7 @@ public struct GateConfig: Sendable {
         let file = r.string("api_key_file")
         let env = r.string("api_key_env")
         if r.has("api_key") {
-            r.problem("api_key", "API keys never go in the main config — put it in a file (mode 0600) and set api_key_file")
+            r.problem("api_key", "API keys never go in the main config — put it in a file (root:eguma-gate, mode 0640) and set api_key_file")
             _ = r.raw("api_key")
         }
         r.rejectUnknownKeys()
@@ -154,18 +158,36 @@ public struct GateConfig: Sendable {
         return nil
     }
 
+    /// `sun_path` is 108 bytes including the terminating NUL.
+    static let maximumSocketPathBytes = 107
+    /// e-guma refuses a `reference_number` longer than this (EGUMA-API.md).
+    static let maximumReferenceLength = 1024
+
     /// Two uses of one GPIO line would fail at start with "line busy": say so now, naming both.
+    /// The simulated chip refuses a second request of a line just like a real one, so its lines
+    /// count too; `/dev/gpiochip0` and `gpiochip0` are the same chip.
     private static func checkLineClashes(_ lanes: [LaneConfig], emergency: GPIOLineConfig?, root: ConfigReader) {
         var seen: [String: String] = [:]
         var uses = lanes.flatMap { lane in lane.lines.map { ("lanes.\(lane.name).\($0.0)", $0.1) } }
         if let emergency { uses.append(("gate.emergency", emergency)) }
-        for (key, line) in uses where !line.isSimulated {
-            let id = "\(line.chip) \(line.line)"
+        for (key, line) in uses {
+            let chip = line.chip.hasPrefix("/dev/") ? String(line.chip.dropFirst(5)) : line.chip
+            let id = "\(chip) \(line.line)"
             if let other = seen[id] {
                 root.problem(key, "\(id) is already used by \(other) — each GPIO line can serve one purpose")
             } else {
                 seen[id] = key
             }
+        }
+    }
+
+    /// The longest reference a lane will send (the largest admission id) must fit e-guma's limit.
+    private static func checkReferenceLength(_ lanes: [LaneConfig], gateName: String, root: ConfigReader) {
+        for lane in lanes {
+            let longest = lane.settings.reference(admission: .max).count
+            guard longest > maximumReferenceLength else { continue }
+            let key = gateName.count >= lane.name.count ? "gate.name" : "lanes.\(lane.name)"
+            root.problem(key, "references \"<gate name>/\(lane.name)/<admission>\" would reach \(longest) characters, e-guma accepts \(maximumReferenceLength) — shorten the gate or lane name")
         }
     }
 

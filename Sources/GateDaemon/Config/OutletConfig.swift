@@ -8,7 +8,7 @@ import Foundation
 /// certification checklist item 1); the key itself never lives in the main config file.
 public struct OutletConfig: Sendable, Equatable {
     public enum KeySource: Sendable, Equatable {
-        /// A file readable only by root / the service user (mode 0600 or 0640).
+        /// A file readable only by root and the service (`root:eguma-gate 0640`; 0600 also passes).
         case file(String)
         /// An environment variable (e.g. from systemd `LoadCredential`/`Environment`).
         case environment(String)
@@ -32,24 +32,25 @@ public struct OutletConfig: Sendable, Equatable {
             return APIKey(value)
         case .file(let path):
             let key = "outlets.\(name).api_key_file"
+            let fix = Self.layoutAdvice(path)
             var info = stat()
             guard stat(path, &info) == 0 else {
                 let why = String(cString: strerror(errno))
                 throw ConfigError(file: configFile, key: key, line: nil,
-                                  reason: "cannot read \(path): \(why) — create it with the outlet's API key, mode 0600")
+                                  reason: "cannot read \(path): \(why) — put the outlet's API key in it, then run: \(fix)")
             }
             let mode = info.st_mode & 0o777
             if mode & 0o022 != 0 || mode & 0o007 != 0 {
                 throw ConfigError(file: configFile, key: key, line: nil,
-                                  reason: "\(path) has mode \(String(mode, radix: 8)): others may read it or others/group may write it — run: chmod 600 \(path)")
+                                  reason: "\(path) has mode \(String(mode, radix: 8)): others may read it or others/group may write it — run: \(fix)")
             }
             if info.st_uid != 0 && info.st_uid != geteuid() {
                 throw ConfigError(file: configFile, key: key, line: nil,
-                                  reason: "\(path) is owned by uid \(info.st_uid), neither root nor the service user — run: chown root: \(path)")
+                                  reason: "\(path) is owned by uid \(info.st_uid), neither root nor the service user — run: \(fix)")
             }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ConfigError(file: configFile, key: key, line: nil,
-                                  reason: "cannot read \(path) as text — is this user allowed to read it?")
+                                  reason: "cannot read \(path) as text — the service reads it through group eguma-gate: \(fix)")
             }
             let apiKey = APIKey(text)
             guard !apiKey.isEmpty else {
@@ -57,5 +58,11 @@ public struct OutletConfig: Sendable, Equatable {
             }
             return apiKey
         }
+    }
+
+    /// The documented key-file layout (README, the package): owned by root, readable by the
+    /// service's group, by nobody else. `chmod 600` alone would lock the service user out.
+    public static func layoutAdvice(_ path: String) -> String {
+        "chown root:eguma-gate \(path) && chmod 0640 \(path)"
     }
 }

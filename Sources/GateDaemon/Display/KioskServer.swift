@@ -47,7 +47,7 @@ public struct KioskServer: Service {
             onServerRunning: { channel in hub.port.update { $0 = channel.localAddress?.port ?? 0 } },
             logger: logger)
         try await withGracefulShutdownHandler {
-            try await app.runService()
+            try await app.runService(gracefulShutdownSignals: [])  // signals belong to the daemon's group alone: reacting to SIGTERM here too ended this service out of turn (exit 1)
         } onGracefulShutdown: {
             hub.close()
         }

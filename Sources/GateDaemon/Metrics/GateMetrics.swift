@@ -66,6 +66,18 @@ public final class GateMetrics: Sendable {
                              labels: [("lane", lane), ("kind", kind)]).increment()
     }
 
+    /// A journal write that failed (disk full, I/O error); the part is out of order meanwhile.
+    public func journalWriteFailed(part: String) {
+        registry.makeCounter(descriptor: d("journal_write_failures", "total", "Journal writes that failed, by lane or outbox"),
+                             labels: [("part", part)]).increment()
+    }
+
+    /// A lane or service that ended unexpectedly and was restarted by its supervisor.
+    public func restarted(_ part: String) {
+        registry.makeCounter(descriptor: d("restarts", "total", "Lanes and services restarted after an unexpected end"),
+                             labels: [("part", part)]).increment()
+    }
+
     public func emergency(_ active: Bool) {
         registry.makeGauge(descriptor: d("emergency_active", "", "1 while the emergency contact is open"))
             .set(to: active ? 1 : 0)

@@ -50,6 +50,6 @@ public struct MetricsServer: Service {
             configuration: .init(address: .hostname(host, port: port), serverName: "eguma-gate"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
-        try await app.runService()
+        try await app.runService(gracefulShutdownSignals: [])  // signals belong to the daemon's group alone: reacting to SIGTERM here too ended this service out of turn (exit 1)
     }
 }

@@ -49,6 +49,8 @@ public final class GateRuntime: Sendable {
     let notifier: SystemdNotifier
     let options: Options
     let logger: Logger
+    /// Lanes (and the outbox) whose journal writes fail: out of order until writing works.
+    public let journalHealth: JournalHealth
     private let reloads: Broadcast<Void>
     private let group = Mutex<ServiceGroup?>(nil)
     private let entries = Mutex<(day: String, counts: [String: Int])>(("", [:]))
@@ -85,7 +87,15 @@ public final class GateRuntime: Sendable {
         let opener = GPIOChipOpener(simulated: chip)
         let clock = ContinuousClock()
         let online = OnlineMonitor(clock: clock)
-        let journal = ObservedJournal(database: database, events: events, metrics: metrics, logger: logger)
+        let health = JournalHealth()
+        let journal = ObservedJournal(database: database, file: config.gate.database, events: events, metrics: metrics,
+                                      logger: logger, health: health)
+        // A full disk at start: stay up and say so (status, /healthz, log) rather than exit —
+        // a restart loop would not free the disk, and the gate resumes by itself once it can write.
+        do { try await database.checkWritable() } catch {
+            logger.error("the journal \(config.gate.database) cannot be written: \(error) — every lane is out of order (refuses admissions) until it can; free space on its disk, the gate resumes by itself")
+            for lane in config.lanes { health.failed("lane \(lane.name)", reason: "\(error)") }
+        }
         var services: [String: any VoucherService] = [:]
         for (name, key) in keys { services[name] = EgumaVoucherService(client: client, key: key) }
         let outbox = OutboxWorker(store: database, journal: journal, services: services, clock: clock, online: online)
@@ -112,7 +122,7 @@ public final class GateRuntime: Sendable {
                                        isConfiguration: error.isConfigurationError)
                 }
             }
-            let needsUdev = config.lanes.contains { options.sources[$0.name] == nil && $0.scanner.kind != .stdin }
+            let needsUdev = config.lanes.contains { options.sources[$0.name] == nil && $0.scanner.kind != .stdin && $0.scanner.path == nil }
             if needsUdev {
                 do { watcher = try UdevWatcher() } catch {
                     throw StartupError(what: "start udev discovery", reason: error.description, isConfiguration: false)
@@ -142,7 +152,8 @@ public final class GateRuntime: Sendable {
         let runtime = GateRuntime(config: config, database: database, client: client, metrics: metrics, events: events,
                                   guestStates: states, lanes: opened, simulatedChip: chip, outbox: outbox, online: online,
                                   udev: watcher, emergency: emergencyInput, emergencySignal: emergencySignal, control: control,
-                                  notifier: SystemdNotifier(environment: options.environment), options: options, logger: logger)
+                                  notifier: SystemdNotifier(environment: options.environment), options: options, logger: logger,
+                                  journalHealth: health)
         box.withLock { $0 = runtime }
         return runtime
     }
@@ -178,6 +189,9 @@ public final class GateRuntime: Sendable {
             source = override
         } else if lane.scanner.kind == .stdin {
             source = StdinScanner(config: lane.scanner)
+        } else if let path = lane.scanner.path {
+            // Opened directly and watched: PTYs of socat/ser2net and containers have no udev entry.
+            source = FixedPathScanner(config: lane.scanner, path: path, clock: clock)
         } else if let watcher {
             source = LaneScanner(lane: lane.name, config: lane.scanner, watcher: watcher)
         } else {
@@ -193,7 +207,7 @@ public final class GateRuntime: Sendable {
                                lights: lights, feedback: feedback, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
         }
         let engine = LaneEngine(settings: lane.settings, service: service, relay: relay ?? NoRelay(), sensor: sensor,
-                                lights: lights, feedback: feedback, journal: journal, outbox: journal.database, online: online,
+                                lights: lights, feedback: feedback, journal: journal.forLane(lane.name), outbox: journal.database, online: online,
                                 clock: clock, outboxKick: { outbox.kick() })
         return LaneRuntime(config: lane, engine: engine, source: source, relay: relay, sensor: sensor, lights: lights,
                            feedback: feedback, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
@@ -203,12 +217,12 @@ public final class GateRuntime: Sendable {
                  events: Broadcast<GateEvent>, guestStates: Broadcast<LaneFeedback.LaneState>, lanes: [LaneRuntime],
                  simulatedChip: SimulatedGPIOChip, outbox: OutboxWorker<ContinuousClock>, online: OnlineMonitor<ContinuousClock>,
                  udev: UdevWatcher?, emergency: GPIOEmergencyInput?, emergencySignal: EmergencySignal, control: ControlServer,
-                 notifier: SystemdNotifier, options: Options, logger: Logger) {
+                 notifier: SystemdNotifier, options: Options, logger: Logger, journalHealth: JournalHealth) {
         self.config = config; self.database = database; self.client = client; self.metrics = metrics
         self.events = events; self.guestStates = guestStates; self.lanes = lanes; self.simulatedChip = simulatedChip
         self.outbox = outbox; self.online = online; self.udev = udev; self.emergency = emergency
         self.emergencySignal = emergencySignal; self.control = control; self.notifier = notifier
-        self.options = options; self.logger = logger; self.reloads = Broadcast()
+        self.options = options; self.logger = logger; self.reloads = Broadcast(); self.journalHealth = journalHealth
         self.kiosk = config.gate.display == nil ? nil : KioskHub(lanes: lanes)
     }
 
@@ -222,16 +236,17 @@ public final class GateRuntime: Sendable {
         // READY must not hit the default action (terminate).
         let hangups: UnixSignalsSequence? = options.handleSignals ? await UnixSignalsSequence(trapping: .sighup) : nil
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: FunctionService("outbox") { [outbox] in await outbox.run() }),
-            .init(service: FunctionService("lanes", graceful: true) { [self] in await runLanes() }),
-            .init(service: control),
-            .init(service: FunctionService("housekeeping") { [self] in await housekeeping() }),
+            supervised("outbox", FunctionService("outbox") { [outbox] in await outbox.run() }),
+            .init(service: FunctionService("lanes", graceful: true) { [self] in await runLanes() }),  // supervised per lane
+            supervised("control socket", control),
+            supervised("housekeeping", FunctionService("housekeeping") { [self] in await housekeeping() }),
         ]
         if let address = config.gate.metrics {
-            services.append(.init(service: MetricsServer(address: address, metrics: metrics, logger: logger)))
+            services.append(supervised("metrics server", MetricsServer(address: address, metrics: metrics, logger: logger,
+                                                                       health: { [journalHealth] in journalHealth.summary })))
         }
         if let address = config.gate.display, let kiosk {
-            services.append(.init(service: KioskServer(address: address, hub: kiosk, states: guestStates, logger: logger)))
+            services.append(supervised("kiosk server", KioskServer(address: address, hub: kiosk, states: guestStates, logger: logger)))
         }
         for lane in lanes {
             guard case .serial(let path, let baud, let codepage, let scroll)? = lane.config.display else { continue }
@@ -241,9 +256,12 @@ public final class GateRuntime: Sendable {
                 texts: GuestTexts(language: DisplayLanguage(code: lane.config.language), balanceLane: lane.config.mode == .balance),
                 codepage: codepage, scroll: scroll, clock: ContinuousClock(), write: { await port.write($0) })
             let name = lane.config.name
-            let states = guestStates.subscribe()
-            let initial = lane.feedback.state
-            services.append(.init(service: FunctionService("display \(name)") {
+            let feedback = lane.feedback
+            services.append(supervised("display \(name)", FunctionService("display \(name)") { [guestStates] in
+                // Per run, so a restarted display gets a live subscription; subscribed before the
+                // current state is read: a change in between is shown twice, never lost.
+                let states = guestStates.subscribe()
+                let initial = feedback.state
                 let mine = AsyncStream<GuestState> { continuation in
                     let forward = Task {
                         for await s in states where s.lane == name { continuation.yield(s.state) }
@@ -255,7 +273,7 @@ public final class GateRuntime: Sendable {
             }))
         }
         if let hangups {
-            services.append(.init(service: FunctionService("reload") { [self] in await reloadOn(hangups) }))
+            services.append(supervised("reload", FunctionService("reload") { [self] in await reloadOn(hangups) }))
         }
         var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.gracefulShutdownSignals = options.handleSignals ? [.sigterm, .sigint] : []
@@ -275,7 +293,8 @@ public final class GateRuntime: Sendable {
     /// READY=1 for systemd. Sent from inside the running service group, whose SIGTERM/SIGINT
     /// handlers are installed before any service starts: a stop right after READY is graceful.
     private func announceReady() {
-        let status = "\(lanes.count) lane(s): \(lanes.map(\.config.name).joined(separator: ", "))"
+        var status = "\(lanes.count) lane(s): \(lanes.map(\.config.name).joined(separator: ", "))"
+        if let problem = journalHealth.summary { status += " — OUT OF ORDER: \(problem)" }
         logger.notice("eguma-gate \(config.gate.name) ready — \(status); e-guma \(config.api.baseURL.hasPrefix("https://api.e-guma.ch") ? "production" : "at configured base_url")")
         notifier.ready(status: status)
     }
@@ -287,8 +306,24 @@ public final class GateRuntime: Sendable {
 
     private func runLanes() async {
         await withDiscardingTaskGroup { group in
-            for lane in lanes { group.addTask { await lane.run() } }
+            for lane in lanes {
+                let supervisor = supervisor("lane \(lane.config.name)") { await lane.forceInactive() }
+                group.addTask { await lane.run(supervisor: supervisor) }
+            }
         }
+    }
+
+    /// Restarts `part` after an unexpected end, with back-off; logged at error and counted.
+    private func supervisor(_ part: String, beforeRestart: @escaping @Sendable () async -> Void = {}) -> Supervisor<ContinuousClock> {
+        Supervisor(name: part, clock: ContinuousClock()) { [logger, metrics] what, delay in
+            logger.error("\(what) — restarting it in \(delay.components.seconds) s")
+            metrics.restarted(part)
+            await beforeRestart()
+        }
+    }
+
+    private func supervised(_ part: String, _ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
+        .init(service: SupervisedService(service: service, supervisor: supervisor(part)))
     }
 
     private func shutdownResources() async {
@@ -320,6 +355,7 @@ public final class GateRuntime: Sendable {
             metrics.online(!(await online.isOffline))
             metrics.emergency(emergencySignal.isOpen)
             if let depth = try? await database.openEntries().count { metrics.outboxDepth(depth) }
+            await probeJournal()
             for lane in lanes { metrics.scannerPresent(lane: lane.config.name, lane.scannerPresent) }
             if ContinuousClock.now - lastWarmUp > .seconds(60) {
                 await client.warmUp()
@@ -332,6 +368,19 @@ public final class GateRuntime: Sendable {
                 lastPrune = .now
             }
             try? await Task.sleep(for: interval)  // cancelled on graceful shutdown
+        }
+    }
+
+    /// While something is out of order for a failed journal write, try a write: when it works
+    /// every lane is back in service without waiting for a guest to scan.
+    private func probeJournal() async {
+        guard journalHealth.isFailing else { return }
+        do {
+            try await database.checkWritable()
+            let back = journalHealth.allWorked()
+            logger.notice("the journal \(config.gate.database) can be written again — back in service: \(back.joined(separator: ", "))")
+        } catch {
+            logger.debug("journal still not writable: \(error)")
         }
     }
 
@@ -432,7 +481,7 @@ public final class GateRuntime: Sendable {
     }
 
     private func unknownLane(_ name: String?) -> String {
-        "no lane \"\(name ?? "")\" — lanes: \(lanes.map(\.config.name).joined(separator: ", "))"
+        "no lane \"\(name ?? "")\"\(NameSuggestion.hint(for: name ?? "", among: lanes.map(\.config.name))) — lanes: \(lanes.map(\.config.name).joined(separator: ", "))"
     }
 
     public func status() async -> GateStatus {
@@ -448,7 +497,9 @@ public final class GateRuntime: Sendable {
                 }
             laneStatus.append(GateStatus.Lane(
                 name: name, mode: lane.config.mode.rawValue, scannerPresent: lane.scannerPresent,
-                scannerDevice: lane.scannerDevice, state: lane.feedback.state.summary,
+                scannerDevice: lane.scannerDevice,
+                state: journalHealth.problem("lane \(name)").map { "out of order — the journal cannot be written: \($0)" }
+                    ?? lane.feedback.state.summary,
                 entriesToday: entriesToday(lane: name), lastAdmissions: Array(last)))
         }
         let depth = (try? await database.openEntries().count) ?? -1

@@ -42,8 +42,16 @@ public final class LaneRuntime: Sendable {
         controlContinuation.yield(.manualOpen(reason: "opened by \(user)"))
     }
 
-    /// Runs until graceful shutdown (or the source ends), then makes the hardware safe.
-    func run() async {
+    /// Runs until graceful shutdown, then makes the hardware safe. An engine that ends or a run
+    /// that fails before that is restarted by `supervisor` (relay forced inactive first), so one
+    /// lane's failure never stops another lane or the daemon.
+    func run(supervisor: Supervisor<ContinuousClock>) async {
+        await supervisor.run { [self] in await runOnce() }
+        await makeSafe()
+    }
+
+    /// One run of the engine on the scanner's events; returns on graceful shutdown.
+    private func runOnce() async {
         let (scans, scanContinuation) = AsyncStream<ScannerEvent>.makeStream()
         let source = self.source
         await withGracefulShutdownHandler {
@@ -57,7 +65,16 @@ public final class LaneRuntime: Sendable {
                         }
                         scanContinuation.yield(event)
                     }
-                    scanContinuation.finish()
+                    guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+                    // A source that ends is a scanner gone for good (stdin at EOF): "scanner
+                    // missing" — event, red LED, metric — and the lane stays up for `open`,
+                    // status and an orderly stop.
+                    let device = presence.withLock { p in
+                        defer { p = (false, nil) }
+                        return p.device ?? "scanner"
+                    }
+                    logger.error("lane \(config.name): the input of \(device) ended — scanner missing until the daemon restarts")
+                    scanContinuation.yield(.detached(device: device, reason: "\(device): input ended"))
                 }
                 if let engine {
                     await engine.run(scanner: scans, control: control)
@@ -70,7 +87,11 @@ public final class LaneRuntime: Sendable {
             scanContinuation.finish()
             controlContinuation.finish()
         }
-        await makeSafe()
+    }
+
+    /// Between a failed run and its restart: nothing may stay energised.
+    func forceInactive() async {
+        await relay?.forceInactive()
     }
 
     /// Relay inactive and released, sensor and lights stopped. Safe to call more than once.

@@ -12,27 +12,53 @@ public struct ObservedJournal: AdmissionJournal {
     let events: Broadcast<GateEvent>
     let metrics: GateMetrics
     let logger: Logger
+    /// Who writes through this value: "lane NAME", or "outbox".
+    var part = "outbox"
+    let health: JournalHealth
+    /// The database file, for messages.
+    let file: String
 
-    public func openAdmission(lane: String) async throws -> Int64 { try await database.openAdmission(lane: lane) }
-
-    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws {
-        try await database.closeAdmission(id, outcome: outcome)
+    init(database: GateDatabase, file: String, events: Broadcast<GateEvent>, metrics: GateMetrics, logger: Logger, health: JournalHealth) {
+        self.database = database; self.file = file; self.events = events; self.metrics = metrics; self.logger = logger
+        self.health = health
     }
 
-    public func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 { try await database.recordIntent(intent) }
+    /// The same journal, its failures attributed to one lane.
+    func forLane(_ name: String) -> ObservedJournal {
+        var copy = self
+        copy.part = "lane \(name)"
+        return copy
+    }
+
+    public func openAdmission(lane: String) async throws -> Int64 {
+        try await writing("open an admission") { try await database.openAdmission(lane: lane) }
+    }
+
+    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws {
+        try await writing("close admission #\(id)") { try await database.closeAdmission(id, outcome: outcome) }
+    }
+
+    public func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
+        try await writing("record the redeem intent of admission #\(intent.admission)") { try await database.recordIntent(intent) }
+    }
 
     public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws {
-        try await database.recordRedeemed(redemption, token: token, balanceAfter: balanceAfter)
+        try await writing("record the redeem token of redemption #\(redemption)") {
+            try await database.recordRedeemed(redemption, token: token, balanceAfter: balanceAfter)
+        }
     }
 
     public func updateRedemption(_ redemption: Int64, state: RedemptionState, balanceAfter: Money?) async throws {
-        try await database.updateRedemption(redemption, state: state, balanceAfter: balanceAfter)
+        try await writing("update redemption #\(redemption)") {
+            try await database.updateRedemption(redemption, state: state, balanceAfter: balanceAfter)
+        }
     }
 
     public func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
                                  balanceAfter: Money?, event: GateEvent?) async throws -> Bool {
-        let changed = try await database.settleRedemption(redemption, from: from, to: state, balanceAfter: balanceAfter,
-                                                          event: event)
+        let changed = try await writing("settle redemption #\(redemption)") {
+            try await database.settleRedemption(redemption, from: from, to: state, balanceAfter: balanceAfter, event: event)
+        }
         if changed, let event { observe(event) }  // written in the same transaction as the state
         return changed
     }
@@ -44,7 +70,7 @@ public struct ObservedJournal: AdmissionJournal {
     }
 
     public func rememberVoucherBalance(_ code: VoucherCode, balance: Money) async throws {
-        try await database.rememberVoucherBalance(code, balance: balance)
+        try await writing("remember a voucher's balance") { try await database.rememberVoucherBalance(code, balance: balance) }
     }
 
     public func knownBalance(of code: VoucherCode, withinDays days: Int) async throws -> Money? {
@@ -57,9 +83,11 @@ public struct ObservedJournal: AdmissionJournal {
 
     public func unsettledRedemptions() async throws -> [StoredRedemption] { try await database.unsettledRedemptions() }
 
+    /// The event is logged and sent to live observers even when it cannot be stored: the log
+    /// keeps the story of a disk-full hour.
     public func append(_ event: GateEvent) async throws {
-        try await database.append(event)
-        observe(event)
+        defer { observe(event) }
+        try await writing("append a \(event.type.rawValue) event") { try await database.append(event) }
     }
 
     private func observe(_ event: GateEvent) {
@@ -71,7 +99,25 @@ public struct ObservedJournal: AdmissionJournal {
     public func wasOfflineAdmitted(_ code: VoucherCode) async throws -> Bool { try await database.wasOfflineAdmitted(code) }
     public func isOfflineAdmission(_ id: Int64) async throws -> Bool { try await database.isOfflineAdmission(id) }
     public func rememberOfflineAdmitted(_ code: VoucherCode, admission: Int64) async throws {
-        try await database.rememberOfflineAdmitted(code, admission: admission)
+        try await writing("remember an offline admission") { try await database.rememberOfflineAdmitted(code, admission: admission) }
+    }
+
+    /// Every journal write goes through here: a failure is logged at error, counted and marks
+    /// this part out of order; the next success puts it back in service. The caller still gets
+    /// the error and decides what it means (the engine denies the admission "out of order").
+    private func writing<T>(_ operation: String, _ write: () async throws -> T) async throws -> T {
+        do {
+            let result = try await write()
+            if health.worked(part) {
+                logger.notice("\(part): the journal can be written again — back in service")
+            }
+            return result
+        } catch {
+            metrics.journalWriteFailed(part: part)
+            let newly = health.failed(part, reason: "\(error)")
+            logger.error("\(part): cannot \(operation) in the journal \(file): \(error) — \(newly ? "out of order: " : "still ")refusing new admissions until the journal can be written (disk full? free space on its disk)")
+            throw error
+        }
     }
 
     private func log(_ event: GateEvent) {

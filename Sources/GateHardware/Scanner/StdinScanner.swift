@@ -2,6 +2,10 @@ import GateCore
 
 /// `kind = "stdin"`: each line typed on standard input is a scan (demo, tests, a scanner
 /// piped in by a shell). Attached at once; detached at end of input.
+///
+/// End of input is "scanner missing", not the end of the lane: the stream stays open (the lane
+/// keeps answering `open`, status and shutdown) until its consumer goes away. Under systemd
+/// stdin is /dev/null, so a lane configured this way reports its scanner missing and nothing more.
 public struct StdinScanner: CodeSource {
     public let config: LaneScannerConfig
 
@@ -14,13 +18,9 @@ public struct StdinScanner: CodeSource {
         continuation.yield(.attached(device: "stdin"))
         let reader: ScannerReader
         do {
-            reader = try ScannerReader.stdin(config: config) { event in
-                continuation.yield(event)
-                if case .detached = event { continuation.finish() }
-            }
+            reader = try ScannerReader.stdin(config: config) { event in continuation.yield(event) }
         } catch {
             continuation.yield(.detached(device: "stdin", reason: error.description))
-            continuation.finish()
             return stream
         }
         continuation.onTermination = { _ in Task { await reader.stop() } }

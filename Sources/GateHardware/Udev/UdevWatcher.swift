@@ -2,6 +2,7 @@ import CUdev
 import Foundation
 import GateCore
 import Synchronization
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,7 @@ import Glibc
 ///
 /// The monitor on the "udev" netlink source (events after udev's rules ran, so our tags and
 /// symlinks are there) is enabled *before* enumerating, so a scanner plugged in during start-up
-/// is never missed. The monitor fd is watched by a dedicated thread, off the cooperative pool.
+/// is never missed. The monitor fd is watched by an `FDReaderThread`, off the cooperative pool.
 /// Every subscriber first gets the devices present, then changes, in order.
 public final class UdevWatcher: Sendable {
     /// A device appeared (or changed its properties) or went away.
@@ -24,7 +25,6 @@ public final class UdevWatcher: Sendable {
         var subscribers: [UInt64: AsyncStream<Change>.Continuation] = [:]
         var nextID: UInt64 = 0
         var finished = false
-        var stopWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     /// The lock-protected state, in a class so the monitor thread can share it.
@@ -32,8 +32,8 @@ public final class UdevWatcher: Sendable {
         let state = Mutex(State())
     }
 
-    private let shared = Shared()
-    private let wakeWrite: Int32
+    private let shared: Shared
+    private let thread: FDReaderThread
 
     /// One-shot listing for `eguma-gate scanners`: what udev sees now.
     public static func enumerate() throws(DeviceError) -> [ScannerDevice] {
@@ -67,38 +67,35 @@ public final class UdevWatcher: Sendable {
             udev_unref(udev)
             throw error
         }
-        guard let fds = makeWakePipe() else {
-            let error = DeviceError.last("create wake-up pipe for", "the udev monitor")
-            udev_monitor_unref(monitor)
-            udev_unref(udev)
-            throw error
-        }
-        wakeWrite = fds.1
+        let shared = Shared()
+        self.shared = shared
         shared.state.withLock { s in
             for device in present { s.devices[device.syspath] = device }
         }
         let handles = UdevHandles(udev: udev, monitor: monitor)
-        let wakeRead = fds.0
-        let shared = shared
-        let thread = Thread {
-            Self.loop(handles: handles, wake: wakeRead, shared: shared)
-            close(wakeRead)
-            udev_monitor_unref(handles.monitor)
-            udev_unref(handles.udev)
-            let (subscribers, waiters) = shared.state.withLock { s in
-                s.finished = true
-                defer { s.subscribers = [:]; s.stopWaiters = [] }
-                return (Array(s.subscribers.values), s.stopWaiters)
-            }
-            for subscriber in subscribers { subscriber.finish() }
-            for waiter in waiters { waiter.resume() }
+        do {
+            thread = try FDReaderThread(
+                fd: FileDescriptor(rawValue: udev_monitor_get_fd(monitor)), name: "udev monitor", initial: handles,
+                body: { handles, readiness in
+                    guard readiness == .readable else { return .finish }  // the monitor socket failed
+                    Self.drain(handles: handles, shared: shared)
+                    return .keepReading
+                },
+                cleanup: { handles in
+                    udev_monitor_unref(handles.monitor)
+                    udev_unref(handles.udev)
+                    let subscribers = shared.state.withLock { s in
+                        s.finished = true
+                        defer { s.subscribers = [:] }
+                        return Array(s.subscribers.values)
+                    }
+                    for subscriber in subscribers { subscriber.finish() }
+                })
+        } catch {
+            udev_monitor_unref(monitor)
+            udev_unref(udev)
+            throw DeviceError("start a thread for", "the udev monitor", errno: error.rawValue)
         }
-        thread.name = "udev monitor"
-        thread.start()
-    }
-
-    deinit {
-        close(wakeWrite)
     }
 
     /// The devices present now.
@@ -132,40 +129,17 @@ public final class UdevWatcher: Sendable {
 
     /// Stops following udev; every `changes()` stream finishes.
     public func stop() async {
-        var one: UInt8 = 1
-        _ = write(wakeWrite, &one, 1)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = shared.state.withLock { s in
-                if s.finished { return true }
-                s.stopWaiters.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
-        }
+        await thread.stop()
     }
 
-    private static func loop(handles: UdevHandles, wake: Int32, shared: Shared) {
-        let fd = udev_monitor_get_fd(handles.monitor)
-        var pfds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-                    pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
-        while true {
-            pfds[0].revents = 0
-            pfds[1].revents = 0
-            let rc = poll(&pfds, 2, -1)
-            if rc < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            if pfds[1].revents != 0 { return }
-            if Int32(pfds[0].revents) & Int32(POLLERR | POLLHUP | POLLNVAL) != 0 { return }
-            // Drain everything queued: one poll wake-up can stand for several uevents.
-            while let dev = udev_monitor_receive_device(handles.monitor) {
-                let action = udev_device_get_action(dev).map { String(cString: $0) } ?? "change"
-                let device = UdevDeviceReader.device(dev)
-                let syspath = udev_device_get_syspath(dev).map { String(cString: $0) }
-                udev_device_unref(dev)
-                apply(action: action, device: device, syspath: syspath, shared: shared)
-            }
+    /// Everything queued: one poll wake-up can stand for several uevents.
+    private static func drain(handles: UdevHandles, shared: Shared) {
+        while let dev = udev_monitor_receive_device(handles.monitor) {
+            let action = udev_device_get_action(dev).map { String(cString: $0) } ?? "change"
+            let device = UdevDeviceReader.device(dev)
+            let syspath = udev_device_get_syspath(dev).map { String(cString: $0) }
+            udev_device_unref(dev)
+            apply(action: action, device: device, syspath: syspath, shared: shared)
         }
     }
 

@@ -9,31 +9,11 @@ struct ConfigCommand: AsyncParsableCommand {
         subcommands: [Show.self, Check.self, Set.self])
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the effective configuration (secrets never shown).")
+        static let configuration = CommandConfiguration(abstract: "Print the effective configuration, defaults included (secrets never shown).")
         @OptionGroup var options: ConfigOption
         func run() async throws {
             let config = try options.load()
-            print("# \(config.file)")
-            print("[gate]")
-            print("name = \"\(config.gate.name)\"")
-            print("database = \"\(config.gate.database)\"")
-            print("control_socket = \"\(config.gate.controlSocket)\"")
-            print("metrics = \"\(config.gate.metrics ?? "")\"")
-            print("retention_days = \(config.gate.retentionDays)")
-            print("\n[api]")
-            print("base_url = \"\(config.api.baseURL)\"")
-            print("connect_timeout_ms = \(config.api.connectTimeout.components.seconds * 1000 + config.api.connectTimeout.components.attoseconds / 1_000_000_000_000_000)")
-            print("request_timeout_ms = \(config.api.requestTimeout.components.seconds * 1000 + config.api.requestTimeout.components.attoseconds / 1_000_000_000_000_000)")
-            if let ca = config.api.caFile { print("ca_file = \"\(ca)\"") }
-            for name in config.outlets.keys.sorted() {
-                let outlet = config.outlets[name]!
-                print("\n[outlets.\(name)]")
-                switch outlet.keySource {
-                case .file(let path): print("api_key_file = \"\(path)\"   # key: \(keyState(outlet, config))")
-                case .environment(let variable): print("api_key_env = \"\(variable)\"   # key: \(keyState(outlet, config))")
-                }
-            }
-            for lane in config.laneNames { print("\n[lanes.\(lane)]") }
+            print(config.effectiveTOML { keyState($0, config) }, terminator: "")
         }
 
         /// Whether the key loads, never the key itself.
@@ -50,11 +30,18 @@ struct ConfigCommand: AsyncParsableCommand {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Validate the configuration and the outlets' key files; exit 2 on any problem.")
         @OptionGroup var options: ConfigOption
+        @Flag(help: "Also request and release every GPIO line and look up every lane's scanner (stop the daemon first).")
+        var hardware = false
         func run() async throws {
             let config = try options.load()
             var problems: [String] = []
             for name in config.outlets.keys.sorted() {
                 do { _ = try config.outlets[name]!.loadKey(configFile: config.file) } catch { problems.append("  " + error.description) }
+            }
+            if hardware {
+                let findings = HardwareCheck.run(config)
+                for finding in findings { print("  \(finding)") }
+                problems += findings.filter { !$0.ok }.map { "  \($0.key): \($0.detail)" }
             }
             if !problems.isEmpty { throw CLIError.usage("configuration is not valid:\n" + problems.joined(separator: "\n")) }
             print("\(config.file): ok — gate \(config.gate.name), \(config.outlets.count) outlet(s), \(config.laneNames.count) lane(s)")

@@ -33,6 +33,10 @@ struct EventsCommand: AsyncParsableCommand {
             throw CLIError.runtime("cannot open the journal \(config.gate.database): \(error)")
         }
         var events = try await database.events(lane: lane, since: sinceDate)
+        if let lane, config.lane(lane) == nil, events.isEmpty {
+            // Not configured and never seen: a typo, not a quiet lane.
+            throw CLIError.usage("no lane \"\(lane)\" in \(config.file)\(NameSuggestion.hint(for: lane, among: config.laneNames)) — lanes: \(config.laneNames.joined(separator: ", "))")
+        }
         if sinceDate == nil && events.count > last { events = Array(events.suffix(last)) }
         var lastID = events.last?.id ?? 0
         for e in events { print(render(e)) }

@@ -74,7 +74,7 @@ struct GPIOTestCommand: AsyncParsableCommand {
         if let lane {
             let gate = try ConfigOption(config: config).load()
             guard let laneConfig = gate.lane(lane) else {
-                throw CLIError.usage("no lane \"\(lane)\" in \(config) — lanes: \(gate.laneNames.joined(separator: ", "))")
+                throw CLIError.usage("no lane \"\(lane)\" in \(config)\(NameSuggestion.hint(for: lane, among: gate.laneNames)) — lanes: \(gate.laneNames.joined(separator: ", "))")
             }
             guard let relay = laneConfig.relay else { throw CLIError.usage("lane \(lane) has no relay (mode = \"balance\")") }
             return (relay, laneConfig.sensor, laneConfig.settings.pulse)

@@ -146,12 +146,13 @@ struct SetupCommand: AsyncParsableCommand {
         } catch {
             throw CLIError.runtime("cannot create \(dir): \(error.localizedDescription) — run setup as root")
         }
+        // A new key file is root:eguma-gate 0640 (the documented layout); a replaced one keeps
+        // whatever owner, group and mode the site gave it.
         do {
-            try ConfigEditor.writeAtomically(key.secretForStorage + "\n", to: path, mode: 0o640)
+            try AtomicFile.write(key.secretForStorage + "\n", to: path, mode: 0o640, group: getgrnam("eguma-gate")?.pointee.gr_gid)
         } catch {
             throw CLIError.runtime(error.description)
         }
-        if let group = getgrnam("eguma-gate") { chown(path, 0, group.pointee.gr_gid) }
     }
 
     private func askScanner(io: SetupIO, current: LaneScannerConfig?) async throws -> String {
@@ -165,19 +166,36 @@ struct SetupCommand: AsyncParsableCommand {
         if devices.isEmpty { io.say("  (none — plug the scanner in, or use k for the keyboard/stdin)") }
         io.say("  s) scan any voucher now and take the scanner that reads it")
         io.say("  k) keyboard / standard input (demo, tests)")
-        let answer = io.ask("Scanner", default: current == nil ? (devices.isEmpty ? "k" : "1") : "keep") { _ in nil }
-        if answer == "keep", let current { return Self.literal(current) }
-        if answer == "k" { return "{ kind = \"stdin\" }" }
+        // Only an explicit "k" writes a stdin scanner: under systemd stdin is empty, so a
+        // fallback to it would be a scanner that can never read anything.
         var chosen: ScannerDevice?
-        if answer == "s" {
-            io.say("  scan a voucher now (30 s) …")
-            chosen = await Self.firstReading(devices, timeout: .seconds(30))
-            if chosen == nil { io.say("  nothing was read; using the keyboard instead"); return "{ kind = \"stdin\" }" }
-            io.say("  read by \(chosen!.devnode)")
-        } else if let n = Int(answer), devices.indices.contains(n - 1) {
-            chosen = devices[n - 1]
+        while chosen == nil {
+            let fallback = current != nil ? "keep" : devices.isEmpty ? "" : "1"
+            guard let answer = io.answer("Scanner", default: fallback) else {
+                throw CLIError.usage("no scanner chosen and no more input — nothing written. Plug the scanner in and run "
+                                     + "eguma-gate setup again (answer s and scan a voucher, or pick it by number)")
+            }
+            if answer == "keep", let current { return Self.literal(current) }
+            if answer == "k" { return "{ kind = \"stdin\" }" }
+            if answer == "s" {
+                guard !devices.isEmpty else {
+                    io.say("  no scanner is connected — plug it in (USB), then run setup again; or pick k for the keyboard")
+                    continue
+                }
+                io.say("  scan a voucher now (30 s) …")
+                chosen = await Self.firstReading(devices, timeout: .seconds(30))
+                if let chosen { io.say("  read by \(chosen.devnode)") } else {
+                    io.say("  nothing was read in 30 s — check the scanner's cable and its interface mode, then choose again")
+                }
+            } else if let n = Int(answer), devices.indices.contains(n - 1) {
+                chosen = devices[n - 1]
+            } else {
+                io.say("  answer a number from the list, s or k")
+            }
         }
-        guard let device = chosen, let kind = device.kind else { return "{ kind = \"stdin\" }" }
+        guard let device = chosen, let kind = device.kind else {
+            throw CLIError.usage("\(chosen?.devnode ?? "the device") is not a scanner eguma-gate can read — nothing written")
+        }
         let p = device.properties
         var match: [String: String] = [:]
         if let serial = p["ID_SERIAL"] { match["ID_SERIAL"] = serial } else {
@@ -244,6 +262,15 @@ final class SetupIO: Sendable {
             if let problem = check(answer) { say("  \(problem)"); continue }
             return answer
         }
+    }
+
+    /// Like `ask`, but nil at end of input instead of the default: for questions whose default
+    /// must not be taken silently.
+    func answer(_ question: String, default value: String) -> String? {
+        FileHandle.standardOutput.write(Data("\(question)\(value.isEmpty ? "" : " [\(value)]"): ".utf8))
+        guard let line = readLine() else { say(""); return nil }
+        let answer = line.trimmingCharacters(in: .whitespaces)
+        return answer.isEmpty ? (value.isEmpty ? "" : value) : answer
     }
 
     func confirm(_ question: String, default value: Bool) -> Bool {
