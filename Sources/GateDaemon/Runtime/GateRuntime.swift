@@ -41,6 +41,7 @@ public final class GateRuntime: Sendable {
     /// The kiosk pages' live state; nil when `[gate] display` is off.
     public let kiosk: KioskHub?
     let outbox: OutboxWorker<ContinuousClock>
+    let reconcile: ReconcileService
     let online: OnlineMonitor<ContinuousClock>
     let udev: UdevWatcher?
     let emergency: GPIOEmergencyInput?
@@ -88,7 +89,20 @@ public final class GateRuntime: Sendable {
         let journal = ObservedJournal(database: database, events: events, metrics: metrics, logger: logger)
         var services: [String: any VoucherService] = [:]
         for (name, key) in keys { services[name] = EgumaVoucherService(client: client, key: key) }
-        let outbox = OutboxWorker(store: database, journal: journal, services: services, clock: clock, online: online)
+        // Outlets with a known e-guma user let the settle checks ask the redemption list first.
+        var evidence: [String: any RedemptionEvidence] = [:]
+        for (name, key) in keys {
+            if let user = config.outlets[name]?.userID {
+                evidence[name] = RedemptionListEvidence(client: client, key: key, userID: user, database: database)
+            }
+        }
+        let outbox = OutboxWorker(store: database, journal: journal, services: services, clock: clock, online: online,
+                                  evidence: evidence)
+        let reconcile = ReconcileService(
+            reconciler: Reconciler(database: database, client: client),
+            outlets: keys.keys.sorted().compactMap { name in keys[name].map { Reconciler.Outlet(name: name, key: $0, userID: config.outlets[name]?.userID) } },
+            plan: ReconcilePlan(everyHours: config.gate.reconcileEveryHours, local: EgumaLocalTime(config.api.timeZone)),
+            journal: journal, logger: logger, now: { Date() })
 
         // Hardware: everything opened here is released again if a later step fails.
         var opened: [LaneRuntime] = []
@@ -142,7 +156,8 @@ public final class GateRuntime: Sendable {
         let runtime = GateRuntime(config: config, database: database, client: client, metrics: metrics, events: events,
                                   guestStates: states, lanes: opened, simulatedChip: chip, outbox: outbox, online: online,
                                   udev: watcher, emergency: emergencyInput, emergencySignal: emergencySignal, control: control,
-                                  notifier: SystemdNotifier(environment: options.environment), options: options, logger: logger)
+                                  notifier: SystemdNotifier(environment: options.environment), options: options, logger: logger,
+                                  reconcile: reconcile)
         box.withLock { $0 = runtime }
         return runtime
     }
@@ -203,7 +218,8 @@ public final class GateRuntime: Sendable {
                  events: Broadcast<GateEvent>, guestStates: Broadcast<LaneFeedback.LaneState>, lanes: [LaneRuntime],
                  simulatedChip: SimulatedGPIOChip, outbox: OutboxWorker<ContinuousClock>, online: OnlineMonitor<ContinuousClock>,
                  udev: UdevWatcher?, emergency: GPIOEmergencyInput?, emergencySignal: EmergencySignal, control: ControlServer,
-                 notifier: SystemdNotifier, options: Options, logger: Logger) {
+                 notifier: SystemdNotifier, options: Options, logger: Logger, reconcile: ReconcileService) {
+        self.reconcile = reconcile
         self.config = config; self.database = database; self.client = client; self.metrics = metrics
         self.events = events; self.guestStates = guestStates; self.lanes = lanes; self.simulatedChip = simulatedChip
         self.outbox = outbox; self.online = online; self.udev = udev; self.emergency = emergency
@@ -226,6 +242,7 @@ public final class GateRuntime: Sendable {
             .init(service: FunctionService("lanes", graceful: true) { [self] in await runLanes() }),
             .init(service: control),
             .init(service: FunctionService("housekeeping") { [self] in await housekeeping() }),
+            .init(service: FunctionService("reconcile") { [reconcile] in await reconcile.run() }),
         ]
         if let address = config.gate.metrics {
             services.append(.init(service: MetricsServer(address: address, metrics: metrics, logger: logger)))

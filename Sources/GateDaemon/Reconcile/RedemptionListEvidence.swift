@@ -1,0 +1,34 @@
+import EgumaAPI
+import Foundation
+import GateCore
+import GateStore
+
+/// `RedemptionEvidence` over e-guma's redemption list for one outlet (its key and e-guma user).
+///
+/// Shows a redemption when a row of this user, this code and this amount, not derecognized,
+/// was redeemed no earlier than the intent was written (less the clock margin). Any failure to
+/// read the list or the journal answers false: the Balance checks then decide, as before.
+public struct RedemptionListEvidence: RedemptionEvidence {
+    private let client: EgumaClient
+    private let key: APIKey
+    private let userID: Int64
+    private let database: GateDatabase
+    private let now: @Sendable () -> Date
+
+    public init(client: EgumaClient, key: APIKey, userID: Int64, database: GateDatabase,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.client = client; self.key = key; self.userID = userID; self.database = database; self.now = now
+    }
+
+    public func listShows(_ redemption: StoredRedemption) async -> Bool {
+        guard let since = try? await database.intentTime(ofRedemption: redemption.id) else { return false }
+        let from = since.addingTimeInterval(-Reconciler.edgeMargin)
+        let to = max(now(), since).addingTimeInterval(Reconciler.edgeMargin)
+        guard let rows = try? await client.redemptions(from: from, to: to, userID: userID, key: key) else { return false }
+        let code = redemption.intent.code.undashed
+        return rows.contains { r in
+            r.item.canonicalCode == code && r.item.redeemedAmountInCents.value == redemption.intent.amount.cents
+                && !r.item.derecognized && r.item.user?.id == userID && r.redeemedAt >= from
+        }
+    }
+}
