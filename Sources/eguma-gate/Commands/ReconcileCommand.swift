@@ -93,7 +93,7 @@ struct ReconcilePrinter {
             for note in r.notes { lines.append("  note: \(note)") }
         }
         let bad = results.reduce(0) { $0 + $1.result.discrepancies.count }
-        lines.append(bad == 0 ? "result: everything matches e-guma" : "result: \(bad) discrepancy(ies) — see docs/operations.md, \"Reconciliation\"")
+        lines.append(bad == 0 ? "result: everything matches e-guma" : "result: \(bad) discrepancy(ies) — what each means and what to do: docs/operations.md, step 2")
         return lines.joined(separator: "\n")
     }
 
