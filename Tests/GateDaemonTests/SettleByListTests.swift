@@ -67,4 +67,49 @@ import Testing
         }
         try? await client.shutdown(); try? database.close(); await server.stop()
     }
+
+    /// The same voucher paid a guest's entry a minute earlier, then a redeem of the same amount
+    /// was lost before e-guma processed it: the earlier row must not count as this one.
+    @Test func anEarlierRedemptionOfTheSameVoucherIsNotTakenForALostOne() async throws {
+        let server = try await SimulatorServer.start(.init(
+            outlets: [Self.spa],
+            vouchers: SimulatedVoucherFile(vouchers: [SimulatedVoucher(code: "STLAAAAA0002", kind: .value, balanceInCents: 10_000)]),
+            logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-list-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let database = try GateDatabase.open(path: directory + "/gate.db")
+        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .milliseconds(600)),
+                                     logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let key = APIKey(Self.spa.key)
+            func intent(_ before: Int64) async throws -> Int64 {
+                let admission = try await database.openAdmission(lane: "main")
+                return try await database.recordIntent(RedemptionIntent(
+                    admission: admission, lane: "main", outlet: "spa", code: VoucherCode(unchecked: "STLAAAAA0002"),
+                    amount: Money(cents: 2500), reference: "g/main/\(admission)", balanceBefore: Money(cents: before)))
+            }
+            let first = try await intent(10_000)
+            let paid = try await client.redeem(code: "STLAAAAA0002", amount: 2500, reference: nil, key: key)
+            try await database.recordRedeemed(first, token: paid.redeemToken, balanceAfter: Money(cents: 7500))
+            let lost = try await intent(7500)
+            await server.setFault(SimulatorFault(action: .dropBeforeProcessing, count: 1), for: .redeem)
+            await #expect(throws: EgumaError.self) { _ = try await client.redeem(code: "STLAAAAA0002", amount: 2500, reference: nil, key: key) }
+            let stored = try #require(try await database.redemption(id: lost))
+            _ = try await database.enqueue(.settle(SettleOrder(stored, guestEntered: false)))
+            try await database.updateRedemption(lost, state: .uncertain, balanceAfter: nil)
+
+            let evidence = RedemptionListEvidence(client: client, key: key, userID: Self.spa.userID, database: database)
+            #expect(await evidence.listShows(stored) == false)
+            let worker = OutboxWorker(store: database, journal: database, services: ["spa": EgumaVoucherService(client: client, key: key)],
+                                      clock: ContinuousClock(), unitRandom: { 0 }, evidence: ["spa": evidence])
+            await worker.runOnce()
+            #expect(try await database.redemption(id: lost)?.state == .uncertain, "balance unchanged: not proven yet, never token_unknown")
+            #expect(!(try await database.events().map(\.event.type).contains(.tokenUnknown)))
+        } catch {
+            try? await client.shutdown(); try? database.close(); await server.stop()
+            throw error
+        }
+        try? await client.shutdown(); try? database.close(); await server.stop()
+    }
 }
