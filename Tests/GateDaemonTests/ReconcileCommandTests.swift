@@ -224,4 +224,15 @@ import Testing
             #expect(lines.last?.hasSuffix(",mismatch") == true, "\(csv)")
         }
     }
+
+    @Test func configShowPrintsTheNewKeys() async throws {
+        try await Self.withDay { day in
+            let shown = try await GateBinary.run(["config", "show", "--config", day.config.configPath])
+            #expect(shown.status == 0, "\(shown)")
+            for line in ["reconcile_every_h = 4", "timezone = \"Europe/Zurich\"", "user_id = \(SimulatedOutlet.demo.userID)"] {
+                #expect(shown.stdout.contains(line), "\(line)\n\(shown)")
+            }
+            #expect(!shown.stdout.contains(SimulatedOutlet.demo.key))
+        }
+    }
 }

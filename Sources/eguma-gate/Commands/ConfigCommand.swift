@@ -20,11 +20,13 @@ struct ConfigCommand: AsyncParsableCommand {
             print("control_socket = \"\(config.gate.controlSocket)\"")
             print("metrics = \"\(config.gate.metrics ?? "")\"")
             print("retention_days = \(config.gate.retentionDays)")
+            print("reconcile_every_h = \(config.gate.reconcileEveryHours)")
             print("\n[api]")
             print("base_url = \"\(config.api.baseURL)\"")
             print("connect_timeout_ms = \(config.api.connectTimeout.components.seconds * 1000 + config.api.connectTimeout.components.attoseconds / 1_000_000_000_000_000)")
             print("request_timeout_ms = \(config.api.requestTimeout.components.seconds * 1000 + config.api.requestTimeout.components.attoseconds / 1_000_000_000_000_000)")
             if let ca = config.api.caFile { print("ca_file = \"\(ca)\"") }
+            print("timezone = \"\(config.api.timeZone.identifier)\"")
             for name in config.outlets.keys.sorted() {
                 let outlet = config.outlets[name]!
                 print("\n[outlets.\(name)]")
@@ -32,6 +34,7 @@ struct ConfigCommand: AsyncParsableCommand {
                 case .file(let path): print("api_key_file = \"\(path)\"   # key: \(keyState(outlet, config))")
                 case .environment(let variable): print("api_key_env = \"\(variable)\"   # key: \(keyState(outlet, config))")
                 }
+                if let user = outlet.userID { print("user_id = \(user)") }
             }
             for lane in config.laneNames { print("\n[lanes.\(lane)]") }
         }
