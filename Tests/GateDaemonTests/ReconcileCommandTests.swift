@@ -60,7 +60,7 @@ import Testing
         }
         try config.write(text)
         let database = try GateDatabase.open(path: config.databasePath)
-        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .milliseconds(800)),
+        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .seconds(5)),
                                      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let day = Day(server: server, config: config, database: database, client: client)
         do {
@@ -134,12 +134,16 @@ import Testing
     /// applied it afterwards (`apply_late`): only the list shows the charge.
     @Test func aLateAppliedRedeemIsReportedWithExit1() async throws {
         try await Self.withDay { day in
-            await day.server.setFault(SimulatorFault(action: .applyLate, latencyMs: 1500, count: 1), for: .redeem)
+            await day.server.setFault(SimulatorFault(action: .applyLate, latencyMs: 2000, count: 1), for: .redeem)
             let admission = try await day.database.openAdmission(lane: "main")
             let r = try await day.intent("RCNAAAAA0008", 2500, admission: admission)
+            // Only this call gives up quickly; e-guma applies it after the client's deadline.
+            let impatient = try EgumaClient(configuration: .init(baseURL: day.server.baseURL, requestTimeout: .milliseconds(500)),
+                                            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             await #expect(throws: EgumaError.self) {
-                _ = try await day.client.redeem(code: "RCNAAAAA0008", amount: 2500, reference: nil, key: day.key)
+                _ = try await impatient.redeem(code: "RCNAAAAA0008", amount: 2500, reference: nil, key: day.key)
             }
+            try? await impatient.shutdown()
             try await day.database.updateRedemption(r, state: .notRedeemed, balanceAfter: Money(cents: 10_000))
             try await day.database.closeAdmission(admission, outcome: .denied)
             let account = day.server.account

@@ -26,7 +26,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-list-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let database = try GateDatabase.open(path: directory + "/gate.db")
-        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .milliseconds(600)),
+        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .seconds(5)),
                                      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
@@ -35,8 +35,12 @@ import Testing
             let intent = RedemptionIntent(admission: admission, lane: "main", outlet: "spa", code: VoucherCode(unchecked: "STLAAAAA0001"),
                                           amount: Money(cents: 2500), reference: "g/main/\(admission)", balanceBefore: Money(cents: 10_000))
             let id = try await database.recordIntent(intent)
-            await server.setFault(SimulatorFault(action: .applyLate, latencyMs: 1200, count: 1), for: .redeem)
-            await #expect(throws: EgumaError.self) { _ = try await client.redeem(code: "STLAAAAA0001", amount: 2500, reference: nil, key: key) }
+            await server.setFault(SimulatorFault(action: .applyLate, latencyMs: 2000, count: 1), for: .redeem)
+            // Only this call gives up quickly; e-guma applies it after the client's deadline.
+            let impatient = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .milliseconds(500)),
+                                            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            await #expect(throws: EgumaError.self) { _ = try await impatient.redeem(code: "STLAAAAA0001", amount: 2500, reference: nil, key: key) }
+            try? await impatient.shutdown()
             let account = server.account
             try await withDeadline(.seconds(10), "the late redeem to land") {
                 while await account.lateCallsInFlight > 0 { try await Task.sleep(for: .milliseconds(20)) }
@@ -78,7 +82,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-list-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let database = try GateDatabase.open(path: directory + "/gate.db")
-        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .milliseconds(600)),
+        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .seconds(5)),
                                      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
