@@ -100,6 +100,39 @@ public final class EgumaClient: Sendable {
         try await call(.cancelCharge, code: code, key: key, body: request)
     }
 
+    // MARK: Redemption list
+
+    /// e-guma's List of Voucher Redemptions for [`from`, `to`] (both inclusive, whole seconds),
+    /// sent and read in `configuration.timeZone` (e-guma's local time). Rows whose `redeemed_at`
+    /// is not a local time fail the whole call as undecodable: a list with guessed times would
+    /// put redemptions on the wrong day.
+    /// - Parameters:
+    ///   - userID: only this e-guma user's redemptions (each outlet key belongs to one user).
+    ///   - complimentary: nil leaves e-guma's default (included).
+    public func redemptions(from: Date, to: Date, userID: Int64? = nil, complimentary: ComplimentaryFilter? = nil,
+                            key: APIKey) async throws(EgumaError) -> [EgumaRedemption] {
+        let local = EgumaLocalTime(configuration.timeZone)
+        var query = [("from", local.format(from)), ("to", local.format(to))]
+        if let userID { query.append(("user_id", String(userID))) }
+        if let complimentary { query.append(("complimentary", complimentary.rawValue)) }
+        let subject = "\(query[0].1)…\(query[1].1)"
+        let items: [RedemptionListItem] = try await call(
+            .redemptions, path: Endpoint.redemptions.listPath, subject: subject, query: query,
+            limit: max(configuration.maxListBytes, configuration.maxResponseBytes), key: key, body: Optional<RedeemRequest>.none)
+        var result: [EgumaRedemption] = []
+        result.reserveCapacity(items.count)
+        for item in items {
+            guard let at = local.parse(item.redeemedAtLocal) else {
+                let error = EgumaError(kind: .undecodable(detail: "redeemed_at \"\(item.redeemedAtLocal.prefix(40))\" is not a local time like 2025-05-21T16:28:17"),
+                                       endpoint: .redemptions, maskedCode: subject)
+                logger.info("e-guma redemptions \(subject): \(error)")
+                throw error
+            }
+            result.append(EgumaRedemption(item: item, redeemedAt: at))
+        }
+        return result
+    }
+
     // MARK: Depot vouchers
 
     public func activateStatus(code: String, key: APIKey) async throws(EgumaError) -> ActivateStatusResponse {
@@ -123,14 +156,23 @@ public final class EgumaClient: Sendable {
     private func call<Body: Encodable, Answer: Decodable>(
         _ endpoint: Endpoint, code: String, key: APIKey, body: Body?
     ) async throws(EgumaError) -> Answer {
-        let masked = maskCode(code)
+        try await call(endpoint, path: endpoint.path(code: code), subject: maskCode(code), query: [],
+                       limit: configuration.maxResponseBytes, key: key, body: body)
+    }
+
+    /// One call. `subject` names what the call is about in logs and errors (a masked code, or
+    /// the list's window); `query` is added after the key, every value escaped.
+    private func call<Body: Encodable, Answer: Decodable>(
+        _ endpoint: Endpoint, path: String, subject masked: String, query: [(String, String)], limit: Int,
+        key: APIKey, body: Body?
+    ) async throws(EgumaError) -> Answer {
         func fail(_ kind: EgumaError.Kind) -> EgumaError {
             EgumaError(kind: kind, endpoint: endpoint, maskedCode: masked)
         }
         let started = ContinuousClock.now
         let result: Result<Answer, EgumaError>
         do {
-            let (status, bytes) = try await send(endpoint, code: code, key: key, body: body)
+            let (status, bytes) = try await send(endpoint, path: path, query: query, limit: limit, key: key, body: body)
             result = decode(status: status, bytes: bytes, key: key, fail: fail)
         } catch let tooLarge as ResponseTooLarge {
             // An answer came back, it is just not one e-guma would send.
@@ -169,11 +211,13 @@ public final class EgumaClient: Sendable {
         }
     }
 
-    private func send<Body: Encodable>(_ endpoint: Endpoint, code: String, key: APIKey, body: Body?) async throws -> (Int, [UInt8]) {
+    private func send<Body: Encodable>(_ endpoint: Endpoint, path: String, query: [(String, String)], limit: Int,
+                                       key: APIKey, body: Body?) async throws -> (Int, [UInt8]) {
         // Every byte outside the unreserved set is escaped: URLComponents would leave "+" alone,
         // which a Rails-style server decodes as a space (a key with "+" would then be refused).
-        let url = configuration.baseURL.trimmingSuffix("/") + endpoint.path(code: code)
+        let url = configuration.baseURL.trimmingSuffix("/") + path
             + "?apikey=" + Endpoint.encodePathSegment(key.secret)
+            + query.map { "&\($0.0)=\(Endpoint.encodePathSegment($0.1))" }.joined()
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: "application/json")
         headers.add(name: "User-Agent", value: "eguma-gate")
@@ -192,7 +236,7 @@ public final class EgumaClient: Sendable {
         } catch {
             throw TransportFailure(sent: false, reason: "invalid request URL for base_url")
         }
-        let collector = ResponseCollector(limit: configuration.maxResponseBytes)
+        let collector = ResponseCollector(limit: limit)
         let deadline = NIODeadline.now() + .init(configuration.requestTimeout)
         let task = http.execute(request: request, delegate: collector, deadline: deadline)
         do {

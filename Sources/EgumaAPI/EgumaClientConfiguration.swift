@@ -9,14 +9,21 @@ public struct EgumaClientConfiguration: Sendable, Equatable {
     public var caFile: String?
     /// Answers larger than this are refused as undecodable (e-guma's answers are < 2 KiB).
     public var maxResponseBytes: Int
+    /// e-guma's local time zone: the redemption list takes and gives times without offset in it
+    /// (`[api] timezone`, default Europe/Zurich).
+    public var timeZone: TimeZone
+    /// Answers of the redemption list may be this large (a busy day holds thousands of rows).
+    public var maxListBytes: Int
 
     public static let productionBaseURL = "https://api.e-guma.ch"
 
     public init(baseURL: String = productionBaseURL, connectTimeout: Duration = .milliseconds(3000),
                 requestTimeout: Duration = .milliseconds(8000), caFile: String? = nil,
-                maxResponseBytes: Int = 64 * 1024) {
+                maxResponseBytes: Int = 64 * 1024, timeZone: TimeZone = EgumaLocalTime.defaultTimeZone,
+                maxListBytes: Int = 16 * 1024 * 1024) {
         self.baseURL = baseURL; self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout; self.caFile = caFile; self.maxResponseBytes = maxResponseBytes
+        self.timeZone = timeZone; self.maxListBytes = maxListBytes
     }
 
     /// Problems with `baseURL`, or nil when it is acceptable: https anywhere, http on loopback only.

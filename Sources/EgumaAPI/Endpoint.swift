@@ -13,12 +13,15 @@ public enum Endpoint: String, Sendable, CaseIterable, Codable {
     case chargeStatus = "charge_status"
     case charge
     case cancelCharge = "cancel_charge"
+    /// `GET /v1/vouchers/redemptions.json?from=…&to=…`: the account's redemptions of a window
+    /// (not per code; see `listPath`).
+    case redemptions
 
     public enum Method: String, Sendable { case get = "GET", post = "POST" }
 
     public var method: Method {
         switch self {
-        case .balance, .info, .activateStatus, .deactivateStatus, .chargeStatus: .get
+        case .balance, .info, .activateStatus, .deactivateStatus, .chargeStatus, .redemptions: .get
         case .redeem, .cancelRedemption, .activate, .deactivate, .charge, .cancelCharge: .post
         }
     }
@@ -33,6 +36,12 @@ public enum Endpoint: String, Sendable, CaseIterable, Codable {
 
     /// The last path component, e.g. `cancel_redemption.json`.
     public var fileName: String { rawValue + ".json" }
+
+    /// Whether the path names one voucher (`/v1/vouchers/{code}/…`); false for the list.
+    public var isPerCode: Bool { self != .redemptions }
+
+    /// `/v1/vouchers/redemptions.json`: the path of an endpoint that names no voucher.
+    public var listPath: String { "/v1/\(collection)/\(fileName)" }
 
     /// `/v1/vouchers/<encoded code>/balance.json`. The code is percent-encoded so that no scanned
     /// text can change the path or add a query (`../`, `?`, `#`, `%2F` are all escaped).

@@ -24,6 +24,7 @@ public actor SimulatedAccount {
         var depotAmount: Int64?
         var serviceRedeemed = false
         var activated = false
+        var complimentary = false
     }
 
     struct Redemption {
@@ -31,6 +32,12 @@ public actor SimulatedAccount {
         var amount: Int64
         var cancelled: Int64 = 0
         var fullyCancelled = false
+        var sequence = 0
+        var outlet = SimulatedOutlet.demo
+        var at = Date(timeIntervalSince1970: 0)
+        var productId: String?
+        var productName: String?
+        var complimentary = false
     }
 
     struct Charge {
@@ -78,7 +85,8 @@ public actor SimulatedAccount {
         var state = VoucherState(code: code, kind: v.kind, balance: v.balanceInCents,
                                  total: v.totalAmountInCents ?? v.balanceInCents, productId: v.productId,
                                  name: v.name, description: v.description, validUntil: v.validUntil,
-                                 note: v.message, freeAmount: v.freeAmount, depotAmount: v.depotAmountInCents)
+                                 note: v.message, freeAmount: v.freeAmount, depotAmount: v.depotAmountInCents,
+                                 complimentary: v.complimentary)
         switch v.kind {
         case .service: state.balance = 0; state.total = 0
         case .redeemed: state.balance = 0
@@ -117,10 +125,12 @@ public actor SimulatedAccount {
     /// The vouchers as they are now (for the `simulate` table and the admin route).
     public func voucherList() -> [SimulatedVoucher] {
         voucherOrder.compactMap { vouchers[$0] }.map { v in
-            SimulatedVoucher(code: v.code, kind: v.kind, balanceInCents: v.balance, totalAmountInCents: v.total,
+            var voucher = SimulatedVoucher(code: v.code, kind: v.kind, balanceInCents: v.balance, totalAmountInCents: v.total,
                              productId: v.productId, name: v.name, description: v.description,
                              validUntil: v.validUntil, message: v.note, freeAmount: v.freeAmount,
                              depotAmountInCents: v.depotAmount)
+            voucher.complimentary = v.complimentary
+            return voucher
         }
     }
 
@@ -181,7 +191,7 @@ public actor SimulatedAccount {
         guard let outlet = outlets.first(where: { $0.key == key }) else {
             return .text(401, "Ungültiger API-Schlüssel")
         }
-        var call = Call(endpoint: endpoint, outlet: outlet.name, code: rawCode, parameters: parameters)
+        var call = Call(endpoint: endpoint, outlet: outlet, code: rawCode, parameters: parameters)
         let answer = run(&call)
         entries.append(LedgerEntry(
             sequence: entries.count + 1, endpoint: endpoint, outlet: outlet.name, code: call.code,
@@ -193,7 +203,7 @@ public actor SimulatedAccount {
 
     struct Call {
         let endpoint: Endpoint
-        let outlet: String
+        let outlet: SimulatedOutlet
         var code: String
         let parameters: [String: String]
         var amount: Int64?
@@ -231,7 +241,65 @@ public actor SimulatedAccount {
         case .activate: return activate(&call)
         case .deactivateStatus: return deactivateStatus(&call)
         case .deactivate: return deactivate(&call)
+        case .redemptions: return .text(404, "Not Found")  // routed to `redemptionList`, never per code
         }
+    }
+
+    // MARK: List of Voucher Redemptions
+
+    /// `GET /v1/vouchers/redemptions.json?from=…&to=…[&user_id=…][&complimentary=…]`.
+    ///
+    /// The model for cancels (e-guma's documentation does not say; see docs/simulator.md): every
+    /// redemption is listed once, at the time it was redeemed. A fully cancelled one stays in the
+    /// list with `derecognized: true` and its original amount; a partly cancelled one shows the
+    /// amount still redeemed, `derecognized: false`. `from`/`to` are inclusive, local time
+    /// (Europe/Zurich) without offset. Any outlet's key sees the whole account; `user_id` narrows
+    /// it to one user's rows.
+    func redemptionList(parameters: [String: String]) -> SimulatorAnswer {
+        guard let key = parameters["apikey"], !key.isEmpty else {
+            return .text(401, "API-Schlüssel fehlt (Parameter apikey)")
+        }
+        guard outlets.contains(where: { $0.key == key }) else { return .text(401, "Ungültiger API-Schlüssel") }
+        let local = EgumaLocalTime()
+        var window: [Date] = []
+        for name in ["from", "to"] {
+            guard let text = parameters[name], !text.isEmpty else { return .text(400, "Parameter \(name) fehlt") }
+            guard let date = local.parse(text) else {
+                return .text(400, "Parameter \(name) ist kein Zeitpunkt wie 2025-05-21T00:00:00")
+            }
+            window.append(date)
+        }
+        var user: Int64?
+        if let text = parameters["user_id"], !text.isEmpty {
+            guard let id = Int64(text) else { return .text(400, "Parameter user_id ist keine Zahl") }
+            user = id
+        }
+        let complimentary = parameters["complimentary"].flatMap { $0.isEmpty ? nil : $0 } ?? "included"
+        guard ["included", "excluded", "only"].contains(complimentary) else {
+            return .text(400, "Parameter complimentary muss included, excluded oder only sein")
+        }
+        // Whole seconds, as e-guma stores them: a redemption at 23:59:59.6 belongs to `to=23:59:59`.
+        let rows = redemptions.values
+            .filter { r in
+                let second = r.at.timeIntervalSince1970.rounded(.down)
+                return second >= window[0].timeIntervalSince1970 && second <= window[1].timeIntervalSince1970
+            }
+            .filter { user == nil || $0.outlet.userID == user }
+            .filter { complimentary == "included" || (complimentary == "only") == $0.complimentary }
+            .sorted { ($0.at, $0.sequence) < ($1.at, $1.sequence) }
+        let items: [WireValue] = rows.map { r in
+            let code = Array(r.code)
+            let dashed = code.count == 12 ? String(code[0..<4]) + "-" + String(code[4..<8]) + "-" + String(code[8..<12]) : r.code
+            return .fields([
+                "code": .string(dashed), "redeemed_at": .string(local.format(r.at)),
+                "redeemed_amount_in_cents": .int(r.fullyCancelled ? r.amount : r.amount - r.cancelled),
+                "derecognized": .bool(r.fullyCancelled), "is_complimentary": .bool(r.complimentary),
+                "user": .fields(["id": .int(r.outlet.userID), "name": .string(r.outlet.userName)]),
+                "product": .fields(["id": r.productId.wire, "name": r.productName.wire]),
+                "issuer": .fields(["name": .string("Simulated e-guma account"), "is_third_party": .bool(false)]),
+            ])
+        }
+        return .jsonArray(items)
     }
 
     /// Why a voucher cannot be redeemed now, or nil when it can.
@@ -295,7 +363,9 @@ public actor SimulatedAccount {
         }
         vouchers[call.code] = v
         let token = UUID().uuidString.lowercased()
-        redemptions[token] = Redemption(code: v.code, amount: amount)
+        redemptions[token] = Redemption(code: v.code, amount: amount, sequence: redemptions.count + 1,
+                                        outlet: call.outlet, at: now(), productId: v.productId, productName: v.name,
+                                        complimentary: v.complimentary)
         call.token = token
         call.applied = true
         return .json(["code": .string(v.code), "balance_in_cents": .int(v.balance), "redeem_token": .string(token)])

@@ -42,6 +42,8 @@ public struct SimulatedVoucher: Codable, Sendable, Equatable {
     public var freeAmount: Bool
     /// Depot vouchers with a fixed amount: the amount activation loads.
     public var depotAmountInCents: Int64?
+    /// A free (complimentary) voucher: its redemptions are `is_complimentary` in the list.
+    public var complimentary: Bool = false
 
     public init(code: String, kind: Kind, balanceInCents: Int64 = 0, totalAmountInCents: Int64? = nil,
                 productId: String? = nil, name: String? = nil, description: String? = nil,
@@ -61,6 +63,7 @@ public struct SimulatedVoucher: Codable, Sendable, Equatable {
         case validUntil = "valid_until"
         case freeAmount = "free_amount"
         case depotAmountInCents = "depot_amount_in_cents"
+        case complimentary
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,6 +79,7 @@ public struct SimulatedVoucher: Codable, Sendable, Equatable {
         message = try c.decodeIfPresent(String.self, forKey: .message)
         freeAmount = try c.decodeIfPresent(Bool.self, forKey: .freeAmount) ?? false
         depotAmountInCents = try c.decodeIfPresent(Int64.self, forKey: .depotAmountInCents)
+        complimentary = try c.decodeIfPresent(Bool.self, forKey: .complimentary) ?? false
     }
 
     /// The code as the simulator stores and answers it: dashes and spaces removed, upper case.

@@ -10,6 +10,10 @@ struct SimulatorAnswer: Sendable {
         SimulatorAnswer(status: 200, body: WireValue.object(fields), contentType: "application/json; charset=utf-8")
     }
 
+    static func jsonArray(_ items: [WireValue]) -> SimulatorAnswer {
+        SimulatorAnswer(status: 200, body: Data(WireValue.list(items).json.utf8), contentType: "application/json; charset=utf-8")
+    }
+
     static func text(_ status: Int, _ text: String) -> SimulatorAnswer {
         SimulatorAnswer(status: status, body: Data((text + "\n").utf8), contentType: "text/plain; charset=utf-8")
     }

@@ -23,9 +23,12 @@ struct SimulatorResponder: HTTPResponder {
             return try await SimulatorAdmin(account: account).respond(method: request.method, path: path,
                                                                        body: try await body(of: request))
         }
+        if path == Endpoint.redemptions.listPath {
+            return try await redemptionList(request, context: context, query: query)
+        }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard segments.count == 5, segments[0].isEmpty, segments[1] == "v1",
-              let endpoint = Endpoint.allCases.first(where: { $0.collection == segments[2] && $0.fileName == segments[4] })
+              let endpoint = Endpoint.allCases.first(where: { $0.isPerCode && $0.collection == segments[2] && $0.fileName == segments[4] })
         else {
             await account.record(SimulatorRequestRecord(method: request.method.rawValue, rawPath: path, endpoint: nil, code: nil))
             return Self.response(.text(404, "Not Found"))
@@ -77,6 +80,28 @@ struct SimulatorResponder: HTTPResponder {
             break
         }
         return Self.response(await account.handle(endpoint, code: code, parameters: parameters))
+    }
+
+    /// The redemption list: not per code, a GET, and subject to the faults set for `redemptions`
+    /// (status, drops, latency; `apply_late` has nothing to apply and answers late).
+    private func redemptionList(_ request: Request, context: Context, query: String) async throws -> Response {
+        await account.record(SimulatorRequestRecord(method: request.method.rawValue, rawPath: Endpoint.redemptions.listPath,
+                                                    endpoint: .redemptions, code: nil))
+        guard request.method == .get else {
+            return Self.response(.text(405, "Methode \(request.method.rawValue) ist für redemptions.json nicht erlaubt"))
+        }
+        let fault = await account.takeFault(for: .redemptions)
+        if let fault, fault.latencyMs > 0 { try await Task.sleep(for: .milliseconds(fault.latencyMs)) }
+        switch fault?.action ?? .none {
+        case .status:
+            let status = fault?.status ?? 500, body = fault?.body ?? ""
+            let type = (200..<300).contains(status) ? "application/json; charset=utf-8" : "text/plain; charset=utf-8"
+            return Self.response(SimulatorAnswer(status: status, body: Data(body.utf8), contentType: type))
+        case .dropBeforeProcessing, .dropAfterProcessing:
+            try await drop(context)
+        case .applyLate, .none:
+            return Self.response(await account.redemptionList(parameters: FormDecoding.decode(query)))
+        }
     }
 
     /// Closes the connection without an answer. The thrown error only ends the handler; the

@@ -10,16 +10,14 @@ enum WireValue: Sendable, Equatable {
     case int(Int64)
     case bool(Bool)
     case null
+    /// A nested object (keys sorted on the wire).
+    case fields([String: WireValue])
+    /// An array (the redemption list).
+    case list([WireValue])
 
     /// Serialises an object with its keys sorted, so answers are stable byte for byte.
     static func object(_ fields: [String: WireValue]) -> Data {
-        var out = "{"
-        for (index, key) in fields.keys.sorted().enumerated() {
-            if index > 0 { out += "," }
-            out += quote(key) + ":" + (fields[key] ?? .null).json
-        }
-        out += "}"
-        return Data(out.utf8)
+        Data(WireValue.fields(fields).json.utf8)
     }
 
     var json: String {
@@ -28,6 +26,9 @@ enum WireValue: Sendable, Equatable {
         case .int(let n): String(n)
         case .bool(let b): b ? "true" : "false"
         case .null: "null"
+        case .fields(let fields):
+            "{" + fields.keys.sorted().map { WireValue.quote($0) + ":" + (fields[$0] ?? .null).json }.joined(separator: ",") + "}"
+        case .list(let items): "[" + items.map(\.json).joined(separator: ",") + "]"
         }
     }
 

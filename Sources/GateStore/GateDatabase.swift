@@ -137,6 +137,14 @@ public struct GateDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v3-reconcile") { db in
+            // `reconcile` and `report` read one day of the journal: by time, not by scanning it.
+            try db.execute(sql: """
+                CREATE INDEX redemption_created ON redemption(outlet, created_at);
+                CREATE INDEX redemption_created_at ON redemption(created_at);
+                CREATE INDEX admission_started ON admission(started_at);
+                """)
+        }
         return migrator
     }
 }

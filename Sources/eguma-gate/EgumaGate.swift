@@ -24,5 +24,7 @@ struct EgumaGate: AsyncParsableCommand {
             SimCommand.self,
             EventsCommand.self,
             OutboxCommand.self,
+            ReconcileCommand.self,
+            ReportCommand.self,
         ])
 }

@@ -38,10 +38,15 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     /// An offline admission was refused by a bound (`offline_max_admissions`,
     /// `offline_max_per_hour`, `offline_known_only`): the message names which one.
     case offlineLimit = "offline_limit"
+    /// The journal of an outlet and e-guma's redemption list agree for a window (issue 14). The
+    /// lane field holds `outlet:NAME`, the message the window.
+    case reconciled
+    /// They disagree: the message lists what (missing at e-guma, unknown to the gate, amounts).
+    case reconcileMismatch = "reconcile_mismatch"
 
     /// Events an operator must act on.
     public var needsOperator: Bool {
         self == .offlineRedeemFailed || self == .tokenUnknown || self == .cancelFailed || self == .settleUnclear
-            || self == .offlineLimit
+            || self == .offlineLimit || self == .reconcileMismatch
     }
 }

@@ -20,6 +20,7 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
     private let store: any OutboxStore
     private let journal: any AdmissionJournal
     private let services: [String: any VoucherService]
+    private let evidence: [String: any RedemptionEvidence]
     private let policy: RetryPolicy
     private let settleSchedule: SettleSchedule
     private let clock: C
@@ -31,11 +32,14 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
     /// - Parameters:
     ///   - services: the voucher service of each outlet, by outlet name.
     ///   - unitRandom: a random number in [0, 1) for jitter (injected so tests are repeatable).
+    ///   - evidence: per outlet, e-guma's redemption list: the first evidence a settle check asks.
     public init(store: any OutboxStore, journal: any AdmissionJournal, services: [String: any VoucherService],
                 policy: RetryPolicy = RetryPolicy(), settleSchedule: SettleSchedule = SettleSchedule(), clock: C,
                 online: OnlineMonitor<C>? = nil,
-                unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+                unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+                evidence: [String: any RedemptionEvidence] = [:]) {
         self.store = store; self.journal = journal; self.services = services; self.policy = policy
+        self.evidence = evidence
         self.settleSchedule = settleSchedule
         self.clock = clock; self.online = online; self.unitRandom = unitRandom
     }
@@ -113,20 +117,32 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
             try? await store.markDone(entry.id)
             return nil
         }
-        let now: VoucherBalance
-        do throws(VoucherServiceError) { now = try await balance(of: VoucherCode(unchecked: order.code), service) } catch {
-            return await retry(entry, "check \(entry.attempts + 1): \(error.detail)", after: settleSchedule.delay(afterCheck: entry.attempts))
-        }
         let before = Money(cents: order.balanceBeforeCents), amount = Money(cents: order.amountCents)
-        switch settleSchedule.judge(balanceBefore: before, amount: amount, now: now.balance, check: entry.attempts) {
+        // The list is the strongest evidence: it names this redemption, not just a balance move.
+        let listed = await evidence[order.outlet]?.listShows(stored) ?? false
+        let now: VoucherBalance?
+        let verdict: SettleSchedule.Verdict
+        if listed {
+            now = nil
+            verdict = .applied
+        } else {
+            let balance: VoucherBalance
+            do throws(VoucherServiceError) { balance = try await self.balance(of: VoucherCode(unchecked: order.code), service) } catch {
+                return await retry(entry, "check \(entry.attempts + 1): \(error.detail)", after: settleSchedule.delay(afterCheck: entry.attempts))
+            }
+            now = balance
+            verdict = settleSchedule.judge(balanceBefore: before, amount: amount, now: balance.balance, check: entry.attempts)
+        }
+        switch verdict {
         case .applied:
             let message = order.guestEntered == true
                 ? "offline redeem took effect late; its token was lost, so it cannot be cancelled through the API"
                 : "charged without entry — refund the guest (the redeem took effect after the gate gave up; its token is lost)"
             let event = GateEvent(.tokenUnknown, lane: order.lane, admission: order.admission, code: order.code,
-                                  amountCents: order.amountCents, balanceCents: now.balance.cents, message: message)
+                                  amountCents: order.amountCents, balanceCents: now?.balance.cents,
+                                  message: listed ? message + " (shown in e-guma's redemption list)" : message)
             guard (try? await journal.settleRedemption(stored.id, from: [.intent, .uncertain], to: .tokenUnknown,
-                                                       balanceAfter: now.balance, event: event)) != nil else {
+                                                       balanceAfter: now?.balance, event: event)) != nil else {
                 return await retry(entry, "journal not writable")
             }
         case .notApplied:
@@ -138,7 +154,7 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
                 queued = id
             }
             guard let changed = try? await journal.settleRedemption(stored.id, from: [.intent, .uncertain], to: .notRedeemed,
-                                                                    balanceAfter: now.balance, event: nil) else {
+                                                                    balanceAfter: now?.balance, event: nil) else {
                 if let queued { _ = try? await store.withdraw(queued) }
                 return await retry(entry, "journal not writable")
             }
@@ -148,7 +164,7 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         case .unclear:
             return await dead(entry, .settleUnclear, lane: order.lane, admission: order.admission, code: order.code,
                               amount: order.amountCents,
-                              message: "balance is \(now.balance), was \(before) before a redeem of \(amount) whose outcome was lost: "
+                              message: "balance is \(now.map { "\($0.balance)" } ?? "unknown"), was \(before) before a redeem of \(amount) whose outcome was lost: "
                                 + "it moved by another amount — check the voucher's history in e-guma; if this redeem took effect, "
                                 + (order.guestEntered == true ? "nothing is owed; if not, the offline guest's price is still to be collected"
                                                                : "refund the guest"))

@@ -13,6 +13,7 @@ extension GateConfig {
         out.append("metrics = \(Self.quoted(gate.metrics ?? ""))")
         out.append("display = \(Self.quoted(gate.display ?? ""))")
         out.append("retention_days = \(gate.retentionDays)")
+        out.append("reconcile_every_h = \(gate.reconcileEveryHours)")
         if let emergency = gate.emergency { out.append("emergency = \(Self.inline(emergency, input: true))") }
 
         out += ["", "[api]"]
@@ -20,6 +21,7 @@ extension GateConfig {
         out.append("connect_timeout_ms = \(Self.ms(api.connectTimeout))")
         out.append("request_timeout_ms = \(Self.ms(api.requestTimeout))")
         if let ca = api.caFile { out.append("ca_file = \(Self.quoted(ca))") }
+        out.append("timezone = \(Self.quoted(api.timeZone.identifier))")
 
         for name in outlets.keys.sorted() {
             guard let outlet = outlets[name] else { continue }
@@ -28,6 +30,7 @@ extension GateConfig {
             case .file(let path): out.append("api_key_file = \(Self.quoted(path))   # key: \(keyState(outlet))")
             case .environment(let variable): out.append("api_key_env = \(Self.quoted(variable))   # key: \(keyState(outlet))")
             }
+            if let user = outlet.userID { out.append("user_id = \(user)") }
         }
 
         for lane in lanes {
@@ -37,6 +40,10 @@ extension GateConfig {
             out.append("outlet = \(Self.quoted(s.outlet))")
             if lane.mode == .gate || s.price.cents > 0 { out.append("price = \(Self.quoted(s.price.decimalString))") }
             out.append("offline = \(Self.quoted(s.offline.rawValue))")
+            out.append("offline_max_admissions = \(s.offlineMaxAdmissions)")
+            out.append("offline_max_per_hour = \(s.offlineMaxPerHour)")
+            out.append("offline_known_only = \(s.offlineKnownOnly)")
+            out.append("offline_known_days = \(s.offlineKnownDays)")
             out.append("split_payment = \(s.splitPayment)")
             out.append("split_timeout_ms = \(Self.ms(s.splitTimeout))")
             out.append("debounce_ms = \(Self.ms(s.debounce))")

@@ -17,6 +17,9 @@ public struct GateConfig: Sendable {
         public var display: String?
         /// Fire-alarm contact (normally closed); while open every lane is held open.
         public var emergency: GPIOLineConfig?
+        /// How often the daemon reconciles the day so far with e-guma (`reconcile_every_h`, 0 = off;
+        /// the previous day is reconciled once after midnight unless off).
+        public var reconcileEveryHours: Int = 4
     }
 
     public var file: String
@@ -119,9 +122,10 @@ public struct GateConfig: Sendable {
         if let d = display, d == metrics { r.problem("display", "\(d) is also gate.metrics — give the kiosk pages their own port") }
         let retention = r.integer("retention_days", default: 400, range: 1...36500)
         let emergency = r.table("emergency").flatMap { LaneConfig.parseLine($0, input: true) }
+        let reconcileEvery = r.integer("reconcile_every_h", default: 4, range: 0...24)
         r.rejectUnknownKeys()
         return Gate(name: name, database: database, controlSocket: socket, metrics: metrics, retentionDays: retention,
-                    display: display, emergency: emergency)
+                    display: display, emergency: emergency, reconcileEveryHours: reconcileEvery)
     }
 
     private static func parseAPI(_ r: ConfigReader?) -> EgumaClientConfiguration {
@@ -131,6 +135,13 @@ public struct GateConfig: Sendable {
         if let problem = EgumaClientConfiguration.problem(withBaseURL: api.baseURL) { r.problem("base_url", problem) }
         api.connectTimeout = .milliseconds(r.integer("connect_timeout_ms", default: 3000, range: 100...60000))
         api.requestTimeout = .milliseconds(r.integer("request_timeout_ms", default: 8000, range: 500...120000))
+        if let zone = r.string("timezone") {
+            if let tz = TimeZone(identifier: zone) {
+                api.timeZone = tz
+            } else {
+                r.problem("timezone", "\"\(zone)\" is not a time zone name — use e-guma's, \"Europe/Zurich\" (IANA names like Europe/Berlin)")
+            }
+        }
         if let ca = r.string("ca_file") {
             if !FileManager.default.isReadableFile(atPath: ca) { r.problem("ca_file", "cannot read \(ca)") }
             api.caFile = ca
@@ -142,14 +153,15 @@ public struct GateConfig: Sendable {
     private static func parseOutlet(name: String, _ r: ConfigReader) -> OutletConfig? {
         let file = r.string("api_key_file")
         let env = r.string("api_key_env")
+        let userID = r.integer("user_id", range: 1...Int.max)
         if r.has("api_key") {
             r.problem("api_key", "API keys never go in the main config — put it in a file (root:eguma-gate, mode 0640) and set api_key_file")
             _ = r.raw("api_key")
         }
         r.rejectUnknownKeys()
         switch (file, env) {
-        case (let f?, nil): return OutletConfig(name: name, keySource: .file(f))
-        case (nil, let e?): return OutletConfig(name: name, keySource: .environment(e))
+        case (let f?, nil): return OutletConfig(name: name, keySource: .file(f), userID: userID.map(Int64.init))
+        case (nil, let e?): return OutletConfig(name: name, keySource: .environment(e), userID: userID.map(Int64.init))
         case (.some, .some):
             r.problem(nil, "set either api_key_file or api_key_env, not both")
         case (nil, nil):

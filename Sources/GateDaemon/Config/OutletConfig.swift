@@ -16,8 +16,14 @@ public struct OutletConfig: Sendable, Equatable {
 
     public var name: String
     public var keySource: KeySource
+    /// The e-guma user the outlet's key belongs to (`user_id`): reconciliation and the settle
+    /// checks read only this user's rows of the redemption list. Nil: reconcile infers it from
+    /// the rows that match the journal, and settle checks use Balance only.
+    public var userID: Int64?
 
-    public init(name: String, keySource: KeySource) { self.name = name; self.keySource = keySource }
+    public init(name: String, keySource: KeySource, userID: Int64? = nil) {
+        self.name = name; self.keySource = keySource; self.userID = userID
+    }
 
     /// Reads the key, refusing key files that others could read or anyone but the owner write.
     /// Errors name the outlet key and say what to do; they never contain the key.

@@ -78,6 +78,12 @@ public final class GateMetrics: Sendable {
                              labels: [("part", part)]).increment()
     }
 
+    /// A daemon reconciliation found e-guma's list and the journal disagreeing (issue 14).
+    public func reconcileMismatch(outlet: String) {
+        registry.makeCounter(descriptor: d("reconcile_mismatches", "total", "Reconciliations that found a discrepancy with e-guma's list"),
+                             labels: [("outlet", outlet.replacingOccurrences(of: "outlet:", with: ""))]).increment()
+    }
+
     public func emergency(_ active: Bool) {
         registry.makeGauge(descriptor: d("emergency_active", "", "1 while the emergency contact is open"))
             .set(to: active ? 1 : 0)

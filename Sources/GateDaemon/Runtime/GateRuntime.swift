@@ -41,6 +41,7 @@ public final class GateRuntime: Sendable {
     /// The kiosk pages' live state; nil when `[gate] display` is off.
     public let kiosk: KioskHub?
     let outbox: OutboxWorker<ContinuousClock>
+    let reconcile: ReconcileService
     let online: OnlineMonitor<ContinuousClock>
     let udev: UdevWatcher?
     let emergency: GPIOEmergencyInput?
@@ -98,7 +99,20 @@ public final class GateRuntime: Sendable {
         }
         var services: [String: any VoucherService] = [:]
         for (name, key) in keys { services[name] = EgumaVoucherService(client: client, key: key) }
-        let outbox = OutboxWorker(store: database, journal: journal, services: services, clock: clock, online: online)
+        // Outlets with a known e-guma user let the settle checks ask the redemption list first.
+        var evidence: [String: any RedemptionEvidence] = [:]
+        for (name, key) in keys {
+            if let user = config.outlets[name]?.userID {
+                evidence[name] = RedemptionListEvidence(client: client, key: key, userID: user, database: database)
+            }
+        }
+        let outbox = OutboxWorker(store: database, journal: journal, services: services, clock: clock, online: online,
+                                  evidence: evidence)
+        let reconcile = ReconcileService(
+            reconciler: Reconciler(database: database, client: client),
+            outlets: keys.keys.sorted().compactMap { name in keys[name].map { Reconciler.Outlet(name: name, key: $0, userID: config.outlets[name]?.userID) } },
+            plan: ReconcilePlan(everyHours: config.gate.reconcileEveryHours, local: EgumaLocalTime(config.api.timeZone)),
+            journal: journal, logger: logger, now: { Date() })
 
         // Hardware: everything opened here is released again if a later step fails.
         var opened: [LaneRuntime] = []
@@ -153,7 +167,7 @@ public final class GateRuntime: Sendable {
                                   guestStates: states, lanes: opened, simulatedChip: chip, outbox: outbox, online: online,
                                   udev: watcher, emergency: emergencyInput, emergencySignal: emergencySignal, control: control,
                                   notifier: SystemdNotifier(environment: options.environment), options: options, logger: logger,
-                                  journalHealth: health)
+                                  journalHealth: health, reconcile: reconcile)
         box.withLock { $0 = runtime }
         return runtime
     }
@@ -217,12 +231,14 @@ public final class GateRuntime: Sendable {
                  events: Broadcast<GateEvent>, guestStates: Broadcast<LaneFeedback.LaneState>, lanes: [LaneRuntime],
                  simulatedChip: SimulatedGPIOChip, outbox: OutboxWorker<ContinuousClock>, online: OnlineMonitor<ContinuousClock>,
                  udev: UdevWatcher?, emergency: GPIOEmergencyInput?, emergencySignal: EmergencySignal, control: ControlServer,
-                 notifier: SystemdNotifier, options: Options, logger: Logger, journalHealth: JournalHealth) {
+                 notifier: SystemdNotifier, options: Options, logger: Logger, journalHealth: JournalHealth,
+                 reconcile: ReconcileService) {
         self.config = config; self.database = database; self.client = client; self.metrics = metrics
         self.events = events; self.guestStates = guestStates; self.lanes = lanes; self.simulatedChip = simulatedChip
         self.outbox = outbox; self.online = online; self.udev = udev; self.emergency = emergency
         self.emergencySignal = emergencySignal; self.control = control; self.notifier = notifier
         self.options = options; self.logger = logger; self.reloads = Broadcast(); self.journalHealth = journalHealth
+        self.reconcile = reconcile
         self.kiosk = config.gate.display == nil ? nil : KioskHub(lanes: lanes)
     }
 
@@ -240,6 +256,7 @@ public final class GateRuntime: Sendable {
             .init(service: FunctionService("lanes", graceful: true) { [self] in await runLanes() }),  // supervised per lane
             supervised("control socket", control),
             supervised("housekeeping", FunctionService("housekeeping") { [self] in await housekeeping() }),
+            supervised("reconcile", FunctionService("reconcile") { [reconcile] in await reconcile.run() }),
         ]
         if let address = config.gate.metrics {
             services.append(supervised("metrics server", MetricsServer(address: address, metrics: metrics, logger: logger,

@@ -144,6 +144,7 @@ public struct ObservedJournal: AdmissionJournal {
         case .offlineLimit: metrics.offlineLimit(lane: event.lane)
         case .tokenUnknown, .settleUnclear, .cancelFailed: metrics.moneyProblem(lane: event.lane, kind: event.type.rawValue)
         case .manualOpen: metrics.admission(lane: event.lane, outcome: "manual_open")
+        case .reconcileMismatch: metrics.reconcileMismatch(outlet: event.lane)
         case .scannerAttached: metrics.scannerPresent(lane: event.lane, true)
         case .scannerDetached: metrics.scannerPresent(lane: event.lane, false)
         default: break

@@ -101,6 +101,8 @@ struct DemoCommand: AsyncParsableCommand {
 
             [outlets.demo]
             api_key_file = "\(keyPath)"
+            # The simulator's demo outlet is e-guma user \(SimulatedOutlet.demo.userID): `eguma-gate reconcile --date today`.
+            user_id = \(SimulatedOutlet.demo.userID)
 
             [lanes.main]
             outlet = "demo"

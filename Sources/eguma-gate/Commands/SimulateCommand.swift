@@ -72,7 +72,8 @@ struct SimulateCommand: AsyncParsableCommand {
         var out = "e-guma simulator listening on \(server.baseURL)\n"
         if let ca = server.caFile { out += "CA certificate (pass as --ca-file): \(ca)\n" }
         out += "\nOutlets and their API keys (simulator keys):\n"
-        for o in outlets { out += "  \(o.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(o.key)\n" }
+        // The user id is what `[outlets.NAME] user_id` needs for reconciliation.
+        for o in outlets { out += "  \(o.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(o.key)  (e-guma user \(o.userID))\n" }
         out += "\nVouchers (\(server.account.currency)):\n"
         out += "  CODE            KIND          BALANCE      TOTAL  PRODUCT        NAME\n"
         for v in vouchers {

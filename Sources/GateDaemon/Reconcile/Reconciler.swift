@@ -1,0 +1,92 @@
+import EgumaAPI
+import Foundation
+import GateCore
+import GateStore
+
+/// Reconciles the journal with e-guma's List of Voucher Redemptions, outlet by outlet (issue 14).
+/// The I/O half of `Reconciliation`: reads the journal window and the list, asks Balance where
+/// the list's cancel model could make a correct journal look wrong, and returns the result.
+/// Used by `eguma-gate reconcile` and by the daemon's schedule.
+///
+/// **Model assumed** (docs/operations.md): a cancelled redemption is either absent from the list
+/// or flagged `derecognized`; a partly cancelled one shows what is still redeemed. A list that
+/// shows a cancelled redemption as still charged is caught by Balance: if the voucher's balance
+/// is what the gate recorded after its cancel, the journal is right and the code counts as matched.
+public struct Reconciler: Sendable {
+    /// How far the gate's clock and e-guma's may differ around the window's edges.
+    public static let edgeMargin: TimeInterval = 120
+
+    public struct Outlet: Sendable {
+        public var name: String
+        public var key: APIKey
+        public var userID: Int64?
+        public init(name: String, key: APIKey, userID: Int64?) { self.name = name; self.key = key; self.userID = userID }
+    }
+
+    private let database: GateDatabase
+    private let client: EgumaClient
+
+    public init(database: GateDatabase, client: EgumaClient) { self.database = database; self.client = client }
+
+    /// One outlet, one window [start, end).
+    public func reconcile(_ outlet: Outlet, window: DateInterval) async throws -> OutletReconciliation {
+        let journal = try await database.redemptions(from: window.start, to: window.end, outlet: outlet.name)
+        let listed = try await client.redemptions(
+            from: window.start.addingTimeInterval(-Self.edgeMargin), to: window.end.addingTimeInterval(Self.edgeMargin - 1),
+            userID: outlet.userID, key: outlet.key)
+        var rows = listed.map { r in
+            PlatformRedemptionRow(code: r.item.canonicalCode, at: r.redeemedAt,
+                                  amountCents: r.item.redeemedAmountInCents.value, derecognized: r.item.derecognized,
+                                  userID: r.item.user?.id)
+        }
+        var notes: [String] = []
+        var userID = outlet.userID
+        if userID == nil {
+            // Which user is this outlet? The users of rows the journal also charged.
+            let charged = Set(journal.filter { Reconciliation.expectedCents($0) > 0 }.map(\.code))
+            let users = Set(rows.filter { charged.contains($0.code) }.compactMap(\.userID))
+            if users.count == 1, let only = users.first {
+                userID = only
+                notes.append("outlets.\(outlet.name).user_id is not set: e-guma user \(only) inferred from matching rows — set it to be sure")
+            } else {
+                let codes = Set(journal.map(\.code))
+                rows = rows.filter { codes.contains($0.code) }
+                notes.append("outlets.\(outlet.name).user_id is not set and could not be inferred: redemptions made outside the gate are not checked — set user_id")
+            }
+        }
+        if let userID { rows = rows.filter { $0.userID == userID } }
+        let inside = rows.filter { window.start <= $0.at && $0.at < window.end }
+        let nearby = rows.filter { !(window.start <= $0.at && $0.at < window.end) }
+        var result = Reconciliation(journal: journal, platform: inside, platformNearby: nearby)
+        for finding in result.discrepancies where finding.needsBalance {
+            do {
+                let answer = try await client.balance(code: finding.code, key: outlet.key)
+                if finding.balanceExplains(answer.balanceInCents.value) {
+                    result.accept(code: finding.code, note: "confirmed by Balance: the balance is what the gate recorded after its cancel; e-guma's list shows the cancel differently")
+                }
+            } catch let error as EgumaError where error.isUnreachable {
+                throw error
+            } catch {
+                notes.append("Balance check of \(VoucherCode.mask(finding.code)) failed: \(error) — the disagreement stays")
+            }
+        }
+        return OutletReconciliation(outlet: outlet.name, window: window, userID: userID, result: result, notes: notes)
+    }
+}
+
+/// The result for one outlet and window.
+public struct OutletReconciliation: Sendable, Equatable {
+    public var outlet: String
+    public var window: DateInterval
+    public var userID: Int64?
+    public var result: Reconciliation
+    public var notes: [String]
+
+    /// One line for the journal event and the log: counts, never codes.
+    public var summary: String {
+        let r = result
+        if r.isClean { return "\(r.matched.count) voucher(s) match e-guma's list" }
+        return "\(r.missingAtEguma.count) missing at e-guma, \(r.unknownToGate.count) unknown to the gate, "
+            + "\(r.amountDifferences.count) amount difference(s), \(r.matched.count) matched — run eguma-gate reconcile for details"
+    }
+}

@@ -1,0 +1,79 @@
+import EgumaAPI
+import EgumaSimulator
+import Foundation
+import GateCore
+@testable import GateDaemon
+import GateStore
+import Logging
+import TestSupport
+import Testing
+
+/// The issue-14 config keys and the daemon's own reconciliation run.
+@Suite struct ReconcileConfigTests {
+    func parse(_ text: String) -> Result<GateConfig, ConfigErrors> {
+        do { return .success(try GateConfig.parse(text: text, file: "test.toml")) } catch { return .failure(error) }
+    }
+
+    func with(gate: String = "", api: String = "", outlet: String = "") -> String {
+        GateConfigTests.valid
+            .replacingOccurrences(of: "database = \"/tmp/gate.db\"\n", with: "database = \"/tmp/gate.db\"\n\(gate)\n")
+            .replacingOccurrences(of: "base_url = \"http://127.0.0.1:8080\"\n", with: "base_url = \"http://127.0.0.1:8080\"\n\(api)\n")
+            .replacingOccurrences(of: "api_key_file = \"/etc/eguma-gate/keys/spa.key\"\n", with: "api_key_file = \"/etc/eguma-gate/keys/spa.key\"\n\(outlet)\n")
+    }
+
+    @Test func theDefaultsAreZurichEveryFourHoursAndNoUser() throws {
+        let config = try parse(GateConfigTests.valid).get()
+        #expect(config.api.timeZone.identifier == "Europe/Zurich")
+        #expect(config.gate.reconcileEveryHours == 4)
+        #expect(config.outlets["spa"]?.userID == nil)
+    }
+
+    @Test func theKeysAreReadAndBadValuesNamed() throws {
+        let config = try parse(with(gate: "reconcile_every_h = 0", api: "timezone = \"Europe/Berlin\"", outlet: "user_id = 4711")).get()
+        #expect(config.gate.reconcileEveryHours == 0)
+        #expect(config.api.timeZone.identifier == "Europe/Berlin")
+        #expect(config.outlets["spa"]?.userID == 4711)
+
+        guard case .failure(let errors) = parse(with(gate: "reconcile_every_h = 25", api: "timezone = \"Zurich\"", outlet: "user_id = \"x\"")) else {
+            Issue.record("bad values passed"); return
+        }
+        let text = errors.errors.map(\.description).joined(separator: "\n")
+        #expect(text.contains("api.timezone: \"Zurich\" is not a time zone name"), "\(text)")
+        #expect(text.contains("gate.reconcile_every_h: 25 is out of range"), "\(text)")
+        #expect(text.contains("outlets.spa.user_id: expected an integer"), "\(text)")
+    }
+
+    /// A clean outlet records `reconciled`; one with a redemption outside the gate records
+    /// `reconcile_mismatch`, a warning-level operator event counted in the metrics.
+    @Test func theDaemonsRunJournalsItsVerdictPerOutlet() async throws {
+        let spa = SimulatedOutlet(name: "spa", key: "spa-run-key", userID: 701)
+        let shop = SimulatedOutlet(name: "shop", key: "shop-run-key", userID: 702)
+        let server = try await SimulatorServer.start(.init(
+            outlets: [spa, shop], vouchers: SimulatedVoucherFile(vouchers: [SimulatedVoucher(code: "RUNAAAAA0001", kind: .value, balanceInCents: 10_000)]),
+            logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("reconcile-run-\(UUID().uuidString).db").path
+        let database = try GateDatabase.open(path: path)
+        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL), logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try await client.redeem(code: "RUNAAAAA0001", amount: 1000, reference: nil, key: APIKey(spa.key))  // spa's till
+            let metrics = GateMetrics()
+            let logger = Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })
+            let journal = ObservedJournal(database: database, events: Broadcast<GateEvent>(), metrics: metrics, logger: logger)
+            let service = ReconcileService(
+                reconciler: Reconciler(database: database, client: client),
+                outlets: [.init(name: "shop", key: APIKey(shop.key), userID: shop.userID), .init(name: "spa", key: APIKey(spa.key), userID: spa.userID)],
+                plan: ReconcilePlan(everyHours: 4, local: EgumaLocalTime()), journal: journal, logger: logger, now: { Date() })
+            let results = await service.runOnce(window: DateInterval(start: Date().addingTimeInterval(-600), end: Date().addingTimeInterval(600)))
+            #expect(results.map(\.result.isClean) == [true, false])
+            let events = try await database.events().map { ($0.event.type, $0.event.lane) }
+            #expect(events.map(\.0) == [.reconciled, .reconcileMismatch])
+            #expect(events.map(\.1) == ["outlet:shop", "outlet:spa"])
+            #expect(metrics.render().contains("eguma_gate_reconcile_mismatches_total{outlet=\"spa\"} 1"), "\(metrics.render())")
+        } catch {
+            try? await client.shutdown(); try? database.close(); await server.stop()
+            throw error
+        }
+        try? await client.shutdown(); try? database.close(); await server.stop()
+    }
+}
