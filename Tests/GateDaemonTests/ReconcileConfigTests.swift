@@ -59,7 +59,8 @@ import Testing
             _ = try await client.redeem(code: "RUNAAAAA0001", amount: 1000, reference: nil, key: APIKey(spa.key))  // spa's till
             let metrics = GateMetrics()
             let logger = Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })
-            let journal = ObservedJournal(database: database, events: Broadcast<GateEvent>(), metrics: metrics, logger: logger)
+            let journal = ObservedJournal(database: database, file: path, events: Broadcast<GateEvent>(), metrics: metrics, logger: logger,
+                                         health: JournalHealth())
             let service = ReconcileService(
                 reconciler: Reconciler(database: database, client: client),
                 outlets: [.init(name: "shop", key: APIKey(shop.key), userID: shop.userID), .init(name: "spa", key: APIKey(spa.key), userID: spa.userID)],
