@@ -24,6 +24,8 @@ import Testing
         ("denied(relayFailure)", .denied(.relayFailure)),
         ("denied(offlineNotPossible)", .denied(.offlineNotPossible)),
         ("denied(outOfOrder)", .denied(.outOfOrder)),
+        ("denied(lanePaused)", .denied(.lanePaused)),
+        ("denied(shortCodeNotAccepted)", .denied(.shortCodeNotAccepted)),
         ("awaitingMore(12.50)", .awaitingMore(remaining: Money(cents: 1_250))),
         ("walkThrough", .walkThrough),
         ("cancelled", .cancelled),

@@ -32,9 +32,12 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     case scannerDetached = "scanner_detached"
     case manualOpen = "manual_open"
     case cancelFailed = "cancel_failed"
+    /// The code-guessing guard paused the lane; `lane_unlocked` when the pause ends.
+    case laneLocked = "lane_locked"
+    case laneUnlocked = "lane_unlocked"
 
-    /// Events an operator must act on.
+    /// Events an operator must act on (logged as warnings).
     public var needsOperator: Bool {
-        self == .offlineRedeemFailed || self == .tokenUnknown || self == .cancelFailed
+        self == .offlineRedeemFailed || self == .tokenUnknown || self == .cancelFailed || self == .laneLocked
     }
 }

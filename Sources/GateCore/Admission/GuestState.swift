@@ -44,6 +44,10 @@ public enum DenyReason: Sendable, Equatable {
     case offlineNotPossible
     /// The gate cannot record the admission (database problem): nothing is charged.
     case outOfOrder
+    /// Too many unknown or unredeemable codes: the lane pauses (code-guessing guard); staff unlock it.
+    case lanePaused
+    /// A ShortCode the lane does not take now (`accept_short_codes = false`, or its budget is spent).
+    case shortCodeNotAccepted
 }
 
 /// The end of an admission, as journalled.

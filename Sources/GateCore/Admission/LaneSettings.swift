@@ -18,6 +18,8 @@ public struct LaneSettings: Sendable, Equatable {
     public var passageTimeout: Duration
     public var pulse: Duration
     public var hasSensor: Bool
+    /// The code-guessing guard's limits.
+    public var guessPolicy: GuessPolicy = GuessPolicy()
 
     public init(name: String, gateName: String, outlet: String, price: Money,
                 offline: OfflinePolicy = .deny, splitPayment: Bool = true,

@@ -135,6 +135,17 @@ public struct GuestTexts: Sendable {
         case .outOfOrder:
             return GuestText(title: t("Ausser Betrieb", "Hors service", "Fuori servizio", "Out of order"),
                              lines: [askStaff], outcome: .failure)
+        case .lanePaused:
+            return GuestText(title: askStaff,
+                             lines: [t("Zu viele ungültige Codes", "Trop de codes non valables", "Troppi codici non validi",
+                                       "Too many invalid codes")],
+                             outcome: .failure)
+        case .shortCodeNotAccepted:
+            return GuestText(title: t("ShortCode nicht möglich", "ShortCode impossible", "ShortCode non possibile",
+                                      "ShortCode not possible"),
+                             lines: [t("Bitte Gutscheincode scannen", "Veuillez scanner le code du bon",
+                                       "Scansionare il codice del buono", "Please scan the voucher code"), askStaff],
+                             outcome: .failure)
         }
     }
 }

@@ -53,6 +53,13 @@ public struct LaneConfig: Sendable {
         let serviceCents = r.integer("service_redeem_cents", default: 0, range: 0...10_000_000)
         let passageTimeout = r.integer("passage_timeout_ms", default: 10_000, range: 500...300_000)
         let language = r.choice("language", languages, default: "de")
+        // Code-guessing guard (issue 12 item 3): kept in one block.
+        let guessPolicy = GuessPolicy(
+            maxFailures: r.integer("guard_max_failures", default: 5, range: 1...1_000),
+            window: .seconds(r.integer("guard_window_s", default: 60, range: 1...86_400)),
+            firstPause: .seconds(r.integer("guard_pause_s", default: 30, range: 1...900)),
+            shortCodesPerMinute: r.integer("short_code_max_per_minute", default: 3, range: 0...100),
+            acceptShortCodes: r.bool("accept_short_codes", default: true))
 
         var scanner: LaneScannerConfig?
         if let s = r.table("scanner") {
@@ -80,11 +87,12 @@ public struct LaneConfig: Sendable {
         r.rejectUnknownKeys()
 
         guard let scanner else { return nil }
-        let settings = LaneSettings(
+        var settings = LaneSettings(
             name: name, gateName: gateName, outlet: outlet, price: price, offline: offline,
             splitPayment: split, splitTimeout: .milliseconds(splitTimeout), debounce: .milliseconds(debounce),
             acceptProducts: Set(accept), serviceProducts: Set(service), serviceRedeem: Money(cents: Int64(serviceCents)),
             passageTimeout: .milliseconds(passageTimeout), pulse: .milliseconds(pulseMs), hasSensor: sensor != nil)
+        settings.guessPolicy = guessPolicy
         return LaneConfig(name: name, mode: mode, settings: settings, scanner: scanner, relay: relay, sensor: sensor,
                           green: green, red: red, buzzer: buzzer, language: language, display: display)
     }

@@ -72,6 +72,8 @@ public struct ObservedJournal: AdmissionJournal {
         case .manualOpen: metrics.admission(lane: event.lane, outcome: "manual_open")
         case .scannerAttached: metrics.scannerPresent(lane: event.lane, true)
         case .scannerDetached: metrics.scannerPresent(lane: event.lane, false)
+        case .laneLocked: metrics.laneLocked(lane: event.lane, true)
+        case .laneUnlocked: metrics.laneLocked(lane: event.lane, false)
         default: break
         }
     }
