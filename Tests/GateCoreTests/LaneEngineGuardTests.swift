@@ -80,6 +80,17 @@ struct LaneEngineGuardTests {
         #expect(lane.states.last == .denied(.shortCodeNotAccepted))
     }
 
+    @Test func aLockDuringASplitPaymentEndsItWithNothingRedeemed() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 1_000)
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.states.last == .awaitingMore(remaining: Money(cents: 1_500)))
+        for code in Self.random { await lane.scan(code) }
+        #expect(lane.states.last == .denied(.lanePaused))
+        #expect(await lane.store.outcome(1) == .denied)
+        #expect(await lane.eguma.count(.redeem) == 0)
+    }
+
     @Test func aReloadKeepsARunningPause() async {
         let lane = LaneHarness()
         for code in Self.random { await lane.scan(code) }

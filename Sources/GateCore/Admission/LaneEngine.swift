@@ -201,6 +201,11 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
 
     private func locked(_ lock: GuessGuard<C.Instant>.Lock) async {
         pauseToArm = lock.until
+        if let c = collecting {
+            // A split payment in progress ends: nothing of it was redeemed yet.
+            collecting = nil
+            try? await journal.closeAdmission(c.admission, outcome: .denied)
+        }
         await emit(.laneLocked, message: "\(lock.failures) unknown or unredeemable codes within \(settings.guessPolicy.window) — "
                    + "lane paused for \(lock.pause); `eguma-gate unlock \(settings.name)` ends the pause")
         await show(.denied(.lanePaused), .outOfOrder)
