@@ -173,15 +173,15 @@ public final class EgumaClient: Sendable {
         let result: Result<Answer, EgumaError>
         do {
             let (status, bytes) = try await send(endpoint, path: path, query: query, limit: limit, key: key, body: body)
-            result = decode(status: status, bytes: bytes, key: key, fail: fail)
+            result = AnswerDecoder(key: key).decode(status: status, body: bytes, endpoint: endpoint, maskedCode: masked)
         } catch let tooLarge as ResponseTooLarge {
             // An answer came back, it is just not one e-guma would send.
             result = .failure(fail(.undecodable(detail: tooLarge.description)))
         } catch let error as TransportFailure {
-            result = .failure(fail(error.sent ? .uncertain(reason: key.redact(error.reason))
-                                              : .notSent(reason: key.redact(error.reason))))
+            let reason = ServerTextScrubber(key: key).scrub(error.reason)
+            result = .failure(fail(error.sent ? .uncertain(reason: reason) : .notSent(reason: reason)))
         } catch {
-            result = .failure(fail(.notSent(reason: key.redact(describeTransport(error)))))
+            result = .failure(fail(.notSent(reason: ServerTextScrubber(key: key).scrub(describeTransport(error)))))
         }
         let elapsed = ContinuousClock.now - started
         observer?(endpoint, elapsed, result.failure)
@@ -192,22 +192,6 @@ public final class EgumaClient: Sendable {
         case .failure(let error):
             logger.info("e-guma \(endpoint.rawValue) \(masked): \(error) (\(elapsed.milliseconds) ms)")
             throw error
-        }
-    }
-
-    private func decode<Answer: Decodable>(status: Int, bytes: [UInt8], key: APIKey,
-                                           fail: (EgumaError.Kind) -> EgumaError) -> Result<Answer, EgumaError> {
-        let text = { key.redact(String(decoding: bytes.prefix(1000), as: UTF8.self)).trimmingCharacters(in: .whitespacesAndNewlines) }
-        switch status {
-        case 200..<300:
-            do {
-                return .success(try JSONDecoder().decode(Answer.self, from: Data(bytes)))
-            } catch {
-                return .failure(fail(.undecodable(detail: describeDecoding(error))))
-            }
-        case 400: return .failure(fail(.badRequest(message: text())))
-        case 401: return .failure(fail(.unauthorized(message: text())))
-        default: return .failure(fail(.httpStatus(code: status, message: text())))
         }
     }
 
@@ -358,17 +342,6 @@ extension EgumaClient {
             }
         }
         return String(describing: type(of: error))
-    }
-
-    fileprivate func describeDecoding(_ error: any Error) -> String {
-        guard let e = error as? DecodingError else { return "not JSON" }
-        switch e {
-        case .keyNotFound(let key, _): return "field \(key.stringValue) is missing"
-        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx), .dataCorrupted(let ctx):
-            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? "not valid JSON" : "field \(path) has an unexpected value"
-        @unknown default: return "not valid JSON"
-        }
     }
 }
 

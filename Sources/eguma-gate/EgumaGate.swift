@@ -21,6 +21,7 @@ struct EgumaGate: AsyncParsableCommand {
             ConfigCommand.self,
             StatusCommand.self,
             OpenCommand.self,
+            UnlockCommand.self,
             SimCommand.self,
             EventsCommand.self,
             OutboxCommand.self,

@@ -26,6 +26,8 @@ import Testing
         ("denied(outOfOrder)", .denied(.outOfOrder)),
         ("denied(paymentUnconfirmed)", .denied(.paymentUnconfirmed)),
         ("denied(egumaError)", .denied(.egumaError)),
+        ("denied(lanePaused)", .denied(.lanePaused)),
+        ("denied(shortCodeNotAccepted)", .denied(.shortCodeNotAccepted)),
         ("awaitingMore(12.50)", .awaitingMore(remaining: Money(cents: 1_250))),
         ("walkThrough", .walkThrough),
         ("cancelled", .cancelled),

@@ -87,6 +87,74 @@ struct ControlSocketTests {
         #expect(answer.contains("\"ok\":false"))
         #expect(answer.contains("one JSON object per line"))
     }
+
+    // MARK: Limits (issue 12 item 7)
+
+    private func limitedServer(_ limits: ControlServer.Limits) throws -> (ControlServer, String, Task<Void, any Error>) {
+        let path = socketPath()
+        let server = ControlServer(path: path, limits: limits, logger: Logger(label: "test")) { _, _ in
+            ControlResponse(ok: true, message: "served")
+        }
+        try server.bind()
+        return (server, path, Task { try await server.run() })
+    }
+
+    @Test func anIdleConnectionIsAnsweredAndClosedAfterTheTimeout() async throws {
+        let (server, path, task) = try limitedServer(.init(idleTimeout: .milliseconds(300)))
+        defer { task.cancel(); server.stop() }
+        let started = ContinuousClock.now
+        let answer = try await withDeadline(.seconds(10), "the idle connection to be closed") {
+            try rawExchange(path: path, line: "")  // connects, sends nothing
+        }
+        #expect(answer.contains("no request within"), "\(answer)")
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(server.activeConnections <= 1)
+    }
+
+    @Test func anOverLongLineIsRefusedWithAClearError() async throws {
+        let (server, path, task) = try limitedServer(.init(maxLineBytes: 1024))
+        defer { task.cancel(); server.stop() }
+        let answer = try await withDeadline(.seconds(10), "answer to a long line") {
+            try rawExchange(path: path, line: "{\"command\":\"" + String(repeating: "s", count: 5000) + "\"}\n")
+        }
+        #expect(answer.contains("longer than 1024 bytes"), "\(answer)")
+        let normal = try await withDeadline(.seconds(10), "a normal request after it") {
+            try rawExchange(path: path, line: "{\"command\":\"status\"}\n")
+        }
+        #expect(normal.contains("served"))
+    }
+
+    @Test func connectionsOverTheCapAreToldBusyAndTheServerRecovers() async throws {
+        let (server, path, task) = try limitedServer(.init(maxConnections: 2, idleTimeout: .seconds(30)))
+        defer { task.cancel(); server.stop() }
+        let idle = try (0..<2).map { _ in try connectIdle(path) }
+        try await withDeadline(.seconds(10), "both idle connections to be served") {
+            while server.activeConnections < 2 { await Task.yield() }
+        }
+        let refused = try await withDeadline(.seconds(10), "the third connection's answer") {
+            try rawExchange(path: path, line: "{\"command\":\"status\"}\n")
+        }
+        #expect(refused.contains("busy"), "\(refused)")
+        for fd in idle { close(fd) }
+        try await withDeadline(.seconds(10), "the idle connections' slots to be freed") {
+            while server.activeConnections > 0 { await Task.yield() }
+        }
+        let served = try await withDeadline(.seconds(10), "a request after the flood") {
+            try rawExchange(path: path, line: "{\"command\":\"status\"}\n")
+        }
+        #expect(served.contains("served"))
+    }
+}
+
+/// A connection that sends nothing.
+private func connectIdle(_ path: String) throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var address = try sockaddrUnix(path)
+    let rc = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard rc == 0 else { close(fd); throw ControlSocketError(path: path, operation: "connect", errno: errno) }
+    return fd
 }
 
 /// Writes one raw line and reads the answer (to send what ControlClient would not).

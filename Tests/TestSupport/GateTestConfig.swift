@@ -14,6 +14,8 @@ public struct GateTestConfig: Sendable {
     public var passageTimeoutMs = 2000
     public var debounceMs = 0
     public var metricsPort: Int?
+    /// `[gate] display` (kiosk pages) on 127.0.0.1 at this port; nil = off.
+    public var displayPort: Int?
     public var scanner = #"{ kind = "serial", match = { ID_VENDOR_ID = "05e0" }, terminator = "cr" }"#
     public var relay = #"{ chip = "sim", line = 0, pulse_ms = 200 }"#
     public var sensor = #"{ chip = "sim", line = 1, edge = "falling", bias = "pull-up", debounce_ms = 0 }"#
@@ -46,6 +48,7 @@ public struct GateTestConfig: Sendable {
         database = "\(databasePath)"
         control_socket = "\(directory)/control.sock"
         metrics = "\(metricsPort.map { "127.0.0.1:\($0)" } ?? "")"
+        display = "\(displayPort.map { "127.0.0.1:\($0)" } ?? "")"
 
         [api]
         base_url = "\(baseURL)"

@@ -43,10 +43,13 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     case reconciled
     /// They disagree: the message lists what (missing at e-guma, unknown to the gate, amounts).
     case reconcileMismatch = "reconcile_mismatch"
+    /// The code-guessing guard paused the lane; `lane_unlocked` when the pause ends.
+    case laneLocked = "lane_locked"
+    case laneUnlocked = "lane_unlocked"
 
-    /// Events an operator must act on.
+    /// Events an operator must act on (logged as warnings).
     public var needsOperator: Bool {
         self == .offlineRedeemFailed || self == .tokenUnknown || self == .cancelFailed || self == .settleUnclear
-            || self == .offlineLimit || self == .reconcileMismatch
+            || self == .offlineLimit || self == .reconcileMismatch || self == .laneLocked
     }
 }

@@ -50,6 +50,10 @@ public enum DenyReason: Sendable, Equatable {
     /// e-guma answered with an error (5xx, unreadable answer): it is reachable, so offline
     /// admission does not apply; nothing is charged.
     case egumaError
+    /// Too many unknown or unredeemable codes: the lane pauses (code-guessing guard); staff unlock it.
+    case lanePaused
+    /// A ShortCode the lane does not take now (`accept_short_codes = false`, or its budget is spent).
+    case shortCodeNotAccepted
 }
 
 /// The end of an admission, as journalled.

@@ -20,8 +20,12 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         case scanner(ScannerEvent)
         /// The split-payment timer of admission generation `generation` ran out.
         case splitTimeout(generation: UInt64)
-        /// Staff opened the lane by hand (control socket).
+        /// Staff opened the lane by hand (control socket). Also ends a guard pause.
         case manualOpen(reason: String)
+        /// Staff ended a guard pause (`eguma-gate unlock LANE`).
+        case unlock(reason: String)
+        /// A guard pause may be over (its timer ran out).
+        case pauseEnded
     }
 
     /// A voucher accepted for the admission being collected, not yet redeemed.
@@ -68,6 +72,9 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     private var outageMark: UInt64?
     /// When the offline admissions of the last hour happened (`offline_max_per_hour`).
     private var offlineTimes: [C.Instant] = []
+    private var guessGuard: GuessGuard<C.Instant>
+    /// A guard pause that began and whose end still needs a timer (armed by `run`).
+    private var pauseToArm: C.Instant?
 
     /// - Parameter outboxKick: wakes the outbox worker after something was queued.
     public init(settings: LaneSettings, service: any VoucherService, relay: any Relay,
@@ -79,7 +86,11 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         self.lights = lights; self.feedback = feedback; self.journal = journal; self.outbox = outbox
         self.online = online; self.clock = clock; self.outboxKick = outboxKick
         self.debounce = AdmissionDebounce(window: settings.debounce)
+        self.guessGuard = GuessGuard(policy: settings.guessPolicy)
     }
+
+    /// True while the code-guessing guard holds the lane paused.
+    public var isPaused: Bool { guessGuard.pausedUntil.map { clock.now < $0 } ?? false }
 
     /// Applies reloaded settings (SIGHUP): price, products, policies and timings. Takes effect
     /// from the next scan; an admission in flight finishes under the settings it started with
@@ -90,6 +101,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         applied.hasSensor = settings.hasSensor  // the sensor is hardware: it changes with a restart
         settings = applied
         debounce = AdmissionDebounce(window: applied.debounce)
+        guessGuard.update(policy: applied.guessPolicy)
     }
 
     /// Runs the lane until `scanner` finishes. `control` carries staff inputs (manual open).
@@ -110,6 +122,14 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                         do {
                             try await clock.sleep(until: deadline, tolerance: nil)
                             continuation.yield(.splitTimeout(generation: generation))
+                        } catch {}
+                    }
+                }
+                if let until = takePauseToArm() {
+                    group.addTask {
+                        do {
+                            try await clock.sleep(until: until, tolerance: nil)
+                            continuation.yield(.pauseEnded)
                         } catch {}
                     }
                 }
@@ -136,9 +156,67 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             try? await journal.closeAdmission(c.admission, outcome: .denied)
         case .manualOpen(let reason):
             await emit(.manualOpen, message: reason)
+            await endPause(reason)
             try? await relay.pulse(for: settings.pulse)
+        case .unlock(let reason):
+            await endPause(reason)
+        case .pauseEnded:
+            if guessGuard.expire(at: clock.now) {
+                await emit(.laneUnlocked, message: "pause over")
+                await show(.idle, .idle)
+            }
         }
         return nil
+    }
+
+    // MARK: Code-guessing guard
+
+    private func takePauseToArm() -> C.Instant? {
+        defer { pauseToArm = nil }
+        return pauseToArm
+    }
+
+    private func endPause(_ reason: String) async {
+        guard guessGuard.unlock(at: clock.now) else { return }
+        await emit(.laneUnlocked, message: reason)
+        await show(.idle, .idle)
+    }
+
+    /// Before any e-guma call: a paused lane, a refused ShortCode or a spent ShortCode budget
+    /// ends the scan here. Returns false when the scan must not go on.
+    private func passesGuard(_ code: VoucherCode) async -> Bool {
+        if guessGuard.expire(at: clock.now) { await emit(.laneUnlocked, message: "pause over") }
+        switch guessGuard.check(isShortCode: code.isShortCode, at: clock.now) {
+        case .allowed:
+            return true
+        case .paused:
+            await deny(.lanePaused, admission: nil, code: code.text, message: "lane paused after too many invalid codes")
+        case .shortCodesOff:
+            await deny(.shortCodeNotAccepted, admission: nil, code: code.text, message: "ShortCodes are not accepted on this lane")
+        case .shortCodeBudgetSpent(let lock):
+            await deny(.shortCodeNotAccepted, admission: nil, code: code.text,
+                       message: "more than \(settings.guessPolicy.shortCodesPerMinute) ShortCodes within a minute")
+            if let lock { await locked(lock) }
+        }
+        await resumeCollecting()
+        return false
+    }
+
+    /// e-guma did not know the code or would not redeem it: one more failure for the guard.
+    private func guessFailed() async {
+        if let lock = guessGuard.recordFailure(at: clock.now) { await locked(lock) }
+    }
+
+    private func locked(_ lock: GuessGuard<C.Instant>.Lock) async {
+        pauseToArm = lock.until
+        if let c = collecting {
+            // A split payment in progress ends: nothing of it was redeemed yet.
+            collecting = nil
+            try? await journal.closeAdmission(c.admission, outcome: .denied)
+        }
+        await emit(.laneLocked, message: "\(lock.failures) unknown or unredeemable codes within \(settings.guessPolicy.window) — "
+                   + "lane paused for \(lock.pause); `eguma-gate unlock \(settings.name)` ends the pause")
+        await show(.denied(.lanePaused), .outOfOrder)
     }
 
     // MARK: Step 1 — read
@@ -158,6 +236,10 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             code = c
         }
         if debounce.isDoubleScan(code.text, at: clock.now) { return nil }
+        guard await passesGuard(code) else {
+            debounce.finished(code.text, at: clock.now)
+            return nil
+        }
         let deadline = await admit(code)
         debounce.finished(code.text, at: clock.now)
         return deadline
@@ -193,6 +275,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                 await offline(scanned, admission: admission)
             } else if case .rejected(let message) = error.kind {
                 await refuseVoucher(.eguma(message: message), admission: admission, code: scanned, message: message)
+                await guessFailed()
             } else {
                 // e-guma answered, badly: reachable, so no offline admission (issue 12 item 4).
                 await refuseVoucher(.egumaError, admission: admission, code: scanned, message: "e-guma error: \(error.detail)")
@@ -214,6 +297,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         guard balance.isRedeemable else {
             let message = balance.message ?? "not redeemable"
             await refuseVoucher(.eguma(message: message), admission: admission, code: code, message: message)
+            await guessFailed()
             return nil
         }
         if !settings.acceptProducts.isEmpty, !settings.acceptProducts.contains(balance.productID ?? "") {

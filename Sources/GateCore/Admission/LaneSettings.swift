@@ -18,6 +18,8 @@ public struct LaneSettings: Sendable, Equatable {
     public var passageTimeout: Duration
     public var pulse: Duration
     public var hasSensor: Bool
+    /// The code-guessing guard's limits.
+    public var guessPolicy: GuessPolicy = GuessPolicy()
 
     // Offline bounds (issue 12 item 4), set from the lane's `offline_*` keys.
     /// Offline admissions per outage (an outage ends at e-guma's first answer).

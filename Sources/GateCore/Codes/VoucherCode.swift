@@ -58,6 +58,12 @@ public struct VoucherCode: Hashable, Sendable, CustomStringConvertible {
         return u.utf8.count == 12 && u.utf8.allSatisfy { isAlphanumeric($0) }
     }
 
+    /// True for what a guest types from the voucher2mobile app: a ShortCode of 1–4 digits (e-guma
+    /// issues two). So few exist that they get their own guessing budget (`GuessGuard`).
+    public var isShortCode: Bool {
+        (1...4).contains(text.utf8.count) && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
     /// The code masked for logs: `••••-••••-KJR3` (only the last four characters are shown).
     public var masked: String { VoucherCode.mask(text) }
 

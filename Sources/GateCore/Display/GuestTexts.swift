@@ -142,6 +142,17 @@ public struct GuestTexts: Sendable {
         case .egumaError:
             return GuestText(title: t("e-guma-Fehler", "Erreur e-guma", "Errore e-guma", "e-guma error"),
                              lines: [askStaff], outcome: .failure)
+        case .lanePaused:
+            return GuestText(title: askStaff,
+                             lines: [t("Zu viele ungültige Codes", "Trop de codes non valables", "Troppi codici non validi",
+                                       "Too many invalid codes")],
+                             outcome: .failure)
+        case .shortCodeNotAccepted:
+            return GuestText(title: t("ShortCode nicht möglich", "ShortCode impossible", "ShortCode non possibile",
+                                      "ShortCode not possible"),
+                             lines: [t("Bitte Gutscheincode scannen", "Veuillez scanner le code du bon",
+                                       "Scansionare il codice del buono", "Please scan the voucher code"), askStaff],
+                             outcome: .failure)
         }
     }
 }

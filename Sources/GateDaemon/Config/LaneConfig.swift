@@ -58,6 +58,13 @@ public struct LaneConfig: Sendable {
         let offlineMaxPerHour = r.integer("offline_max_per_hour", default: 60, range: 0...10_000)
         let offlineKnownOnly = r.bool("offline_known_only", default: false)
         let offlineKnownDays = r.integer("offline_known_days", default: 30, range: 1...400)
+        // Code-guessing guard (issue 12 item 3): kept in one block.
+        let guessPolicy = GuessPolicy(
+            maxFailures: r.integer("guard_max_failures", default: 5, range: 1...1_000),
+            window: .seconds(r.integer("guard_window_s", default: 60, range: 1...86_400)),
+            firstPause: .seconds(r.integer("guard_pause_s", default: 30, range: 1...900)),
+            shortCodesPerMinute: r.integer("short_code_max_per_minute", default: 3, range: 0...100),
+            acceptShortCodes: r.bool("accept_short_codes", default: true))
 
         var scanner: LaneScannerConfig?
         if let s = r.table("scanner") {
@@ -92,6 +99,7 @@ public struct LaneConfig: Sendable {
             passageTimeout: .milliseconds(passageTimeout), pulse: .milliseconds(pulseMs), hasSensor: sensor != nil)
         settings.offlineMaxAdmissions = offlineMaxAdmissions; settings.offlineMaxPerHour = offlineMaxPerHour
         settings.offlineKnownOnly = offlineKnownOnly; settings.offlineKnownDays = offlineKnownDays
+        settings.guessPolicy = guessPolicy
         return LaneConfig(name: name, mode: mode, settings: settings, scanner: scanner, relay: relay, sensor: sensor,
                           green: green, red: red, buzzer: buzzer, language: language, display: display)
     }

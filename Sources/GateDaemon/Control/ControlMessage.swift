@@ -1,11 +1,18 @@
+import Foundation
+
 /// One request on the control socket: a JSON object on one line.
 ///
-/// Commands: `status`, `open` (with `lane`), `sim_passage` (with `lane`), `reload`.
+/// Commands: `status`, `open` and `unlock` (with `lane`), `sim_passage` (with `lane`), `reload`.
 public struct ControlRequest: Codable, Sendable, Equatable {
     public var command: String
     public var lane: String?
 
     public init(command: String, lane: String? = nil) { self.command = command; self.lane = lane }
+
+    /// One request line as the control socket receives it; nil when it is not a request.
+    public static func parse(_ line: String) -> ControlRequest? {
+        try? JSONDecoder().decode(ControlRequest.self, from: Data(line.utf8))
+    }
 }
 
 /// The answer: a JSON object on one line. `ok` false comes with `error` in words.

@@ -12,17 +12,39 @@ import Synchronization
 /// Accepting and reading block, so they run on a dedicated thread, never on the Swift pool; each
 /// request is handed to the async `handler`. The peer's uid comes from `SO_PEERCRED`, which the
 /// kernel fills in and a client cannot forge.
+///
+/// Bounded (issue 12 item 7), so that a local user who may use the socket cannot exhaust the
+/// daemon's file descriptors or threads: at most `Limits.maxConnections` are served at once (one
+/// more is answered "busy" and closed at once), each must send its request line within
+/// `idleTimeout` in total (a slow sender is cut off, not only a silent one), and a line longer than
+/// `maxLineBytes` is refused with an error answer.
 public final class ControlServer: Service, Sendable {
     public typealias Handler = @Sendable (ControlRequest, PeerCredentials) async -> ControlResponse
 
+    /// The socket's resource limits; tests inject short ones.
+    public struct Limits: Sendable {
+        public var maxConnections: Int
+        public var idleTimeout: Duration
+        public var maxLineBytes: Int
+
+        public init(maxConnections: Int = 16, idleTimeout: Duration = .seconds(10), maxLineBytes: Int = 64 * 1024) {
+            self.maxConnections = maxConnections; self.idleTimeout = idleTimeout; self.maxLineBytes = maxLineBytes
+        }
+    }
+
     public let path: String
+    public let limits: Limits
     private let handler: Handler
     private let logger: Logger
     private let listenFD = Mutex<Int32>(-1)
+    private let active = Mutex(0)
 
-    public init(path: String, logger: Logger, handler: @escaping Handler) {
-        self.path = path; self.logger = logger; self.handler = handler
+    public init(path: String, limits: Limits = Limits(), logger: Logger, handler: @escaping Handler) {
+        self.path = path; self.limits = limits; self.logger = logger; self.handler = handler
     }
+
+    /// Connections being served now (tests, status).
+    public var activeConnections: Int { active.withLock { $0 } }
 
     /// Binds the socket. Separate from `run()` so that start-up fails early with a clear error.
     public func bind() throws(ControlSocketError) {
@@ -88,19 +110,46 @@ public final class ControlServer: Service, Sendable {
                 if errno == EINTR { continue }
                 return  // listening socket closed by stop()
             }
+            let admitted = active.withLock { n -> Bool in
+                guard n < limits.maxConnections else { return false }
+                n += 1
+                return true
+            }
+            guard admitted else {
+                logger.warning("control socket \(path): more than \(limits.maxConnections) connections at once — one refused")
+                reply(client, .failure("busy: \(limits.maxConnections) control connections are open already — try again shortly"))
+                close(client)
+                continue
+            }
             let peer = peerCredentials(client)
-            let thread = Thread { [self] in serve(client, peer: peer) }
+            let thread = Thread { [self] in
+                serve(client, peer: peer)
+                active.withLock { $0 -= 1 }
+            }
             thread.start()
         }
     }
 
     private func serve(_ fd: Int32, peer: PeerCredentials) {
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard let line = readLine(fd) else { return }
+        // A client that does not read its answer must not hold this thread either.
+        let (seconds, atto) = limits.idleTimeout.components
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int(atto / 1_000_000_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let line: String
+        switch readLine(fd) {
+        case .line(let text): line = text
+        case .closed: return
+        case .idle:
+            reply(fd, .failure("no request within \(limits.idleTimeout) — connection closed"))
+            return
+        case .tooLong:
+            logger.warning("control socket \(path): request line from uid \(peer.uid) longer than \(limits.maxLineBytes) bytes refused")
+            reply(fd, .failure("request line longer than \(limits.maxLineBytes) bytes — send one short JSON object per line"))
+            return
+        }
         let response: ControlResponse
-        if let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line.utf8)) {
+        if let request = ControlRequest.parse(line) {
             let box = Mutex<ControlResponse?>(nil)
             let done = DispatchSemaphore(value: 0)
             let handler = self.handler
@@ -114,6 +163,10 @@ public final class ControlServer: Service, Sendable {
         } else {
             response = .failure("not a control request: send one JSON object per line, e.g. {\"command\":\"status\"}")
         }
+        reply(fd, response)
+    }
+
+    private func reply(_ fd: Int32, _ response: ControlResponse) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var bytes = Array((try? encoder.encode(response)) ?? Data("{\"ok\":false}".utf8))
@@ -121,17 +174,32 @@ public final class ControlServer: Service, Sendable {
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    private func readLine(_ fd: Int32) -> String? {
+    private enum Read { case line(String), closed, idle, tooLong }
+
+    /// Reads one line within `idleTimeout` in total (not per byte: a client trickling bytes is
+    /// cut off as well). A client closing after its line without a newline still counts.
+    private func readLine(_ fd: Int32) -> Read {
+        let deadline = ContinuousClock.now + limits.idleTimeout
         var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        while data.count < 64 * 1024 {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { return .idle }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let (seconds, atto) = left.components
+            let ready = poll(&pfd, 1, Int32(clamping: max(1, seconds * 1000 + atto / 1_000_000_000_000_000)))
+            if ready < 0 && errno == EINTR { continue }
+            if ready < 0 { return .closed }
+            if ready == 0 { return .idle }
             let n = recv(fd, &buffer, buffer.count, 0)
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+            if n <= 0 { return data.isEmpty ? .closed : .line(String(decoding: data, as: UTF8.self)) }
             data.append(contentsOf: buffer[0..<n])
-            if let nl = data.firstIndex(of: UInt8(ascii: "\n")) { return String(decoding: data[..<nl], as: UTF8.self) }
+            if let nl = data.firstIndex(of: UInt8(ascii: "\n")) {
+                return nl > limits.maxLineBytes ? .tooLong : .line(String(decoding: data[..<nl], as: UTF8.self))
+            }
+            if data.count > limits.maxLineBytes { return .tooLong }
         }
-        return data.isEmpty ? nil : String(decoding: data, as: UTF8.self)
     }
 
     private func peerCredentials(_ fd: Int32) -> PeerCredentials {

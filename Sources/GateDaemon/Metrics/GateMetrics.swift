@@ -84,6 +84,16 @@ public final class GateMetrics: Sendable {
                              labels: [("outlet", outlet.replacingOccurrences(of: "outlet:", with: ""))]).increment()
     }
 
+    /// The code-guessing guard paused a lane (counted) or the pause ended; the gauge is 1 while paused.
+    public func laneLocked(lane: String, _ locked: Bool) {
+        if locked {
+            registry.makeCounter(descriptor: d("lane_locked", "total", "Pauses of a lane by the code-guessing guard"),
+                                 labels: [("lane", lane)]).increment()
+        }
+        registry.makeGauge(descriptor: d("lane_paused", "", "1 while the code-guessing guard pauses the lane"),
+                           labels: [("lane", lane)]).set(to: locked ? 1 : 0)
+    }
+
     public func emergency(_ active: Bool) {
         registry.makeGauge(descriptor: d("emergency_active", "", "1 while the emergency contact is open"))
             .set(to: active ? 1 : 0)

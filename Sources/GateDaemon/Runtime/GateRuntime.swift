@@ -216,6 +216,7 @@ public final class GateRuntime: Sendable {
         if lane.mode == .balance {
             // Never redeems: no engine, no relay; Balance calls only.
             let runner = BalanceLaneRunner(lane: lane.name, service: service, feedback: feedback, clock: clock,
+                                           guessPolicy: lane.settings.guessPolicy, journal: journal,
                                            logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
             return LaneRuntime(config: lane, engine: nil, balanceRunner: runner, source: source, relay: relay, sensor: sensor,
                                lights: lights, feedback: feedback, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
@@ -492,8 +493,13 @@ public final class GateRuntime: Sendable {
             return ControlResponse(ok: true, message: "passage on lane \(name)")
         case "reload":
             return await reload()
+        case "unlock":
+            guard let name = request.lane, let lane = lane(name) else { return .failure(unknownLane(request.lane)) }
+            let paused = await lane.unlock(by: peer.userName)
+            return ControlResponse(ok: true, message: paused ? "lane \(name) unlocked by \(peer.userName)"
+                                                             : "lane \(name) was not paused")
         default:
-            return .failure("unknown command \"\(request.command)\" — status, open, sim_passage or reload")
+            return .failure("unknown command \"\(request.command)\" — status, open, unlock, sim_passage or reload")
         }
     }
 

@@ -32,6 +32,7 @@ extension GuestState {
         case .idle: "idle"
         case .checking: "checking"
         case .accepted: "accepted"
+        case .denied(.lanePaused): "paused (too many invalid codes)"
         case .denied: "denied"
         case .awaitingMore(let remaining): "awaiting \(remaining) more"
         case .walkThrough: "walk through"

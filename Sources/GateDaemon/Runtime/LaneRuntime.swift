@@ -42,6 +42,15 @@ public final class LaneRuntime: Sendable {
         controlContinuation.yield(.manualOpen(reason: "opened by \(user)"))
     }
 
+    /// Staff ended a code-guessing pause (`eguma-gate unlock LANE`). Returns whether the lane was
+    /// paused; the engine records `lane_unlocked` with the user when it handles the request.
+    public func unlock(by user: String) async -> Bool {
+        if let balanceRunner { return await balanceRunner.unlock(by: "unlocked by \(user)") }
+        let paused = await engine?.isPaused ?? false
+        controlContinuation.yield(.unlock(reason: "unlocked by \(user)"))
+        return paused
+    }
+
     /// Runs until graceful shutdown, then makes the hardware safe. An engine that ends or a run
     /// that fails before that is restarted by `supervisor` (relay forced inactive first), so one
     /// lane's failure never stops another lane or the daemon.

@@ -147,6 +147,8 @@ public struct ObservedJournal: AdmissionJournal {
         case .reconcileMismatch: metrics.reconcileMismatch(outlet: event.lane)
         case .scannerAttached: metrics.scannerPresent(lane: event.lane, true)
         case .scannerDetached: metrics.scannerPresent(lane: event.lane, false)
+        case .laneLocked: metrics.laneLocked(lane: event.lane, true)
+        case .laneUnlocked: metrics.laneLocked(lane: event.lane, false)
         default: break
         }
     }

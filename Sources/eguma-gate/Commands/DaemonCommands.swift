@@ -46,6 +46,19 @@ struct OpenCommand: AsyncParsableCommand {
     }
 }
 
+/// `eguma-gate unlock LANE`: ends a code-guessing pause, recorded as `lane_unlocked` with the calling user.
+struct UnlockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unlock",
+                                                    abstract: "End a lane's code-guessing pause (recorded with your user name).")
+    @OptionGroup var options: ConfigOption
+    @Argument(help: "Lane name.") var lane: String
+
+    func run() async throws {
+        let response = try ask(options, ControlRequest(command: "unlock", lane: lane))
+        print(response.message ?? "lane \(lane) unlocked")
+    }
+}
+
 /// `eguma-gate sim passage LANE`: trigger the simulated passage sensor of a lane.
 struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sim", abstract: "Drive simulated hardware of the running daemon.",
