@@ -127,6 +127,15 @@ public struct GateDatabase: Sendable {
                 CREATE INDEX offline_admitted_admission ON offline_admitted(admission_id);
                 """)
         }
+        migrator.registerMigration("v2_journal_read_indexes") { db in
+            // `events`, `status` and the entries count read the newest rows first (issue 11):
+            // these make every such read a short index range on any journal size.
+            try db.execute(sql: """
+                CREATE INDEX event_lane_id ON event(lane, id);
+                CREATE INDEX event_type_id ON event(type, id);
+                CREATE INDEX event_type_ts ON event(type, ts);
+                """)
+        }
         return migrator
     }
 }

@@ -32,9 +32,21 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     case scannerDetached = "scanner_detached"
     case manualOpen = "manual_open"
     case cancelFailed = "cancel_failed"
+    /// e-guma became unreachable / reachable again (lane "gate"; the reason in the message).
+    case offline, online
+    /// An operator dropped an outbox entry by hand (who and why in the message).
+    case outboxDropped = "outbox_dropped"
+    /// A scan during an emergency hold: recorded, nothing charged.
+    case emergencyScan = "emergency_scan"
 
     /// Events an operator must act on.
     public var needsOperator: Bool {
         self == .offlineRedeemFailed || self == .tokenUnknown || self == .cancelFailed
+    }
+
+    /// Events logged at warning: those an operator must act on, and changes of the gate's state
+    /// an operator must be able to find later (connectivity, work dropped by hand).
+    public var isWarning: Bool {
+        needsOperator || self == .offline || self == .online || self == .outboxDropped
     }
 }
