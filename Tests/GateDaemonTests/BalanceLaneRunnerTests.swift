@@ -21,10 +21,9 @@ import TestSupport
     static let answer = VoucherBalance(code: VoucherCode(unchecked: "K7QM-2XPA-9HTD"), isRedeemable: true, balance: Money(cents: 4_000),
                                        total: Money(cents: 10_000), productID: nil, message: nil)
 
-    func runner(_ answer: Result<VoucherBalance, VoucherServiceError>, clock: TestClock = TestClock(),
-                feedback: RecordingGuestFeedback = RecordingGuestFeedback()) -> BalanceLaneRunner<TestClock> {
-        BalanceLaneRunner(lane: "lobby", service: ScriptedService(answer: answer), feedback: feedback, clock: clock,
-                          hold: .seconds(20), logger: Logger(label: "test"))
+    func runner(_ answer: Result<VoucherBalance, VoucherServiceError>,
+                feedback: any GuestFeedback = RecordingGuestFeedback()) -> BalanceLaneRunner {
+        BalanceLaneRunner(lane: "lobby", service: ScriptedService(answer: answer), feedback: feedback, logger: Logger(label: "test"))
     }
 
     @Test func unreadableAndEmptyScansAreDeniedWithoutAskingEguma() async {
@@ -42,7 +41,8 @@ import TestSupport
     @Test func theAnswerStaysForTheHoldTimeThenTheLaneInvitesTheNextGuest() async throws {
         let clock = TestClock()
         let feedback = RecordingGuestFeedback()
-        let r = runner(.success(Self.answer), clock: clock, feedback: feedback)
+        // As the daemon wires it: the balance lane's 20 s screen_hold_ms around the lane's screen.
+        let r = runner(.success(Self.answer), feedback: ScreenHold(feedback, hold: .seconds(20), clock: clock))
         let (scans, scanner) = AsyncStream<ScannerEvent>.makeStream()
         let running = Task { await r.run(scanner: scans) }
         scanner.yield(.frame(Array("K7QM2XPA9HTD".utf8)))

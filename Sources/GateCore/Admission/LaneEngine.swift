@@ -56,16 +56,20 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     private let online: OnlineMonitor<C>
     private let clock: C
     private let outboxKick: @Sendable () -> Void
+    private let emergency: EmergencySignal?
 
     private var debounce: AdmissionDebounce<C.Instant>
     private var collecting: Collecting?
     private var generation: UInt64 = 0
 
-    /// - Parameter outboxKick: wakes the outbox worker after something was queued.
+    /// - Parameters:
+    ///   - outboxKick: wakes the outbox worker after something was queued.
+    ///   - emergency: while it is open every door is held open and a scan is charged nothing.
     public init(settings: LaneSettings, service: any VoucherService, relay: any Relay,
                 sensor: (any PassageSensor)?, lights: (any SignalLights)? = nil, feedback: any GuestFeedback,
                 journal: any AdmissionJournal, outbox: any Outbox, online: OnlineMonitor<C>, clock: C,
-                outboxKick: @escaping @Sendable () -> Void = {}) {
+                outboxKick: @escaping @Sendable () -> Void = {}, emergency: EmergencySignal? = nil) {
+        self.emergency = emergency
         self.settings = settings; self.service = service; self.relay = relay
         self.sensor = settings.hasSensor ? sensor : nil
         self.lights = lights; self.feedback = feedback; self.journal = journal; self.outbox = outbox
@@ -150,6 +154,14 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             code = c
         }
         if debounce.isDoubleScan(code.text, at: clock.now) { return nil }
+        if emergency?.isOpen == true {
+            // The emergency hold keeps every relay released: a redeem would charge a guest who
+            // could walk through anyway. The scan is recorded; e-guma is not called.
+            await emit(.emergencyScan, code: code.text, message: "emergency: doors held open, nothing charged")
+            await show(.emergency, .emergency)
+            debounce.finished(code.text, at: clock.now)
+            return nil
+        }
         let deadline = await admit(code)
         debounce.finished(code.text, at: clock.now)
         return deadline

@@ -20,6 +20,9 @@ public struct LaneConfig: Sendable {
     public var language: String
     /// `display = { kind = "serial", … }`: a pole display; nil when the lane has none.
     public var display: LaneDisplayConfig?
+    /// `screen_hold_ms`: how long a denied, cancelled, offline or balance screen stays before
+    /// the lane shows idle again (5 s on gate lanes, 20 s on balance lanes).
+    public var screenHold: Duration = .seconds(5)
 
     public static let languages = ["de", "fr", "it", "en"]
 
@@ -53,6 +56,7 @@ public struct LaneConfig: Sendable {
         let serviceCents = r.integer("service_redeem_cents", default: 0, range: 0...10_000_000)
         let passageTimeout = r.integer("passage_timeout_ms", default: 10_000, range: 500...300_000)
         let language = r.choice("language", languages, default: "de")
+        let screenHoldMs = r.integer("screen_hold_ms", default: mode == .balance ? 20_000 : 5_000, range: 500...600_000)
 
         var scanner: LaneScannerConfig?
         if let s = r.table("scanner") {
@@ -86,7 +90,8 @@ public struct LaneConfig: Sendable {
             acceptProducts: Set(accept), serviceProducts: Set(service), serviceRedeem: Money(cents: Int64(serviceCents)),
             passageTimeout: .milliseconds(passageTimeout), pulse: .milliseconds(pulseMs), hasSensor: sensor != nil)
         return LaneConfig(name: name, mode: mode, settings: settings, scanner: scanner, relay: relay, sensor: sensor,
-                          green: green, red: red, buzzer: buzzer, language: language, display: display)
+                          green: green, red: red, buzzer: buzzer, language: language, display: display,
+                          screenHold: .milliseconds(screenHoldMs))
     }
 
     static func parseScanner(_ r: ConfigReader) -> LaneScannerConfig? {

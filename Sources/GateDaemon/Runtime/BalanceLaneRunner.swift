@@ -5,44 +5,31 @@ import Logging
 /// e-guma's Balance (the integration guide's "Check-Balance-Function") and shows redeemable or
 /// not with e-guma's message, the balance and the total. It never redeems.
 ///
-/// The answer stays on screen for `hold`, then the lane invites the next guest again (so one
-/// guest's balance is not shown to the next).
-final class BalanceLaneRunner<C: Clock>: Sendable where C.Duration == Duration {
+/// The answer stays on screen for the lane's `screen_hold_ms` (the `ScreenHold` around
+/// `feedback`), then the lane invites the next guest again (so one guest's balance is not shown
+/// to the next).
+final class BalanceLaneRunner: Sendable {
     let lane: String
     let service: any VoucherService
     let feedback: any GuestFeedback
-    let clock: C
-    let hold: Duration
     let logger: Logger
 
-    init(lane: String, service: any VoucherService, feedback: any GuestFeedback, clock: C,
-         hold: Duration = .seconds(20), logger: Logger) {
-        self.lane = lane; self.service = service; self.feedback = feedback; self.clock = clock
-        self.hold = hold; self.logger = logger
+    init(lane: String, service: any VoucherService, feedback: any GuestFeedback, logger: Logger) {
+        self.lane = lane; self.service = service; self.feedback = feedback; self.logger = logger
     }
 
     /// Runs until `scanner` ends.
     func run(scanner: AsyncStream<ScannerEvent>) async {
-        var reset: Task<Void, Never>?
         for await event in scanner {
             switch event {
             case .attached:
                 await feedback.show(.idle)
             case .detached:
-                reset?.cancel()
                 await feedback.show(.denied(.outOfOrder))
             case .frame(let bytes):
-                reset?.cancel()
-                await reset?.value
                 await feedback.show(await check(bytes))
-                let (clock, hold, feedback) = (self.clock, self.hold, self.feedback)
-                reset = Task {
-                    do { try await clock.sleep(for: hold) } catch { return }
-                    await feedback.show(.idle)
-                }
             }
         }
-        reset?.cancel()
     }
 
     /// The screen for one scanned frame.

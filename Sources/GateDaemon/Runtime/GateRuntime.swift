@@ -51,7 +51,6 @@ public final class GateRuntime: Sendable {
     let logger: Logger
     private let reloads: Broadcast<Void>
     private let group = Mutex<ServiceGroup?>(nil)
-    private let entries = Mutex<(day: String, counts: [String: Int])>(("", [:]))
 
     // MARK: Start-up
 
@@ -84,11 +83,15 @@ public final class GateRuntime: Sendable {
         let chip = options.simulatedChip ?? SimulatedGPIOChip()
         let opener = GPIOChipOpener(simulated: chip)
         let clock = ContinuousClock()
-        let online = OnlineMonitor(clock: clock)
+        metrics.prepare(lanes: config.laneNames)
         let journal = ObservedJournal(database: database, events: events, metrics: metrics, logger: logger)
+        let online = OnlineMonitor(clock: clock) { offline, reason in
+            Task { await GateRuntime.recordConnectivity(offline: offline, reason: reason, journal: journal, logger: logger) }
+        }
         var services: [String: any VoucherService] = [:]
         for (name, key) in keys { services[name] = EgumaVoucherService(client: client, key: key) }
-        let outbox = OutboxWorker(store: database, journal: journal, services: services, clock: clock, online: online)
+        let outbox = OutboxWorker(store: ObservedOutbox(database: database, metrics: metrics, logger: logger),
+                                  journal: journal, services: services, clock: clock, online: online)
 
         // Hardware: everything opened here is released again if a later step fails.
         var opened: [LaneRuntime] = []
@@ -184,19 +187,20 @@ public final class GateRuntime: Sendable {
             throw StartupError(what: "find the scanner of lane \(lane.name)", reason: "udev is not available", isConfiguration: false)
         }
         let feedback = LaneFeedback(lane: lane.name, states: states)
+        let screen = ScreenHold(feedback, hold: lane.screenHold, clock: clock)
         let service = services[lane.settings.outlet] ?? UnavailableVoucherService()
         if lane.mode == .balance {
             // Never redeems: no engine, no relay; Balance calls only.
-            let runner = BalanceLaneRunner(lane: lane.name, service: service, feedback: feedback, clock: clock,
+            let runner = BalanceLaneRunner(lane: lane.name, service: service, feedback: screen,
                                            logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
             return LaneRuntime(config: lane, engine: nil, balanceRunner: runner, source: source, relay: relay, sensor: sensor,
-                               lights: lights, feedback: feedback, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
+                               lights: lights, feedback: feedback, screen: screen, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
         }
         let engine = LaneEngine(settings: lane.settings, service: service, relay: relay ?? NoRelay(), sensor: sensor,
-                                lights: lights, feedback: feedback, journal: journal, outbox: journal.database, online: online,
-                                clock: clock, outboxKick: { outbox.kick() })
+                                lights: lights, feedback: screen, journal: journal, outbox: journal.database, online: online,
+                                clock: clock, outboxKick: { outbox.kick() }, emergency: emergency)
         return LaneRuntime(config: lane, engine: engine, source: source, relay: relay, sensor: sensor, lights: lights,
-                           feedback: feedback, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
+                           feedback: feedback, screen: screen, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
     }
 
     private init(config: GateConfig, database: GateDatabase, client: EgumaClient, metrics: GateMetrics,
@@ -238,7 +242,7 @@ public final class GateRuntime: Sendable {
             let port = PoleDisplayPort(path: path, baud: baud, codepage: codepage,
                                        logger: Logger(label: "eguma-gate.lane.\(lane.config.name).display"))
             let driver = PoleDisplayDriver(
-                texts: GuestTexts(language: DisplayLanguage(code: lane.config.language), balanceLane: lane.config.mode == .balance),
+                texts: lane.guestTexts,
                 codepage: codepage, scroll: scroll, clock: ContinuousClock(), write: { await port.write($0) })
             let name = lane.config.name
             let states = guestStates.subscribe()
@@ -307,19 +311,20 @@ public final class GateRuntime: Sendable {
     private func housekeeping() async {
         announceReady()
         await client.warmUp()
-        await loadEntriesToday()
         let interval: Duration = notifier.watchdogInterval.map { min($0, .seconds(5)) } ?? .seconds(5)
         var lastWarmUp = ContinuousClock.now
         var lastPrune = ContinuousClock.now - .seconds(86_400)
-        let observer = Task { [self] in
-            for await event in events.subscribe() where event.type == .entered { countEntry(lane: event.lane) }
-        }
-        defer { observer.cancel() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if notifier.watchdogInterval != nil { notifier.watchdog() }  // only when systemd asked (WatchdogSec)
             metrics.online(!(await online.isOffline))
             metrics.emergency(emergencySignal.isOpen)
-            if let depth = try? await database.openEntries().count { metrics.outboxDepth(depth) }
+            do {
+                let outbox = try await database.outboxSummary()
+                metrics.outboxDepth(outbox.pending)
+                metrics.outbox(dead: outbox.dead, oldestPendingAge: outbox.oldestPending.map { .seconds(max(0, Date().timeIntervalSince($0))) })
+            } catch {
+                logger.error("cannot read the outbox for the metrics: \(error) — check the database \(config.gate.database)")
+            }
             for lane in lanes { metrics.scannerPresent(lane: lane.config.name, lane.scannerPresent) }
             if ContinuousClock.now - lastWarmUp > .seconds(60) {
                 await client.warmUp()
@@ -335,32 +340,13 @@ public final class GateRuntime: Sendable {
         }
     }
 
-    private static func today() -> String {
-        let c = Calendar.current.dateComponents([.year, .month, .day], from: Date())
-        return "\(c.year ?? 0)-\(c.month ?? 0)-\(c.day ?? 0)"
-    }
-
-    private func loadEntriesToday() async {
-        let start = Calendar.current.startOfDay(for: Date())
-        let events = (try? await database.events(since: start)) ?? []
-        var counts: [String: Int] = [:]
-        for e in events where e.event.type == .entered { counts[e.event.lane, default: 0] += 1 }
-        entries.withLock { $0 = (Self.today(), counts) }
-        for lane in lanes { metrics.entriesToday(lane: lane.config.name, counts[lane.config.name] ?? 0) }
-    }
-
-    private func countEntry(lane: String) {
-        let count = entries.withLock { e -> Int in
-            let day = Self.today()
-            if e.day != day { e = (day, [:]) }
-            e.counts[lane, default: 0] += 1
-            return e.counts[lane]!
+    /// e-guma went offline or came back: a warning in the log and an `offline`/`online` event.
+    private static func recordConnectivity(offline: Bool, reason: String, journal: ObservedJournal, logger: Logger) async {
+        do {
+            try await journal.append(GateEvent(offline ? .offline : .online, lane: "gate", message: reason))
+        } catch {
+            logger.warning("e-guma \(offline ? "offline" : "online") (\(reason)); the journal did not take the event: \(error)")
         }
-        metrics.entriesToday(lane: lane, count)
-    }
-
-    func entriesToday(lane: String) -> Int {
-        entries.withLock { $0.day == Self.today() ? $0.counts[lane] ?? 0 : 0 }
     }
 
     // MARK: Reload
@@ -392,6 +378,9 @@ public final class GateRuntime: Sendable {
                 continue
             }
             await lane.engine?.update(settings: updated.settings)
+            await lane.relay?.update(pulse: updated.settings.pulse)
+            lane.screen.update(hold: updated.screenHold)
+            lane.update(price: updated.settings.price)
             if updated.scanner != lane.config.scanner || updated.relay != lane.config.relay || updated.sensor != lane.config.sensor {
                 notes.append("lane \(lane.config.name): scanner/relay/sensor changes apply after a restart")
             }
@@ -411,7 +400,7 @@ public final class GateRuntime: Sendable {
         case "open":
             guard let name = request.lane, let lane = lane(name) else { return .failure(unknownLane(request.lane)) }
             guard lane.config.mode == .gate else { return .failure("lane \(name) is a balance-check lane: it has no relay") }
-            lane.manualOpen(by: peer.userName)
+            lane.manualOpen(by: peer.userName, reason: request.reason)
             return ControlResponse(ok: true, message: "lane \(name) opened by \(peer.userName)")
         case "sim_passage":
             guard let name = request.lane, let lane = lane(name) else { return .failure(unknownLane(request.lane)) }
@@ -426,34 +415,78 @@ public final class GateRuntime: Sendable {
             return ControlResponse(ok: true, message: "passage on lane \(name)")
         case "reload":
             return await reload()
+        case "outbox_retry":
+            guard let id = request.id else { return .failure("outbox_retry needs an id") }
+            return await retryOutboxEntry(id)
+        case "outbox_drop":
+            guard let id = request.id else { return .failure("outbox_drop needs an id") }
+            return await dropOutboxEntry(id, reason: request.reason, user: peer.userName)
         default:
-            return .failure("unknown command \"\(request.command)\" — status, open, sim_passage or reload")
+            return .failure("unknown command \"\(request.command)\" — status, open, sim_passage, reload, outbox_retry or outbox_drop")
         }
     }
 
     private func unknownLane(_ name: String?) -> String {
-        "no lane \"\(name ?? "")\" — lanes: \(lanes.map(\.config.name).joined(separator: ", "))"
+        "no lane \(name ?? "\"\"") (lanes: \(lanes.map(\.config.name).joined(separator: ", ")))"
+    }
+
+    /// `outbox retry ID`: due now, and the worker is woken so it tries the entry at once.
+    private func retryOutboxEntry(_ id: Int64) async -> ControlResponse {
+        do {
+            guard try await database.retry(id) else { return .failure("no open outbox entry #\(id) — see eguma-gate outbox list") }
+        } catch {
+            return .failure("cannot make outbox entry #\(id) due: \(error) — check the database \(config.gate.database)")
+        }
+        outbox.kick()
+        logger.notice("outbox entry #\(id) made due by an operator; trying it now")
+        return ControlResponse(ok: true, message: "outbox entry #\(id) is being tried now")
+    }
+
+    /// `outbox drop ID --reason TEXT`: dropped for good, with an `outbox_dropped` event naming who and why.
+    private func dropOutboxEntry(_ id: Int64, reason: String?, user: String) async -> ControlResponse {
+        guard let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
+            return .failure("outbox drop needs a reason (--reason TEXT): it is kept in the journal")
+        }
+        do {
+            guard let event = try await database.dropRecorded(id, user: user, reason: reason) else {
+                return .failure("no open outbox entry #\(id) — see eguma-gate outbox list")
+            }
+            await journalObserved(event)
+            return ControlResponse(ok: true, message: "outbox entry #\(id) dropped by \(user)")
+        } catch {
+            return .failure("cannot drop outbox entry #\(id): \(error) — check the database \(config.gate.database)")
+        }
+    }
+
+    /// An event the store already wrote: logged, counted and broadcast like any other.
+    private func journalObserved(_ event: GateEvent) async {
+        ObservedJournal(database: database, events: events, metrics: metrics, logger: logger).observe(event)
     }
 
     public func status() async -> GateStatus {
         var laneStatus: [GateStatus.Lane] = []
-        let recent = (try? await database.events(since: Date().addingTimeInterval(-86_400))) ?? []
+        let entries: [String: Int]
+        do { entries = try await database.entryCounts(since: Calendar.current.startOfDay(for: Date())) } catch {
+            logger.error("status: cannot count today's entries: \(error)")
+            entries = [:]
+        }
+        let admissions: [GateEventType] = [.entered, .cancelled, .denied, .offlineAdmitted, .manualOpen]
         for lane in lanes {
             let name = lane.config.name
-            let last = recent.filter { $0.event.lane == name && [.entered, .cancelled, .denied, .offlineAdmitted, .manualOpen].contains($0.event.type) }
-                .suffix(5).map { e in
-                    "\(e.timestamp.formatted(.iso8601.time(includingFractionalSeconds: false))) \(e.event.type.rawValue)"
-                        + (e.event.code.map { " " + VoucherCode.mask($0) } ?? "")
-                        + (e.event.message.map { " — " + $0 } ?? "")
-                }
+            let recent = (try? await database.latestEvents(.init(lane: name, types: admissions), limit: 5)) ?? []
+            let last = recent.reversed().map { e in  // newest first
+                "\(e.timestamp.formatted(.iso8601.time(includingFractionalSeconds: false))) \(e.event.type.rawValue)"
+                    + (e.event.code.map { " " + VoucherCode.mask($0) } ?? "")
+                    + (e.event.message.map { " — " + $0 } ?? "")
+            }
             laneStatus.append(GateStatus.Lane(
                 name: name, mode: lane.config.mode.rawValue, scannerPresent: lane.scannerPresent,
                 scannerDevice: lane.scannerDevice, state: lane.feedback.state.summary,
-                entriesToday: entriesToday(lane: name), lastAdmissions: Array(last)))
+                entriesToday: entries[name] ?? 0, lastAdmissions: last))
         }
-        let depth = (try? await database.openEntries().count) ?? -1
+        let outbox = (try? await database.outboxSummary()) ?? GateDatabase.OutboxSummary(pending: -1, dead: -1)
         return GateStatus(gate: config.gate.name, online: !(await online.isOffline), emergency: emergencySignal.isOpen,
-                          outboxDepth: depth, lanes: laneStatus)
+                          outboxPending: outbox.pending, outboxDead: outbox.dead, lanes: laneStatus)
     }
 }
 
