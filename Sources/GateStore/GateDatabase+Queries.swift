@@ -28,8 +28,18 @@ extension GateDatabase {
     }
 
     /// The newest `limit` events matching `filter`, returned oldest first (ready to print).
+    ///
+    /// Several types are read one type at a time and merged: each is then a short backward
+    /// range of one index, where `type IN (…) ORDER BY id DESC` would sort every matching row.
     public func latestEvents(_ filter: EventFilter = EventFilter(), limit: Int) async throws -> [JournalEvent] {
-        try await writer.read { db in
+        if let types = filter.types, types.count > 1 {
+            var merged: [JournalEvent] = []
+            for type in types {
+                merged += try await latestEvents(EventFilter(lane: filter.lane, types: [type], since: filter.since), limit: limit)
+            }
+            return Array(merged.sorted { $0.id < $1.id }.suffix(limit))
+        }
+        return try await writer.read { db in
             var arguments: StatementArguments = []
             let sql = "SELECT * FROM event WHERE 1" + filter.clause(&arguments) + " ORDER BY id DESC LIMIT ?"
             arguments += [limit]

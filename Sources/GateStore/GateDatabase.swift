@@ -132,6 +132,7 @@ public struct GateDatabase: Sendable {
             // these make every such read a short index range on any journal size.
             try db.execute(sql: """
                 CREATE INDEX event_lane_id ON event(lane, id);
+                CREATE INDEX event_lane_type_id ON event(lane, type, id);
                 CREATE INDEX event_type_id ON event(type, id);
                 CREATE INDEX event_type_ts ON event(type, ts);
                 """)

@@ -29,6 +29,8 @@ struct JournalReadTests {
         #expect(side.map(\.event.message) == ["n11995", "n12000"])
         let entered = try await db.latestEvents(.init(types: [.entered]), limit: 1)
         #expect(entered.map(\.event.message) == ["n12000"])
+        let mixed = try await db.latestEvents(.init(lane: "main", types: [.entered, .scanned]), limit: 3)
+        #expect(mixed.map(\.event.message) == ["n11997", "n11998", "n11999"], "merged newest first across types")
         #expect(try await db.latestEvents(.init(types: [.cancelFailed]), limit: 5).isEmpty)
         #expect(try await db.newestEventID() == 12_000)
         let after = try await db.events(after: 11_990, .init(lane: "main"), limit: 100)
@@ -52,7 +54,7 @@ struct JournalReadTests {
         let queries: [(String, StatementArguments)] = [
             ("SELECT * FROM event WHERE 1 AND lane = ? ORDER BY id DESC LIMIT 5", ["main"]),
             ("SELECT * FROM event WHERE 1 AND type IN (?) ORDER BY id DESC LIMIT 5", ["entered"]),
-            ("SELECT * FROM event WHERE 1 AND lane = ? AND type IN (?, ?) ORDER BY id DESC LIMIT 5", ["main", "entered", "denied"]),
+            ("SELECT * FROM event WHERE 1 AND lane = ? AND type IN (?) ORDER BY id DESC LIMIT 5", ["main", "entered"]),
             ("SELECT lane, COUNT(*) AS n FROM event WHERE type = ? AND ts >= ? GROUP BY lane", ["entered", Date()]),
         ]
         for (sql, arguments) in queries {
