@@ -319,7 +319,8 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                 return
             }
         }
-        await open(c.admission, taken: taken)
+        // A service voucher ("Maison": nothing on it before) has no balance worth showing.
+        await open(c.admission, taken: taken, showsBalance: c.planned.last?.balanceBefore != .zero)
     }
 
     enum Settlement { case tookEffect(Money), notApplied, settleLater }
@@ -348,9 +349,9 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
 
     // MARK: Steps 5, 6 — open, passage
 
-    private func open(_ admission: Int64, taken: [Taken]) async {
+    private func open(_ admission: Int64, taken: [Taken], showsBalance: Bool = true) async {
         await sensor?.arm()
-        await show(.accepted(newBalance: taken.last?.balanceAfter), .accepted)
+        await show(.accepted(newBalance: showsBalance ? taken.last?.balanceAfter : nil), .accepted)
         do {
             await feedback.show(.walkThrough)
             try await relay.pulse(for: settings.pulse)

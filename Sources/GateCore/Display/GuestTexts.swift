@@ -76,10 +76,7 @@ public struct GuestTexts: Sendable {
             return GuestText(title: t("Bitte eintreten", "Veuillez passer", "Prego, passare", "Please walk through"),
                              outcome: .success)
         case .cancelled:
-            return GuestText(title: t("Kein Durchgang", "Pas de passage", "Nessun passaggio", "No passage"),
-                             lines: [t("Zahlung storniert", "Paiement annulé", "Pagamento annullato", "Payment cancelled"),
-                                     t("Guthaben wiederhergestellt", "Solde rétabli", "Saldo ripristinato", "Balance restored")],
-                             outcome: .warning)
+            return cancelled(balanceRestored: true)
         case .offline:
             return GuestText(title: t("Keine Verbindung", "Hors ligne", "Offline", "Offline"), lines: [askStaff], outcome: .failure)
         case .emergency:
@@ -98,6 +95,17 @@ public struct GuestTexts: Sendable {
             }
             return GuestText(title: notRedeemable, lines: lines, outcome: .failure)
         }
+    }
+
+    /// No passage: the payment is cancelled; "balance restored" only where the guest saw a
+    /// balance (not for a service voucher, nor an offline admission).
+    public func cancelled(balanceRestored: Bool) -> GuestText {
+        var lines = [t("Zahlung storniert", "Paiement annulé", "Pagamento annullato", "Payment cancelled")]
+        if balanceRestored {
+            lines.append(t("Guthaben wiederhergestellt", "Solde rétabli", "Saldo ripristinato", "Balance restored"))
+        }
+        return GuestText(title: t("Kein Durchgang", "Pas de passage", "Nessun passaggio", "No passage"),
+                         lines: lines, outcome: .warning)
     }
 
     private var notRedeemable: String {
