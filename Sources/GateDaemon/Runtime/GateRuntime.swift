@@ -191,8 +191,15 @@ public final class GateRuntime: Sendable {
         let service = services[lane.settings.outlet] ?? UnavailableVoucherService()
         if lane.mode == .balance {
             // Never redeems: no engine, no relay; Balance calls only.
-            let runner = BalanceLaneRunner(lane: lane.name, service: service, feedback: screen,
-                                           logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
+            let logger = Logger(label: "eguma-gate.lane.\(lane.name)")
+            let runner = BalanceCheckLane(service: service, feedback: screen) { report in
+                switch report {
+                case .answered(let answer):
+                    logger.info("balance check \(answer.code.masked): \(answer.isRedeemable ? "redeemable" : "not redeemable"), balance \(answer.balance)")
+                case .failed(let code, let error):
+                    logger.warning("balance check \(code.masked) failed: \(error.description)")
+                }
+            }
             return LaneRuntime(config: lane, engine: nil, balanceRunner: runner, source: source, relay: relay, sensor: sensor,
                                lights: lights, feedback: feedback, screen: screen, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
         }

@@ -15,7 +15,7 @@ public final class LaneRuntime: Sendable {
     public let feedback: LaneFeedback
     /// nil on a balance-check lane.
     let engine: LaneEngine<ContinuousClock>?
-    let balanceRunner: BalanceLaneRunner?
+    let balanceRunner: BalanceCheckLane?
     /// The engine's (or balance runner's) view of `feedback`: returns held screens to idle.
     let screen: ScreenHold<ContinuousClock>
     let source: any CodeSource
@@ -29,7 +29,7 @@ public final class LaneRuntime: Sendable {
     private let price: Mutex<Money>
     private let logger: Logger
 
-    init(config: LaneConfig, engine: LaneEngine<ContinuousClock>?, balanceRunner: BalanceLaneRunner? = nil,
+    init(config: LaneConfig, engine: LaneEngine<ContinuousClock>?, balanceRunner: BalanceCheckLane? = nil,
          source: any CodeSource, relay: GPIORelay?,
          sensor: GPIOPassageSensor?, lights: GPIOSignalLights?, feedback: LaneFeedback, screen: ScreenHold<ContinuousClock>,
          logger: Logger) {

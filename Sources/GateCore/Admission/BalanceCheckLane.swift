@@ -1,25 +1,27 @@
-import GateCore
-import Logging
-
 /// A balance-check lane (`mode = "balance"`): a scanner and a display, no relay. Each scan asks
 /// e-guma's Balance (the integration guide's "Check-Balance-Function") and shows redeemable or
 /// not with e-guma's message, the balance and the total. It never redeems.
 ///
-/// The answer stays on screen for the lane's `screen_hold_ms` (the `ScreenHold` around
-/// `feedback`), then the lane invites the next guest again (so one guest's balance is not shown
-/// to the next).
-final class BalanceLaneRunner: Sendable {
-    let lane: String
-    let service: any VoucherService
-    let feedback: any GuestFeedback
-    let logger: Logger
+/// Beside `LaneEngine` and sharing its first step (`VoucherCode.normalise`); pure like it: the
+/// daemon logs what `report` tells it. The answer stays on screen for the lane's
+/// `screen_hold_ms` (a `ScreenHold` around `feedback`), then the lane invites the next guest.
+public struct BalanceCheckLane: Sendable {
+    /// What one scan came to, for the daemon's log.
+    public enum Report: Sendable, Equatable {
+        case answered(VoucherBalance)
+        case failed(VoucherCode, VoucherServiceError)
+    }
 
-    init(lane: String, service: any VoucherService, feedback: any GuestFeedback, logger: Logger) {
-        self.lane = lane; self.service = service; self.feedback = feedback; self.logger = logger
+    public let service: any VoucherService
+    public let feedback: any GuestFeedback
+    public let report: @Sendable (Report) -> Void
+
+    public init(service: any VoucherService, feedback: any GuestFeedback, report: @escaping @Sendable (Report) -> Void = { _ in }) {
+        self.service = service; self.feedback = feedback; self.report = report
     }
 
     /// Runs until `scanner` ends.
-    func run(scanner: AsyncStream<ScannerEvent>) async {
+    public func run(scanner: AsyncStream<ScannerEvent>) async {
         for await event in scanner {
             switch event {
             case .attached:
@@ -33,7 +35,7 @@ final class BalanceLaneRunner: Sendable {
     }
 
     /// The screen for one scanned frame.
-    func check(_ bytes: [UInt8]) async -> GuestState {
+    public func check(_ bytes: [UInt8]) async -> GuestState {
         let code: VoucherCode
         switch VoucherCode.normalise(bytes) {
         case .failure(.empty): return .denied(.emptyCode)
@@ -43,10 +45,10 @@ final class BalanceLaneRunner: Sendable {
         await feedback.show(.checking)
         do throws(VoucherServiceError) {
             let answer = try await service.balance(of: code)
-            logger.info("balance check \(answer.code.masked): \(answer.isRedeemable ? "redeemable" : "not redeemable"), balance \(answer.balance)")
+            report(.answered(answer))
             return .balance(BalanceCheck(answer))
         } catch {
-            logger.warning("balance check \(code.masked) failed: \(error.description)")
+            report(.failed(code, error))
             if case .rejected(let message) = error.kind { return .denied(.eguma(message: message)) }
             return .offline
         }

@@ -1,11 +1,9 @@
 import GateCore
-@testable import GateDaemon
-import Logging
 import Testing
 import TestSupport
 
-/// The balance-check runner's screens, with a scripted voucher service and an injected clock.
-@Suite struct BalanceLaneRunnerTests {
+/// The balance-check lane's screens, with a scripted voucher service and an injected clock.
+@Suite struct BalanceCheckLaneTests {
     struct ScriptedService: VoucherService {
         let answer: Result<VoucherBalance, VoucherServiceError>
         func balance(of code: VoucherCode) async throws(VoucherServiceError) -> VoucherBalance { try answer.get() }
@@ -22,8 +20,9 @@ import TestSupport
                                        total: Money(cents: 10_000), productID: nil, message: nil)
 
     func runner(_ answer: Result<VoucherBalance, VoucherServiceError>,
-                feedback: any GuestFeedback = RecordingGuestFeedback()) -> BalanceLaneRunner {
-        BalanceLaneRunner(lane: "lobby", service: ScriptedService(answer: answer), feedback: feedback, logger: Logger(label: "test"))
+                feedback: any GuestFeedback = RecordingGuestFeedback(),
+                report: @escaping @Sendable (BalanceCheckLane.Report) -> Void = { _ in }) -> BalanceCheckLane {
+        BalanceCheckLane(service: ScriptedService(answer: answer), feedback: feedback, report: report)
     }
 
     @Test func unreadableAndEmptyScansAreDeniedWithoutAskingEguma() async {
@@ -36,6 +35,14 @@ import TestSupport
         #expect(await runner(.failure(VoucherServiceError(.rejected(message: "Gutschein nicht gefunden"), detail: ""))).check(Array("ABCD".utf8))
             == .denied(.eguma(message: "Gutschein nicht gefunden")))
         #expect(await runner(.failure(VoucherServiceError(.unreachable, detail: "timeout"))).check(Array("ABCD".utf8)) == .offline)
+    }
+
+    @Test func everyAnswerIsReportedForTheDaemonsLog() async {
+        let reports = Recorder<BalanceCheckLane.Report>()
+        _ = await runner(.success(Self.answer), report: { reports.append($0) }).check(Array("K7QM2XPA9HTD".utf8))
+        let outage = VoucherServiceError(.unreachable, detail: "timeout")
+        _ = await runner(.failure(outage), report: { reports.append($0) }).check(Array("K7QM2XPA9HTD".utf8))
+        #expect(reports.values == [.answered(Self.answer), .failed(VoucherCode(unchecked: "K7QM2XPA9HTD"), outage)])
     }
 
     @Test func theAnswerStaysForTheHoldTimeThenTheLaneInvitesTheNextGuest() async throws {
