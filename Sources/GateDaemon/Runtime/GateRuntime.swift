@@ -480,7 +480,11 @@ public final class GateRuntime: Sendable {
         let admissions: [GateEventType] = [.entered, .cancelled, .denied, .offlineAdmitted, .manualOpen]
         for lane in lanes {
             let name = lane.config.name
-            let recent = (try? await database.latestEvents(.init(lane: name, types: admissions), limit: 5)) ?? []
+            let recent: [JournalEvent]
+            do { recent = try await database.latestEvents(.init(lane: name, types: admissions), limit: 5) } catch {
+                logger.error("status: cannot read the last admissions of lane \(name): \(error) — check the database \(config.gate.database)")
+                recent = []
+            }
             let last = recent.reversed().map { e in  // newest first
                 "\(e.timestamp.formatted(.iso8601.time(includingFractionalSeconds: false))) \(e.event.type.rawValue)"
                     + (e.event.code.map { " " + VoucherCode.mask($0) } ?? "")
@@ -491,7 +495,11 @@ public final class GateRuntime: Sendable {
                 scannerDevice: lane.scannerDevice, state: lane.feedback.state.summary,
                 entriesToday: entries[name] ?? 0, lastAdmissions: last))
         }
-        let outbox = (try? await database.outboxSummary()) ?? GateDatabase.OutboxSummary(pending: -1, dead: -1)
+        let outbox: GateDatabase.OutboxSummary
+        do { outbox = try await database.outboxSummary() } catch {
+            logger.error("status: cannot read the outbox: \(error) — check the database \(config.gate.database)")
+            outbox = GateDatabase.OutboxSummary(pending: -1, dead: -1)  // shown as unknown, never as empty
+        }
         return GateStatus(gate: config.gate.name, online: !(await online.isOffline), emergency: emergencySignal.isOpen,
                           outboxPending: outbox.pending, outboxDead: outbox.dead, lanes: laneStatus)
     }
