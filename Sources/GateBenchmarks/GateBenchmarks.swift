@@ -10,6 +10,7 @@ import Logging
 /// Speed and memory of the parts a guest waits for, measured (never asserted in tests):
 ///
 ///   swift run -c release GateBenchmarks [--admissions N]
+///   swift run -c release GateBenchmarks journal [--events N]   (operator reads on a big journal)
 ///
 /// Prints one table; the README and the issue notes quote it.
 @main
@@ -24,6 +25,10 @@ struct GateBenchmarks {
             print("\(what.padding(toLength: 64, withPad: " ", startingAt: 0)) \(figure)")
         }
         print("eguma-gate benchmarks (\(isDebug ? "DEBUG build — use -c release for real figures" : "release build"), \(ProcessInfo.processInfo.activeProcessorCount) cores)\n")
+        if args.dropFirst().first == "journal" {
+            let events = args.firstIndex(of: "--events").flatMap { $0 + 1 < args.count ? Int(args[$0 + 1]) : nil } ?? 1_000_000
+            return try await JournalBenchmark.run(events: events, row: row)
+        }
 
         // 1. Pure: code normalisation and serial framing.
         let raw = Array("\u{2}K7QM2XPA9HTD\r\n".utf8)
@@ -103,20 +108,9 @@ struct GateBenchmarks {
     /// sensor, real SQLite with synchronous=FULL); returns each admission's duration and the RSS after.
     static func admissionsThroughRuntime(_ count: Int) async throws -> ([Duration], Double) {
         let simulator = try await SimulatorServer.start()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bench-gate-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try benchDirectory("bench-gate")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        _ = FileManager.default.createFile(atPath: dir + "/k.key", contents: Data(SimulatedOutlet.demo.key.utf8), attributes: [.posixPermissions: 0o600])
-        let config = try GateConfig.parse(text: """
-            [gate]
-            name = "bench"
-            database = "\(dir)/g.db"
-            control_socket = "\(dir)/c.sock"
-            metrics = ""
-            [api]
-            base_url = "\(simulator.baseURL)"
-            [outlets.o]
-            api_key_file = "\(dir)/k.key"
+        let config = try GateConfig.parse(text: benchGate(dir: dir, baseURL: simulator.baseURL) + """
             [lanes.main]
             outlet = "o"
             price = "1.00"
@@ -152,6 +146,31 @@ struct GateBenchmarks {
         _ = try? await running.value
         await simulator.stop()
         return (durations, rss)
+    }
+
+    /// A fresh directory for one benchmark gate, holding the demo outlet's key file (`k.key`).
+    static func benchDirectory(_ name: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: dir + "/k.key", contents: Data(SimulatedOutlet.demo.key.utf8),
+                                           attributes: [.posixPermissions: 0o600])
+        return dir
+    }
+
+    /// The `[gate]`, `[api]` and `[outlets.o]` tables of a benchmark gate in `dir`; lanes follow.
+    static func benchGate(dir: String, baseURL: String) -> String {
+        """
+        [gate]
+        name = "bench"
+        database = "\(dir)/g.db"
+        control_socket = "\(dir)/c.sock"
+        metrics = ""
+        [api]
+        base_url = "\(baseURL)"
+        [outlets.o]
+        api_key_file = "\(dir)/k.key"
+
+        """
     }
 
     static var isDebug: Bool {

@@ -139,7 +139,8 @@ extension GateDatabase: AdmissionJournal {
 
     // MARK: Reading the journal (events command, tests)
 
-    /// Events after `afterID`, oldest first (for `events` and `events -f`).
+    /// Events after `afterID`, oldest first, at most `limit` (tests and small reads). Operator
+    /// commands read the newest rows first instead: `latestEvents` and `events(after:_:limit:)`.
     public func events(afterID: Int64 = 0, lane: String? = nil, since: Date? = nil, limit: Int = 10_000) async throws -> [JournalEvent] {
         try await writer.read { db in
             var sql = "SELECT * FROM event WHERE id > ?"

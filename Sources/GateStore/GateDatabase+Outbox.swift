@@ -43,11 +43,36 @@ extension GateDatabase: OutboxStore {
     }
 
     public func pendingEntries() async throws -> [OutboxEntry] {
-        try await entries(where: "state = 'pending'")
+        try await pendingEntriesSettingAside().entries
     }
 
+    /// Pending entries, oldest first; a row whose payload cannot be decoded (written by another
+    /// version, damaged) is set aside as dead with its error in the same transaction and returned
+    /// apart, so one bad row never stops the rest of the outbox and the caller can log and count it.
+    public func pendingEntriesSettingAside() async throws -> (entries: [OutboxEntry], setAside: [UndecodableOutboxRow]) {
+        try await writer.write { db in
+            let (entries, bad) = try Self.decode(Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = 'pending' ORDER BY id"))
+            for row in bad {
+                try db.execute(sql: """
+                    UPDATE outbox SET state = 'dead', last_error = ?, updated_at = ? WHERE id = ? AND state = 'pending'
+                    """, arguments: [row.error, Date(), row.id])
+            }
+            return (entries, bad)
+        }
+    }
+
+    /// Open entries (pending and dead-lettered) whose payload decodes; `undecodableEntries()` lists the others.
     public func openEntries() async throws -> [OutboxEntry] {
-        try await entries(where: "state IN ('pending', 'dead')")
+        try await writer.read { db in
+            try Self.decode(Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state IN ('pending', 'dead') ORDER BY id")).entries
+        }
+    }
+
+    /// Open entries whose payload cannot be decoded, for `outbox list`.
+    public func undecodableEntries() async throws -> [UndecodableOutboxRow] {
+        try await writer.read { db in
+            try Self.decode(Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state IN ('pending', 'dead') ORDER BY id")).undecodable
+        }
     }
 
     public func markDone(_ id: Int64) async throws {
@@ -89,6 +114,32 @@ extension GateDatabase: OutboxStore {
         try await setState(id, to: .withdrawn, where: "state IN ('pending', 'dead')")
     }
 
+    /// Drops an open entry for good and records who dropped it and why as an `outbox_dropped`
+    /// event, in one transaction (never a drop without its trace). Returns the event written, or
+    /// nil when there is no such open entry.
+    public func dropRecorded(_ id: Int64, user: String, reason: String) async throws -> GateEvent? {
+        try await writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND state IN ('pending', 'dead')",
+                                             arguments: [id]) else { return nil }
+            try db.execute(sql: "UPDATE outbox SET state = ?, updated_at = ? WHERE id = ?",
+                           arguments: [OutboxEntry.State.withdrawn.rawValue, Date(), id])
+            let (entries, _) = Self.decode([row])
+            let summary = entries.first?.operation.summary
+            let attempts: Int = row["attempts"]
+            let lastError: String? = row["last_error"]
+            let message = "outbox entry #\(id) (\(row["operation"] as String), \(attempts) attempt(s)"
+                + (lastError.map { ", last error: \($0)" } ?? "") + ") dropped by \(user): \(reason)"
+            let event = GateEvent(.outboxDropped, lane: summary?.lane ?? "gate", admission: summary?.admission,
+                                  code: row["code"], amountCents: summary?.amountCents, message: message)
+            try db.execute(sql: """
+                INSERT INTO event (ts, lane, type, admission_id, code, amount_cents, balance_cents, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [Date(), event.lane, event.type.rawValue, event.admission, event.code,
+                                 event.amountCents, event.balanceCents, event.message])
+            return event
+        }
+    }
+
     private func setState(_ id: Int64, to state: OutboxEntry.State, where condition: String) async throws -> Bool {
         try await writer.write { db in
             try db.execute(sql: "UPDATE outbox SET state = ?, updated_at = ? WHERE id = ? AND \(condition)",
@@ -97,19 +148,37 @@ extension GateDatabase: OutboxStore {
         }
     }
 
-    private func entries(where condition: String) async throws -> [OutboxEntry] {
+    private static func decode(_ rows: [Row]) -> (entries: [OutboxEntry], undecodable: [UndecodableOutboxRow]) {
+        var entries: [OutboxEntry] = []
+        var undecodable: [UndecodableOutboxRow] = []
         let now = Date()
-        return try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE \(condition) ORDER BY id").map { row in
-                let payload: String = row["payload"]
+        for row in rows {
+            let payload: String = row["payload"]
+            do {
                 let operation = try JSONDecoder().decode(OutboxOperation.self, from: Data(payload.utf8))
                 let next: Date = row["next_attempt_at"]
                 let wait = next.timeIntervalSince(now)
-                return OutboxEntry(id: row["id"], operation: operation,
-                                   state: OutboxEntry.State(rawValue: row["state"]) ?? .pending,
-                                   attempts: row["attempts"], lastError: row["last_error"],
-                                   dueIn: wait > 0 ? .milliseconds(Int64(wait * 1_000)) : nil)
+                entries.append(OutboxEntry(id: row["id"], operation: operation,
+                                           state: OutboxEntry.State(rawValue: row["state"]) ?? .pending,
+                                           attempts: row["attempts"], lastError: row["last_error"],
+                                           dueIn: wait > 0 ? .milliseconds(Int64(wait * 1_000)) : nil))
+            } catch {
+                let stored: String? = row["last_error"]
+                let message = UndecodableOutboxRow.prefix + "\(error)"
+                undecodable.append(UndecodableOutboxRow(
+                    id: row["id"], operation: row["operation"],
+                    error: stored?.hasPrefix(UndecodableOutboxRow.prefix) == true ? stored ?? message : message))
             }
         }
+        return (entries, undecodable)
     }
+}
+
+/// An outbox row whose payload cannot be decoded: set aside as dead, never sent.
+public struct UndecodableOutboxRow: Sendable, Equatable {
+    static let prefix = "payload cannot be decoded: "
+    public let id: Int64
+    /// The operation name stored beside the payload (cancel, offline_redeem, settle).
+    public let operation: String
+    public let error: String
 }

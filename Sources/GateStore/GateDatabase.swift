@@ -145,6 +145,16 @@ public struct GateDatabase: Sendable {
                 CREATE INDEX admission_started ON admission(started_at);
                 """)
         }
+        migrator.registerMigration("v4-journal-read-indexes") { db in
+            // `events`, `status` and the entries count read the newest rows first (issue 11):
+            // these make every such read a short index range on any journal size.
+            try db.execute(sql: """
+                CREATE INDEX event_lane_id ON event(lane, id);
+                CREATE INDEX event_lane_type_id ON event(lane, type, id);
+                CREATE INDEX event_type_id ON event(type, id);
+                CREATE INDEX event_type_ts ON event(type, ts);
+                """)
+        }
         return migrator
     }
 }

@@ -45,8 +45,12 @@ import Testing
             for balanceLane in [false, true] {
                 let texts = GuestTexts(language: language, balanceLane: balanceLane)
                 let states = balanceLane ? samples.filter { $0.0 == "idle" } : samples
-                for (name, state) in states {
-                    let text = texts.text(for: state)
+                var rendered = states.map { ($0.0, texts.text(for: $0.1)) }
+                if !balanceLane {  // a gate lane's idle screen shows the entry price
+                    let priced = GuestTexts(language: language, price: { Money(cents: 2_500) })
+                    rendered.insert(("idle(price 25.00)", priced.text(for: .idle)), at: 1)
+                }
+                for (name, text) in rendered {
                     out += "\(language.rawValue)\(balanceLane ? " balance-lane" : "") \(name) [\(text.outcome.rawValue)]\n"
                     out += "  \(text.title)\n"
                     for line in text.lines { out += "  | \(line)\n" }

@@ -57,19 +57,20 @@ struct DemoThroughTmuxTests {
         text.components(separatedBy: needle).count - 1
     }
 
-    @Test func anAcceptedEntryAndACancelledOne() async throws {
+    /// Runs `eguma-gate demo ARGUMENTS` in a fresh tmux session and `drive`s it; the private tmux
+    /// server is always killed.
+    private func withDemo(_ arguments: String, _ drive: (Tmux) async throws -> Void) async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else {
             Issue.record("tmux is missing: apt-get install tmux (scripts/test installs it)")
             return
         }
-        let started = ContinuousClock.now
         let directory = try GateTestConfig(baseURL: "http://127.0.0.1:9").directory
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let tmux = Tmux(socket: directory + "/tmux.sock")
         let binary = GateBinary.path
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw GateBinary.NotBuilt(path: binary) }
         let session = try await tmux.run(["new-session", "-d", "-s", tmux.session, "-x", "160", "-y", "50",
-                                           "timeout 120 sh -c '\(binary) demo --passage-timeout-ms 3000; sleep 10'"])
+                                           "timeout 120 sh -c '\(binary) demo \(arguments); sleep 10'"])
         #expect(session.status == 0, "\(session)")
         // Bounded by `timeout 120` even if the kill below is never reached (the session, and
         // with it the private tmux server, ends with its command).
@@ -79,7 +80,52 @@ struct DemoThroughTmuxTests {
             throw error
         }
         _ = try? await tmux.run(["kill-server"])
+    }
+
+    @Test func anAcceptedEntryAndACancelledOne() async throws {
+        let started = ContinuousClock.now
+        try await withDemo("--passage-timeout-ms 3000", drive)
         print("demo through tmux: \(ContinuousClock.now - started)")
+    }
+
+    /// At "walk through? [y/n]" anything else asks again and is never taken as a voucher code.
+    @Test func anythingButYOrNAtTheTurnstileAsksAgain() async throws {
+        try await withDemo("--passage-timeout-ms 60000") { tmux in
+            try await tmux.waitForScreen("the banner and the prompt") { $0.contains("Demo vouchers") && $0.contains("> ") }
+            try await tmux.send(DemoVouchers.plenty.replacingOccurrences(of: "-", with: ""), "Enter")
+            try await tmux.waitForScreen("the question walk through? [y/n]") { Self.lastLine($0).hasPrefix("walk through? [y/n]") }
+            for answer in [DemoVouchers.tooLittle.replacingOccurrences(of: "-", with: ""), "maybe"] {
+                try await tmux.send(answer, "Enter")
+            }
+            let asked = try await tmux.waitForScreen("the question asked again twice") {
+                Self.count("please answer y (walk through) or n", in: $0) == 2 && Self.lastLine($0).hasPrefix("walk through? [y/n]")
+            }
+            #expect(Self.count("event   scanned", in: asked) == 1, "the typed code was not queued as a scan")
+            try await tmux.send("y", "Enter")
+            let entered = try await tmux.waitForScreen("event entered") { $0.contains("event   entered") }
+            #expect(Self.count("event   scanned", in: entered) == 1)
+            try await tmux.send("quit", "Enter")
+            try await tmux.waitForScreen("the demo to stop") { $0.contains("demo stopped") }
+        }
+    }
+
+    /// `demo --pty` prints the path another terminal writes to; `echo CODE > PATH` is a scan.
+    @Test func aCodeEchoedToThePrintedPTYIsScanned() async throws {
+        try await withDemo("--pty --passage-timeout-ms 60000") { tmux in
+            let banner = try await tmux.waitForScreen("the PTY path") { $0.contains("Serial scanner PTY: /dev/pts/") && $0.contains("> ") }
+            let line = try #require(banner.split(separator: "\n").first { $0.contains("Serial scanner PTY: ") })
+            let path = try #require(line.split(separator: " ").first { $0.hasPrefix("/dev/pts/") }.map(String.init))
+            let code = DemoVouchers.plenty.replacingOccurrences(of: "-", with: "")
+            let echo = try ChildProcess("/bin/sh", ["-c", "echo \(code) > \(path)"], remove: ["LD_PRELOAD", "UMOCKDEV_DIR"])
+            let wrote = try await echo.waitForExit(timeout: .seconds(10), "echo to \(path)")
+            #expect(wrote.status == 0, "echo \(code) > \(path): \(echo.stderr)")
+            try await tmux.waitForScreen("the question walk through? [y/n]") { Self.lastLine($0).hasPrefix("walk through? [y/n]") }
+            try await tmux.send("y", "Enter")
+            let entered = try await tmux.waitForScreen("event entered") { $0.contains("event   entered") }
+            #expect(Self.count("event   scanned", in: entered) == 1, "one scan, from the PTY")
+            try await tmux.send("quit", "Enter")
+            try await tmux.waitForScreen("the demo to stop") { $0.contains("demo stopped") }
+        }
     }
 
     /// Two guests: one walks through, one stays outside.

@@ -15,6 +15,7 @@ struct KioskPageTests {
         outlet = "demo"
         price = "25.00"
         passage_timeout_ms = 60000
+        screen_hold_ms = 3000
         scanner = { kind = "stdin" }
         relay = { chip = "sim", line = 0, pulse_ms = 100 }
         sensor = { chip = "sim", line = 1, edge = "falling", bias = "pull-up" }
@@ -43,7 +44,8 @@ struct KioskPageTests {
         do {
             try await browser.attachToPage()
             // Idle, and connected: the "connected" class is set only by a Server-Sent Event.
-            try await browser.waitFor("Willkommen")
+            let idle = try await browser.waitFor("Willkommen")
+            #expect(idle.contains("Eintritt CHF 25.00"), "the idle screen shows the entry price: \(idle)")
             try await browser.waitFor("connected", in: "document.body.className")
             #expect(gate.runtime.kiosk?.connections.value == 1)
 
@@ -70,6 +72,12 @@ struct KioskPageTests {
             #expect(text.contains("Nicht einlösbar"))
             #expect(try await browser.evaluate("document.body.className") == "failure connected")
             try await browser.screenshot(to: Self.artifacts + "/denied.png")
+
+            // After the lane's screen_hold_ms (3 s) the page invites the next guest again.
+            _ = try await Broadcast.first(in: states, lane: "main") { $0 == .idle }
+            let back = try await browser.waitFor("Willkommen")
+            #expect(!back.contains("Gutschein wurde bereits eingelöst"))
+            #expect(try await browser.evaluate("document.body.className") == "idle connected")
         } catch {
             await browser.close()
             await gate.stop()

@@ -78,9 +78,9 @@ struct PoleDisplayTests {
             (.denied(.offlineNotPossible), Self.frame("Keine Verbindung", "Bitte Personal rufen")),
             (.denied(.outOfOrder), Self.frame("Ausser Betrieb", "Bitte Personal rufen")),
             (.awaitingMore(remaining: Money(cents: 1_250)), Self.frame("Noch CHF 12.50", "Nächsten Gutschein s")),
-            (.cancelled, Self.frame("Kein Durchgang", "Zahlung storniert Gu")),
+            (.cancelled, Self.frame("Kein Durchgang", "Zahlung storniert")),  // no balance was shown: none "restored"
             (.offline, Self.frame("Keine Verbindung", "Bitte Personal rufen")),
-            (.emergency, Self.frame("Notöffnung", "Durchgang offen")),
+            (.emergency, Self.frame("Notöffnung", "Durchgang offen Kein")),
             (.balance(BalanceCheck(isRedeemable: true, balance: Money(cents: 7_500), total: Money(cents: 10_000), message: nil)),
              Self.frame("Gutschein gültig", "Guthaben CHF 75.00 G")),
             (.idle, Self.frame("Willkommen", "Bitte Gutschein scan")),

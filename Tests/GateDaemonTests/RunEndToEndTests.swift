@@ -133,7 +133,7 @@ struct RunEndToEndTests {
             let status = try JSONDecoder().decode(GateStatus.self, from: Data(statusRun.stdout.utf8))
             #expect(status.gate == "e2e")
             #expect(status.online)
-            #expect(status.outboxDepth == 0)
+            #expect(status.outboxPending == 0 && status.outboxDead == 0)
             let lane = try #require(status.lanes.first { $0.name == "main" })
             #expect(lane.scannerPresent)
             #expect(lane.scannerDevice == "/dev/ttyACM0")

@@ -110,6 +110,22 @@ import TestSupport
         #expect(rig.sim.changes(ofLine: 0).filter { $0.kind == .driven }.count == 2)
     }
 
+    @Test func reloadedLongerPulseIsNotCutByTheGuard() async throws {
+        let rig = GPIOTestRig()
+        let relay = try rig.relay(pulse: .milliseconds(800))
+        await relay.update(pulse: .milliseconds(2000))  // pulse_ms 800 → 2000 on reload
+        let changes = rig.sim.changeStream()
+        let pulse = Task { try await relay.pulse(for: .milliseconds(2000)) }
+        #expect(await rig.clock.waitForSleepers(2))
+        rig.clock.advance(by: .milliseconds(1999))  // the old guard would have cut it at 1000 ms
+        #expect(rig.sim.isActive(line: 0) == true)
+        rig.clock.advance(by: .milliseconds(1))
+        let off = try await rig.awaitChange(changes, "relay off at the pulse's end") { $0.kind == .driven && !$0.active }
+        #expect(off.timestamp == .milliseconds(2000))
+        try await withDeadline { try await pulse.value }
+        #expect(await relay.guardTrips == 0)
+    }
+
     @Test func ordinaryPulseDoesNotTripTheGuard() async throws {
         let rig = GPIOTestRig()
         let relay = try rig.relay(pulse: .milliseconds(800))

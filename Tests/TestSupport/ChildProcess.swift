@@ -17,9 +17,11 @@ public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private let exitState = ExitState()
     private let out = OutputBuffer(lines: Recorder<String>())
-    private let err = OutputBuffer(lines: nil)
+    private let err = OutputBuffer(lines: Recorder<String>())
     /// Every complete stdout line, as it arrives.
     public var stdoutLines: Recorder<String> { out.lines! }
+    /// Every complete stderr line (the daemon's log), as it arrives.
+    public var stderrLines: Recorder<String> { err.lines! }
     private let drained = DispatchGroup()
 
     /// Could not start the child.

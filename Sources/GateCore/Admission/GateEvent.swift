@@ -46,10 +46,22 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     /// The code-guessing guard paused the lane; `lane_unlocked` when the pause ends.
     case laneLocked = "lane_locked"
     case laneUnlocked = "lane_unlocked"
+    /// e-guma became unreachable / reachable again (lane "gate"; the reason in the message).
+    case offline, online
+    /// An operator dropped an outbox entry by hand (who and why in the message).
+    case outboxDropped = "outbox_dropped"
+    /// A scan during an emergency hold: recorded, nothing charged.
+    case emergencyScan = "emergency_scan"
 
     /// Events an operator must act on (logged as warnings).
     public var needsOperator: Bool {
         self == .offlineRedeemFailed || self == .tokenUnknown || self == .cancelFailed || self == .settleUnclear
             || self == .offlineLimit || self == .reconcileMismatch || self == .laneLocked
+    }
+
+    /// Events logged at warning: those an operator must act on, and changes of the gate's state
+    /// an operator must be able to find later (connectivity, work dropped by hand).
+    public var isWarning: Bool {
+        needsOperator || self == .offline || self == .online || self == .outboxDropped
     }
 }

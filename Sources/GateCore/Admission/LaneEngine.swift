@@ -63,6 +63,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     private let online: OnlineMonitor<C>
     private let clock: C
     private let outboxKick: @Sendable () -> Void
+    private let emergency: EmergencySignal?
 
     private var debounce: AdmissionDebounce<C.Instant>
     private var collecting: Collecting?
@@ -76,11 +77,14 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     /// A guard pause that began and whose end still needs a timer (armed by `run`).
     private var pauseToArm: C.Instant?
 
-    /// - Parameter outboxKick: wakes the outbox worker after something was queued.
+    /// - Parameters:
+    ///   - outboxKick: wakes the outbox worker after something was queued.
+    ///   - emergency: while it is open every door is held open and a scan is charged nothing.
     public init(settings: LaneSettings, service: any VoucherService, relay: any Relay,
                 sensor: (any PassageSensor)?, lights: (any SignalLights)? = nil, feedback: any GuestFeedback,
                 journal: any AdmissionJournal, outbox: any Outbox, online: OnlineMonitor<C>, clock: C,
-                outboxKick: @escaping @Sendable () -> Void = {}) {
+                outboxKick: @escaping @Sendable () -> Void = {}, emergency: EmergencySignal? = nil) {
+        self.emergency = emergency
         self.settings = settings; self.service = service; self.relay = relay
         self.sensor = settings.hasSensor ? sensor : nil
         self.lights = lights; self.feedback = feedback; self.journal = journal; self.outbox = outbox
@@ -236,6 +240,14 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             code = c
         }
         if debounce.isDoubleScan(code.text, at: clock.now) { return nil }
+        if emergency?.isOpen == true {
+            // The emergency hold keeps every relay released: a redeem would charge a guest who
+            // could walk through anyway. The scan is recorded; e-guma is not called.
+            await emit(.emergencyScan, code: code.text, message: "emergency: doors held open, nothing charged")
+            await show(.emergency, .emergency)
+            debounce.finished(code.text, at: clock.now)
+            return nil
+        }
         guard await passesGuard(code) else {
             debounce.finished(code.text, at: clock.now)
             return nil
@@ -402,7 +414,8 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                 return
             }
         }
-        await open(c.admission, taken: taken)
+        // A service voucher ("Maison": nothing on it before) has no balance worth showing.
+        await open(c.admission, taken: taken, showsBalance: c.planned.last?.balanceBefore != .zero)
     }
 
     /// An uncertain redeem (SPEC §3 "Uncertain outcomes", issue 12 item 1). A Balance right
@@ -440,9 +453,9 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
 
     // MARK: Steps 5, 6 — open, passage
 
-    private func open(_ admission: Int64, taken: [Taken]) async {
+    private func open(_ admission: Int64, taken: [Taken], showsBalance: Bool = true) async {
         await sensor?.arm()
-        await show(.accepted(newBalance: taken.last?.balanceAfter), .accepted)
+        await show(.accepted(newBalance: showsBalance ? taken.last?.balanceAfter : nil), .accepted)
         do {
             await feedback.show(.walkThrough)
             try await relay.pulse(for: settings.pulse)

@@ -28,6 +28,15 @@ public enum OutboxOperation: Sendable, Equatable, Codable {
         case .settle: "settle"
         }
     }
+
+    /// Lane, admission and amount of any operation, for listings and operator events.
+    public var summary: (lane: String, admission: Int64, amountCents: Int64) {
+        switch self {
+        case .cancel(let o): (o.lane, o.admission, o.amountCents)
+        case .offlineRedeem(let o): (o.lane, o.admission, o.amountCents)
+        case .settle(let o): (o.lane, o.admission, o.amountCents)
+        }
+    }
 }
 
 /// Cancel a redemption. `token` is nil when the redemption is an offline replay that had not

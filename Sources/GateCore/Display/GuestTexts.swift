@@ -8,9 +8,12 @@ public struct GuestTexts: Sendable {
     public let language: DisplayLanguage
     /// A balance-check lane invites the guest to check a voucher instead of to enter.
     public let balanceLane: Bool
+    /// The entry price shown on the idle screen, asked at each rendering (a reload changes it);
+    /// nil shows none.
+    public let price: (@Sendable () -> Money?)?
 
-    public init(language: DisplayLanguage, balanceLane: Bool = false) {
-        self.language = language; self.balanceLane = balanceLane
+    public init(language: DisplayLanguage, balanceLane: Bool = false, price: (@Sendable () -> Money?)? = nil) {
+        self.language = language; self.balanceLane = balanceLane; self.price = price
     }
 
     /// "CHF 12.50"
@@ -49,7 +52,11 @@ public struct GuestTexts: Sendable {
                 return GuestText(title: t("Guthaben abfragen", "Consulter le solde", "Verifica saldo", "Check your balance"),
                                  lines: [scan], outcome: .idle)
             }
-            return GuestText(title: t("Willkommen", "Bienvenue", "Benvenuti", "Welcome"), lines: [scan], outcome: .idle)
+            var lines = [scan]
+            if let price = price?() {
+                lines.append(t("Eintritt", "Entrée", "Ingresso", "Entry") + " " + Self.amount(price))
+            }
+            return GuestText(title: t("Willkommen", "Bienvenue", "Benvenuti", "Welcome"), lines: lines, outcome: .idle)
         case .checking:
             return GuestText(title: t("Einen Moment …", "Un instant …", "Un momento …", "One moment …"),
                              lines: [t("Gutschein wird geprüft", "Vérification du bon", "Verifica del buono", "Checking your voucher")],
@@ -69,15 +76,13 @@ public struct GuestTexts: Sendable {
             return GuestText(title: t("Bitte eintreten", "Veuillez passer", "Prego, passare", "Please walk through"),
                              outcome: .success)
         case .cancelled:
-            return GuestText(title: t("Kein Durchgang", "Pas de passage", "Nessun passaggio", "No passage"),
-                             lines: [t("Zahlung storniert", "Paiement annulé", "Pagamento annullato", "Payment cancelled"),
-                                     t("Guthaben wiederhergestellt", "Solde rétabli", "Saldo ripristinato", "Balance restored")],
-                             outcome: .warning)
+            return cancelled(balanceRestored: true)
         case .offline:
             return GuestText(title: t("Keine Verbindung", "Hors ligne", "Offline", "Offline"), lines: [askStaff], outcome: .failure)
         case .emergency:
             return GuestText(title: t("Notöffnung", "Urgence", "Emergenza", "Emergency"),
-                             lines: [t("Durchgang offen", "Passage ouvert", "Varco aperto", "The gate is open")],
+                             lines: [t("Durchgang offen", "Passage ouvert", "Varco aperto", "The gate is open"),
+                                     t("Keine Abbuchung", "Aucun débit", "Nessun addebito", "No charge")],
                              outcome: .alarm)
         case .balance(let check):
             var lines: [String] = []
@@ -90,6 +95,17 @@ public struct GuestTexts: Sendable {
             }
             return GuestText(title: notRedeemable, lines: lines, outcome: .failure)
         }
+    }
+
+    /// No passage: the payment is cancelled; "balance restored" only where the guest saw a
+    /// balance (not for a service voucher, nor an offline admission).
+    public func cancelled(balanceRestored: Bool) -> GuestText {
+        var lines = [t("Zahlung storniert", "Paiement annulé", "Pagamento annullato", "Payment cancelled")]
+        if balanceRestored {
+            lines.append(t("Guthaben wiederhergestellt", "Solde rétabli", "Saldo ripristinato", "Balance restored"))
+        }
+        return GuestText(title: t("Kein Durchgang", "Pas de passage", "Nessun passaggio", "No passage"),
+                         lines: lines, outcome: .warning)
     }
 
     private var notRedeemable: String {

@@ -20,6 +20,9 @@ public struct LaneConfig: Sendable {
     public var language: String
     /// `display = { kind = "serial", … }`: a pole display; nil when the lane has none.
     public var display: LaneDisplayConfig?
+    /// `screen_hold_ms`: how long a denied, cancelled, offline or balance screen stays before
+    /// the lane shows idle again (5 s on gate lanes, 20 s on balance lanes).
+    public var screenHold: Duration = .seconds(5)
 
     public static let languages = ["de", "fr", "it", "en"]
 
@@ -65,6 +68,7 @@ public struct LaneConfig: Sendable {
             firstPause: .seconds(r.integer("guard_pause_s", default: 30, range: 1...900)),
             shortCodesPerMinute: r.integer("short_code_max_per_minute", default: 3, range: 0...100),
             acceptShortCodes: r.bool("accept_short_codes", default: true))
+        let screenHoldMs = r.integer("screen_hold_ms", default: mode == .balance ? 20_000 : 5_000, range: 500...600_000)
 
         var scanner: LaneScannerConfig?
         if let s = r.table("scanner") {
@@ -101,7 +105,8 @@ public struct LaneConfig: Sendable {
         settings.offlineKnownOnly = offlineKnownOnly; settings.offlineKnownDays = offlineKnownDays
         settings.guessPolicy = guessPolicy
         return LaneConfig(name: name, mode: mode, settings: settings, scanner: scanner, relay: relay, sensor: sensor,
-                          green: green, red: red, buzzer: buzzer, language: language, display: display)
+                          green: green, red: red, buzzer: buzzer, language: language, display: display,
+                          screenHold: .milliseconds(screenHoldMs))
     }
 
     static func parseScanner(_ r: ConfigReader) -> LaneScannerConfig? {

@@ -21,6 +21,12 @@ public enum NameSuggestion {
         closest(to: name, among: known).map { " — did you mean \"\($0)\"?" } ?? ""
     }
 
+    /// The one message for a lane name that is not configured (CLI and control socket alike):
+    /// `no lane maim (lanes: main, side) — did you mean "main"?`.
+    public static func unknownLane(_ name: String, among lanes: [String]) -> String {
+        "no lane \(name) (lanes: \(lanes.joined(separator: ", ")))\(hint(for: name, among: lanes))"
+    }
+
     /// Levenshtein distance (insert, delete, substitute; a swap of neighbours counts once).
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)

@@ -1,13 +1,24 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One request on the control socket: a JSON object on one line.
 ///
-/// Commands: `status`, `open` and `unlock` (with `lane`), `sim_passage` (with `lane`), `reload`.
+/// Commands: `status`, `open` (with `lane`, optional `reason`), `unlock` (with `lane`),
+/// `sim_passage` (with `lane`), `reload`, `outbox_retry` (with `id`), `outbox_drop` (with `id`
+/// and `reason`).
 public struct ControlRequest: Codable, Sendable, Equatable {
     public var command: String
     public var lane: String?
+    /// The outbox entry of `outbox_retry` / `outbox_drop`.
+    public var id: Int64?
+    /// Why staff did it: kept in the `manual_open` / `outbox_dropped` event.
+    public var reason: String?
 
-    public init(command: String, lane: String? = nil) { self.command = command; self.lane = lane }
+    public init(command: String, lane: String? = nil, id: Int64? = nil, reason: String? = nil) {
+        self.command = command; self.lane = lane; self.id = id; self.reason = reason
+    }
 
     /// One request line as the control socket receives it; nil when it is not a request.
     public static func parse(_ line: String) -> ControlRequest? {
@@ -29,7 +40,7 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public static func failure(_ text: String) -> ControlResponse { ControlResponse(ok: false, error: text) }
 }
 
-/// What `eguma-gate status` shows.
+/// What `eguma-gate status` shows. Its JSON keys are snake_case like every JSON the gate prints.
 public struct GateStatus: Codable, Sendable, Equatable {
     public struct Lane: Codable, Sendable, Equatable {
         public var name: String
@@ -38,7 +49,14 @@ public struct GateStatus: Codable, Sendable, Equatable {
         public var scannerDevice: String?
         public var state: String
         public var entriesToday: Int
+        /// Newest first.
         public var lastAdmissions: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case name, mode, state
+            case scannerPresent = "scanner_present", scannerDevice = "scanner_device"
+            case entriesToday = "entries_today", lastAdmissions = "last_admissions"
+        }
 
         public init(name: String, mode: String, scannerPresent: Bool, scannerDevice: String?, state: String,
                     entriesToday: Int, lastAdmissions: [String]) {
@@ -51,12 +69,20 @@ public struct GateStatus: Codable, Sendable, Equatable {
     public var gate: String
     public var online: Bool
     public var emergency: Bool
-    public var outboxDepth: Int
+    /// Entries the worker still tries.
+    public var outboxPending: Int
+    /// Entries e-guma refused for good: an operator settles them (`outbox list`).
+    public var outboxDead: Int
     public var lanes: [Lane]
 
-    public init(gate: String, online: Bool, emergency: Bool, outboxDepth: Int, lanes: [Lane]) {
+    enum CodingKeys: String, CodingKey {
+        case gate, online, emergency, lanes
+        case outboxPending = "outbox_pending", outboxDead = "outbox_dead"
+    }
+
+    public init(gate: String, online: Bool, emergency: Bool, outboxPending: Int, outboxDead: Int, lanes: [Lane]) {
         self.gate = gate; self.online = online; self.emergency = emergency
-        self.outboxDepth = outboxDepth; self.lanes = lanes
+        self.outboxPending = outboxPending; self.outboxDead = outboxDead; self.lanes = lanes
     }
 }
 
@@ -67,4 +93,10 @@ public struct PeerCredentials: Sendable, Equatable {
     public var userName: String
 
     public init(pid: Int32, uid: UInt32, userName: String) { self.pid = pid; self.uid = uid; self.userName = userName }
+
+    /// The login name of `uid`, or "uid N" when it has none.
+    public static func userName(uid: UInt32) -> String {
+        guard let pw = getpwuid(uid), let name = pw.pointee.pw_name else { return "uid \(uid)" }
+        return String(cString: name)
+    }
 }

@@ -211,9 +211,7 @@ public final class ControlServer: Service, Sendable {
             return PeerCredentials(pid: 0, uid: UInt32.max, userName: "unknown")
         }
         let uid = cred[1]
-        var name = "uid \(uid)"
-        if let pw = getpwuid(uid), let n = pw.pointee.pw_name { name = String(cString: n) }
-        return PeerCredentials(pid: Int32(bitPattern: cred[0]), uid: uid, userName: name)
+        return PeerCredentials(pid: Int32(bitPattern: cred[0]), uid: uid, userName: PeerCredentials.userName(uid: uid))
     }
 }
 

@@ -12,8 +12,9 @@ public final class KioskHub: Sendable {
         public var outcome: DisplayOutcome
         public var title: String
         public var lines: [String]
-        /// On the walk-through screen of a lane with a passage sensor: the seconds the guest has
-        /// (the page counts them down). Absent otherwise.
+        /// On the walk-through screen of a lane with a passage sensor: the seconds the guest has;
+        /// while waiting for another voucher: the seconds until the split payment gives up (the
+        /// page counts them down). Absent otherwise.
         public var countdown: Int?
     }
 
@@ -27,6 +28,8 @@ public final class KioskHub: Sendable {
     private let screens: Mutex<[String: GuestScreen]>
     /// Seconds to walk through, per lane with a passage sensor.
     private let passageSeconds: [String: Int]
+    /// Seconds a split payment waits for the next voucher, per gate lane.
+    private let splitSeconds: [String: Int]
     let updates = Broadcast<Update>()
     private let closed = Mutex(false)
     /// The port the kiosk server listens on, 0 until it does.
@@ -38,8 +41,7 @@ public final class KioskHub: Sendable {
         laneNames = lanes.map(\.config.name)
         var initial: [String: GuestScreen] = [:]
         for lane in lanes {
-            var screen = GuestScreen(texts: GuestTexts(language: DisplayLanguage(code: lane.config.language),
-                                                       balanceLane: lane.config.mode == .balance))
+            var screen = GuestScreen(texts: lane.guestTexts)
             _ = screen.show(lane.feedback.state)
             initial[lane.config.name] = screen
         }
@@ -49,6 +51,9 @@ public final class KioskHub: Sendable {
             seconds[lane.config.name] = Int(lane.config.settings.passageTimeout.components.seconds)
         }
         passageSeconds = seconds
+        splitSeconds = Dictionary(uniqueKeysWithValues: lanes.filter { $0.config.mode == .gate }.map {
+            ($0.config.name, Int($0.config.settings.splitTimeout.components.seconds))
+        })
     }
 
     /// The lane's screen now; nil for an unknown lane.
@@ -82,7 +87,16 @@ public final class KioskHub: Sendable {
     private func render(lane: String, _ screen: GuestScreen) -> Screen {
         let text = screen.current
         return Screen(lane: lane, state: screen.state.summary, outcome: text.outcome, title: text.title, lines: text.lines,
-                      countdown: screen.state == .walkThrough ? passageSeconds[lane] : nil)
+                      countdown: countdown(lane: lane, screen.state))
+    }
+
+    /// The seconds the page counts down: to walk through, or until a split payment gives up.
+    private func countdown(lane: String, _ state: GuestState) -> Int? {
+        switch state {
+        case .walkThrough: passageSeconds[lane]
+        case .awaitingMore: splitSeconds[lane]
+        default: nil
+        }
     }
 
     /// One Server-Sent Event carrying `screen` as JSON.

@@ -9,15 +9,35 @@ import Prometheus
 public final class GateMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
 
+    /// Outcomes counted in `admissions_total`, each present at 0 from the start.
+    static let outcomes = ["entered", "cancelled", "denied", "offline_admitted", "manual_open"]
+
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        registry.makeGauge(descriptor: d("up", "", "1 while the daemon runs")).set(to: 1)
+    }
+
+    /// Creates every counter and gauge at 0 for `lanes`, so an alert on a counter (say
+    /// `offline_redeem_failed_total`) has a series to watch before the first failure. Whether
+    /// the daemon is up is Prometheus's own `up` series.
+    public func prepare(lanes: [String]) {
+        for lane in lanes {
+            for outcome in Self.outcomes {
+                registry.makeCounter(descriptor: admissionsDescriptor, labels: [("lane", lane), ("outcome", outcome)])
+            }
+            registry.makeCounter(descriptor: entriesDescriptor, labels: [("lane", lane)])
+            registry.makeCounter(descriptor: offlineRedeemFailedDescriptor, labels: [("lane", lane)])
+            registry.makeCounter(descriptor: tokenUnknownDescriptor, labels: [("lane", lane)])
+            registry.makeCounter(descriptor: cancelFailedDescriptor, labels: [("lane", lane)])
+        }
+        registry.makeCounter(descriptor: undecodableDescriptor)
+        outboxDepth(0)
+        outbox(dead: 0, oldestPendingAge: nil)
+        registry.makeDurationHistogram(descriptor: journalWriteDescriptor, labels: [], buckets: Self.journalBuckets)
     }
 
     /// An admission ended: `outcome` is entered, cancelled, denied, offline_admitted, timeout …
     public func admission(lane: String, outcome: String) {
-        registry.makeCounter(descriptor: d("admissions", "total", "Admissions by lane and outcome"),
-                             labels: [("lane", lane), ("outcome", outcome)]).increment()
+        registry.makeCounter(descriptor: admissionsDescriptor, labels: [("lane", lane), ("outcome", outcome)]).increment()
     }
 
     /// One e-guma call finished (successfully or not).
@@ -45,14 +65,40 @@ public final class GateMetrics: Sendable {
         registry.makeGauge(descriptor: d("online", "", "1 when e-guma is reachable")).set(to: online ? 1 : 0)
     }
 
-    public func entriesToday(lane: String, _ count: Int) {
-        registry.makeGauge(descriptor: d("entries_today", "", "Guests who walked through today (local time)"),
-                           labels: [("lane", lane)]).set(to: Double(count))
+    /// A guest walked through (Prometheus computes "today": `increase(eguma_gate_entries_total[1d])`).
+    public func entered(lane: String) {
+        registry.makeCounter(descriptor: entriesDescriptor, labels: [("lane", lane)]).increment()
     }
 
     public func offlineRedeemFailed(lane: String) {
-        registry.makeCounter(descriptor: d("offline_redeem_failed", "total", "Offline admissions e-guma refused to redeem later (revenue loss)"),
-                             labels: [("lane", lane)]).increment()
+        registry.makeCounter(descriptor: offlineRedeemFailedDescriptor, labels: [("lane", lane)]).increment()
+    }
+
+    public func tokenUnknown(lane: String) {
+        registry.makeCounter(descriptor: tokenUnknownDescriptor, labels: [("lane", lane)]).increment()
+    }
+
+    public func cancelFailed(lane: String) {
+        registry.makeCounter(descriptor: cancelFailedDescriptor, labels: [("lane", lane)]).increment()
+    }
+
+    /// An outbox row could not be decoded and was set aside as dead.
+    public func outboxUndecodable() {
+        registry.makeCounter(descriptor: undecodableDescriptor).increment()
+    }
+
+    /// Dead-lettered entries and the age of the oldest pending one (0 when nothing waits).
+    public func outbox(dead: Int, oldestPendingAge: Duration?) {
+        registry.makeGauge(descriptor: d("outbox_dead", "", "Outbox entries e-guma refused for good: an operator must settle them"))
+            .set(to: Double(dead))
+        let seconds = oldestPendingAge.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? 0
+        registry.makeGauge(descriptor: d("outbox_oldest_pending_age", "seconds", "Age of the oldest pending outbox entry"))
+            .set(to: seconds)
+    }
+
+    /// One journal write (a committed, fsynced transaction) took `latency`.
+    public func journalWrite(_ latency: Duration) {
+        registry.makeDurationHistogram(descriptor: journalWriteDescriptor, labels: [], buckets: Self.journalBuckets).record(latency)
     }
 
     public func offlineLimit(lane: String) {
@@ -97,6 +143,27 @@ public final class GateMetrics: Sendable {
     public func emergency(_ active: Bool) {
         registry.makeGauge(descriptor: d("emergency_active", "", "1 while the emergency contact is open"))
             .set(to: active ? 1 : 0)
+    }
+
+    private static let journalBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .seconds(1)]
+    private var admissionsDescriptor: MetricNameDescriptor { d("admissions", "total", "Admissions by lane and outcome") }
+    private var entriesDescriptor: MetricNameDescriptor { d("entries", "total", "Guests who walked through") }
+    private var offlineRedeemFailedDescriptor: MetricNameDescriptor {
+        d("offline_redeem_failed", "total", "Offline admissions e-guma refused to redeem later (revenue loss)")
+    }
+    private var tokenUnknownDescriptor: MetricNameDescriptor {
+        d("token_unknown", "total", "Redeems that took effect without a token: refund by hand if needed")
+    }
+    private var cancelFailedDescriptor: MetricNameDescriptor {
+        d("cancel_failed", "total", "Cancels e-guma refused for good: the guest's money must be given back by hand")
+    }
+    private var undecodableDescriptor: MetricNameDescriptor {
+        d("outbox_undecodable", "total", "Outbox rows set aside because their payload cannot be decoded")
+    }
+    private var journalWriteDescriptor: MetricNameDescriptor {
+        d("journal_write", "seconds", "Latency of one durable journal write (fsynced commit)")
     }
 
     private func d(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

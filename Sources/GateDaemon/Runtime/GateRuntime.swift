@@ -54,7 +54,6 @@ public final class GateRuntime: Sendable {
     public let journalHealth: JournalHealth
     private let reloads: Broadcast<Void>
     private let group = Mutex<ServiceGroup?>(nil)
-    private let entries = Mutex<(day: String, counts: [String: Int])>(("", [:]))
 
     // MARK: Start-up
 
@@ -87,10 +86,13 @@ public final class GateRuntime: Sendable {
         let chip = options.simulatedChip ?? SimulatedGPIOChip()
         let opener = GPIOChipOpener(simulated: chip)
         let clock = ContinuousClock()
-        let online = OnlineMonitor(clock: clock)
+        metrics.prepare(lanes: config.laneNames)
         let health = JournalHealth()
         let journal = ObservedJournal(database: database, file: config.gate.database, events: events, metrics: metrics,
                                       logger: logger, health: health)
+        let online = OnlineMonitor(clock: clock) { offline, reason in
+            Task { await GateRuntime.recordConnectivity(offline: offline, reason: reason, journal: journal, logger: logger) }
+        }
         // A full disk at start: stay up and say so (status, /healthz, log) rather than exit —
         // a restart loop would not free the disk, and the gate resumes by itself once it can write.
         do { try await database.checkWritable() } catch {
@@ -106,8 +108,8 @@ public final class GateRuntime: Sendable {
                 evidence[name] = RedemptionListEvidence(client: client, key: key, userID: user, database: database)
             }
         }
-        let outbox = OutboxWorker(store: database, journal: journal, services: services, clock: clock, online: online,
-                                  evidence: evidence)
+        let outbox = OutboxWorker(store: ObservedOutbox(database: database, metrics: metrics, logger: logger),
+                                  journal: journal, services: services, clock: clock, online: online, evidence: evidence)
         let reconcile = ReconcileService(
             reconciler: Reconciler(database: database, client: client),
             outlets: keys.keys.sorted().compactMap { name in keys[name].map { Reconciler.Outlet(name: name, key: $0, userID: config.outlets[name]?.userID) } },
@@ -212,20 +214,28 @@ public final class GateRuntime: Sendable {
             throw StartupError(what: "find the scanner of lane \(lane.name)", reason: "udev is not available", isConfiguration: false)
         }
         let feedback = LaneFeedback(lane: lane.name, states: states)
+        let screen = ScreenHold(feedback, hold: lane.screenHold, clock: clock)
         let service = services[lane.settings.outlet] ?? UnavailableVoucherService()
         if lane.mode == .balance {
             // Never redeems: no engine, no relay; Balance calls only.
-            let runner = BalanceLaneRunner(lane: lane.name, service: service, feedback: feedback, clock: clock,
-                                           guessPolicy: lane.settings.guessPolicy, journal: journal,
-                                           logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
+            let logger = Logger(label: "eguma-gate.lane.\(lane.name)")
+            let runner = BalanceCheckLane(lane: lane.name, service: service, feedback: screen, clock: clock,
+                                          guessPolicy: lane.settings.guessPolicy, journal: journal.forLane(lane.name)) { report in
+                switch report {
+                case .answered(let answer):
+                    logger.info("balance check \(answer.code.masked): \(answer.isRedeemable ? "redeemable" : "not redeemable"), balance \(answer.balance)")
+                case .failed(let code, let error):
+                    logger.warning("balance check \(code.masked) failed: \(error.description)")
+                }
+            }
             return LaneRuntime(config: lane, engine: nil, balanceRunner: runner, source: source, relay: relay, sensor: sensor,
-                               lights: lights, feedback: feedback, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
+                               lights: lights, feedback: feedback, screen: screen, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
         }
         let engine = LaneEngine(settings: lane.settings, service: service, relay: relay ?? NoRelay(), sensor: sensor,
-                                lights: lights, feedback: feedback, journal: journal.forLane(lane.name), outbox: journal.database, online: online,
-                                clock: clock, outboxKick: { outbox.kick() })
+                                lights: lights, feedback: screen, journal: journal.forLane(lane.name), outbox: journal.database, online: online,
+                                clock: clock, outboxKick: { outbox.kick() }, emergency: emergency)
         return LaneRuntime(config: lane, engine: engine, source: source, relay: relay, sensor: sensor, lights: lights,
-                           feedback: feedback, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
+                           feedback: feedback, screen: screen, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
     }
 
     private init(config: GateConfig, database: GateDatabase, client: EgumaClient, metrics: GateMetrics,
@@ -271,7 +281,7 @@ public final class GateRuntime: Sendable {
             let port = PoleDisplayPort(path: path, baud: baud, codepage: codepage,
                                        logger: Logger(label: "eguma-gate.lane.\(lane.config.name).display"))
             let driver = PoleDisplayDriver(
-                texts: GuestTexts(language: DisplayLanguage(code: lane.config.language), balanceLane: lane.config.mode == .balance),
+                texts: lane.guestTexts,
                 codepage: codepage, scroll: scroll, clock: ContinuousClock(), write: { await port.write($0) })
             let name = lane.config.name
             let feedback = lane.feedback
@@ -360,19 +370,20 @@ public final class GateRuntime: Sendable {
     private func housekeeping() async {
         announceReady()
         await client.warmUp()
-        await loadEntriesToday()
         let interval: Duration = notifier.watchdogInterval.map { min($0, .seconds(5)) } ?? .seconds(5)
         var lastWarmUp = ContinuousClock.now
         var lastPrune = ContinuousClock.now - .seconds(86_400)
-        let observer = Task { [self] in
-            for await event in events.subscribe() where event.type == .entered { countEntry(lane: event.lane) }
-        }
-        defer { observer.cancel() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if notifier.watchdogInterval != nil { notifier.watchdog() }  // only when systemd asked (WatchdogSec)
             metrics.online(!(await online.isOffline))
             metrics.emergency(emergencySignal.isOpen)
-            if let depth = try? await database.openEntries().count { metrics.outboxDepth(depth) }
+            do {
+                let outbox = try await database.outboxSummary()
+                metrics.outboxDepth(outbox.pending)
+                metrics.outbox(dead: outbox.dead, oldestPendingAge: outbox.oldestPending.map { .seconds(max(0, Date().timeIntervalSince($0))) })
+            } catch {
+                logger.error("cannot read the outbox for the metrics: \(error) — check the database \(config.gate.database)")
+            }
             await probeJournal()
             for lane in lanes { metrics.scannerPresent(lane: lane.config.name, lane.scannerPresent) }
             if ContinuousClock.now - lastWarmUp > .seconds(60) {
@@ -402,32 +413,13 @@ public final class GateRuntime: Sendable {
         }
     }
 
-    private static func today() -> String {
-        let c = Calendar.current.dateComponents([.year, .month, .day], from: Date())
-        return "\(c.year ?? 0)-\(c.month ?? 0)-\(c.day ?? 0)"
-    }
-
-    private func loadEntriesToday() async {
-        let start = Calendar.current.startOfDay(for: Date())
-        let events = (try? await database.events(since: start)) ?? []
-        var counts: [String: Int] = [:]
-        for e in events where e.event.type == .entered { counts[e.event.lane, default: 0] += 1 }
-        entries.withLock { $0 = (Self.today(), counts) }
-        for lane in lanes { metrics.entriesToday(lane: lane.config.name, counts[lane.config.name] ?? 0) }
-    }
-
-    private func countEntry(lane: String) {
-        let count = entries.withLock { e -> Int in
-            let day = Self.today()
-            if e.day != day { e = (day, [:]) }
-            e.counts[lane, default: 0] += 1
-            return e.counts[lane]!
+    /// e-guma went offline or came back: a warning in the log and an `offline`/`online` event.
+    private static func recordConnectivity(offline: Bool, reason: String, journal: ObservedJournal, logger: Logger) async {
+        do {
+            try await journal.append(GateEvent(offline ? .offline : .online, lane: "gate", message: reason))
+        } catch {
+            logger.warning("e-guma \(offline ? "offline" : "online") (\(reason)); the journal did not take the event: \(error)")
         }
-        metrics.entriesToday(lane: lane, count)
-    }
-
-    func entriesToday(lane: String) -> Int {
-        entries.withLock { $0.day == Self.today() ? $0.counts[lane] ?? 0 : 0 }
     }
 
     // MARK: Reload
@@ -459,6 +451,9 @@ public final class GateRuntime: Sendable {
                 continue
             }
             await lane.engine?.update(settings: updated.settings)
+            await lane.relay?.update(pulse: updated.settings.pulse)
+            lane.screen.update(hold: updated.screenHold)
+            lane.update(price: updated.settings.price)
             if updated.scanner != lane.config.scanner || updated.relay != lane.config.relay || updated.sensor != lane.config.sensor {
                 notes.append("lane \(lane.config.name): scanner/relay/sensor changes apply after a restart")
             }
@@ -478,7 +473,7 @@ public final class GateRuntime: Sendable {
         case "open":
             guard let name = request.lane, let lane = lane(name) else { return .failure(unknownLane(request.lane)) }
             guard lane.config.mode == .gate else { return .failure("lane \(name) is a balance-check lane: it has no relay") }
-            lane.manualOpen(by: peer.userName)
+            lane.manualOpen(by: peer.userName, reason: request.reason)
             return ControlResponse(ok: true, message: "lane \(name) opened by \(peer.userName)")
         case "sim_passage":
             guard let name = request.lane, let lane = lane(name) else { return .failure(unknownLane(request.lane)) }
@@ -498,36 +493,55 @@ public final class GateRuntime: Sendable {
             let paused = await lane.unlock(by: peer.userName)
             return ControlResponse(ok: true, message: paused ? "lane \(name) unlocked by \(peer.userName)"
                                                              : "lane \(name) was not paused")
+        case "outbox_retry":
+            guard let id = request.id else { return .failure("outbox_retry needs an id") }
+            return await retryOutboxEntry(id)
+        case "outbox_drop":
+            guard let id = request.id else { return .failure("outbox_drop needs an id") }
+            return await dropOutboxEntry(id, reason: request.reason, user: peer.userName)
         default:
-            return .failure("unknown command \"\(request.command)\" — status, open, unlock, sim_passage or reload")
+            return .failure("unknown command \"\(request.command)\" — status, open, unlock, sim_passage, reload, outbox_retry or outbox_drop")
         }
     }
 
     private func unknownLane(_ name: String?) -> String {
-        "no lane \"\(name ?? "")\"\(NameSuggestion.hint(for: name ?? "", among: lanes.map(\.config.name))) — lanes: \(lanes.map(\.config.name).joined(separator: ", "))"
+        NameSuggestion.unknownLane(name ?? "\"\"", among: lanes.map(\.config.name))
     }
 
     public func status() async -> GateStatus {
         var laneStatus: [GateStatus.Lane] = []
-        let recent = (try? await database.events(since: Date().addingTimeInterval(-86_400))) ?? []
+        let entries: [String: Int]
+        do { entries = try await database.entryCounts(since: Calendar.current.startOfDay(for: Date())) } catch {
+            logger.error("status: cannot count today's entries: \(error)")
+            entries = [:]
+        }
+        let admissions: [GateEventType] = [.entered, .cancelled, .denied, .offlineAdmitted, .manualOpen]
         for lane in lanes {
             let name = lane.config.name
-            let last = recent.filter { $0.event.lane == name && [.entered, .cancelled, .denied, .offlineAdmitted, .manualOpen].contains($0.event.type) }
-                .suffix(5).map { e in
-                    "\(e.timestamp.formatted(.iso8601.time(includingFractionalSeconds: false))) \(e.event.type.rawValue)"
-                        + (e.event.code.map { " " + VoucherCode.mask($0) } ?? "")
-                        + (e.event.message.map { " — " + $0 } ?? "")
-                }
+            let recent: [JournalEvent]
+            do { recent = try await database.latestEvents(.init(lane: name, types: admissions), limit: 5) } catch {
+                logger.error("status: cannot read the last admissions of lane \(name): \(error) — check the database \(config.gate.database)")
+                recent = []
+            }
+            let last = recent.reversed().map { e in  // newest first
+                "\(e.timestamp.formatted(.iso8601.time(includingFractionalSeconds: false))) \(e.event.type.rawValue)"
+                    + (e.event.code.map { " " + VoucherCode.mask($0) } ?? "")
+                    + (e.event.message.map { " — " + $0 } ?? "")
+            }
             laneStatus.append(GateStatus.Lane(
                 name: name, mode: lane.config.mode.rawValue, scannerPresent: lane.scannerPresent,
                 scannerDevice: lane.scannerDevice,
                 state: journalHealth.problem("lane \(name)").map { "out of order — the journal cannot be written: \($0)" }
                     ?? lane.feedback.state.summary,
-                entriesToday: entriesToday(lane: name), lastAdmissions: Array(last)))
+                entriesToday: entries[name] ?? 0, lastAdmissions: last))
         }
-        let depth = (try? await database.openEntries().count) ?? -1
+        let outbox: GateDatabase.OutboxSummary
+        do { outbox = try await database.outboxSummary() } catch {
+            logger.error("status: cannot read the outbox: \(error) — check the database \(config.gate.database)")
+            outbox = GateDatabase.OutboxSummary(pending: -1, dead: -1)  // shown as unknown, never as empty
+        }
         return GateStatus(gate: config.gate.name, online: !(await online.isOffline), emergency: emergencySignal.isOpen,
-                          outboxDepth: depth, lanes: laneStatus)
+                          outboxPending: outbox.pending, outboxDead: outbox.dead, lanes: laneStatus)
     }
 }
 

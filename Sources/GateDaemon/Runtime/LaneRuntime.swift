@@ -15,7 +15,9 @@ public final class LaneRuntime: Sendable {
     public let feedback: LaneFeedback
     /// nil on a balance-check lane.
     let engine: LaneEngine<ContinuousClock>?
-    let balanceRunner: BalanceLaneRunner<ContinuousClock>?
+    let balanceRunner: BalanceCheckLane<ContinuousClock>?
+    /// The engine's (or balance runner's) view of `feedback`: returns held screens to idle.
+    let screen: ScreenHold<ContinuousClock>
     let source: any CodeSource
     let relay: GPIORelay?
     let sensor: GPIOPassageSensor?
@@ -24,22 +26,41 @@ public final class LaneRuntime: Sendable {
     private let controlContinuation: AsyncStream<LaneEngine<ContinuousClock>.Input>.Continuation
     private let presence = Mutex<(present: Bool, device: String?)>((false, nil))
     private let isSafe = Mutex(false)
+    private let price: Mutex<Money>
     private let logger: Logger
 
-    init(config: LaneConfig, engine: LaneEngine<ContinuousClock>?, balanceRunner: BalanceLaneRunner<ContinuousClock>? = nil,
+    init(config: LaneConfig, engine: LaneEngine<ContinuousClock>?, balanceRunner: BalanceCheckLane<ContinuousClock>? = nil,
          source: any CodeSource, relay: GPIORelay?,
-         sensor: GPIOPassageSensor?, lights: GPIOSignalLights?, feedback: LaneFeedback, logger: Logger) {
+         sensor: GPIOPassageSensor?, lights: GPIOSignalLights?, feedback: LaneFeedback, screen: ScreenHold<ContinuousClock>,
+         logger: Logger) {
         self.config = config; self.engine = engine; self.balanceRunner = balanceRunner; self.source = source; self.relay = relay
-        self.sensor = sensor; self.lights = lights; self.feedback = feedback; self.logger = logger
+        self.sensor = sensor; self.lights = lights; self.feedback = feedback; self.screen = screen; self.logger = logger
+        self.price = Mutex(config.settings.price)
         (control, controlContinuation) = AsyncStream.makeStream()
     }
 
     public var scannerPresent: Bool { presence.withLock { $0.present } }
     public var scannerDevice: String? { presence.withLock { $0.device } }
 
-    /// Staff opened the lane by hand (`eguma-gate open LANE`).
-    public func manualOpen(by user: String) {
-        controlContinuation.yield(.manualOpen(reason: "opened by \(user)"))
+    /// The entry price now (the configured one, or the one a reload set), for the idle screen.
+    public var entryPrice: Money { price.withLock { $0 } }
+
+    func update(price: Money) { self.price.withLock { $0 = price } }
+
+    /// The lane's guest texts for every display: its language, and on gate lanes the entry price
+    /// on the idle screen (following reloads).
+    public var guestTexts: GuestTexts {
+        let language = DisplayLanguage(code: config.language)
+        guard config.mode == .gate else { return GuestTexts(language: language, balanceLane: true) }
+        let price: @Sendable () -> Money? = { [self] in entryPrice }
+        return GuestTexts(language: language, price: price)
+    }
+
+    /// Staff opened the lane by hand (`eguma-gate open LANE [--reason TEXT]`); who and why go
+    /// into the `manual_open` event.
+    public func manualOpen(by user: String, reason: String? = nil) {
+        let why = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        controlContinuation.yield(.manualOpen(reason: "opened by \(user)" + (why.isEmpty ? "" : ": \(why)")))
     }
 
     /// Staff ended a code-guessing pause (`eguma-gate unlock LANE`). Returns whether the lane was

@@ -90,7 +90,9 @@ public struct ObservedJournal: AdmissionJournal {
         try await writing("append a \(event.type.rawValue) event") { try await database.append(event) }
     }
 
-    private func observe(_ event: GateEvent) {
+    /// Logs, counts and broadcasts an event (also one already in the database, written by the
+    /// store in the same transaction as the change it records, e.g. `outbox_dropped`).
+    func observe(_ event: GateEvent) {
         log(event)
         count(event)
         events.send(event)
@@ -106,6 +108,10 @@ public struct ObservedJournal: AdmissionJournal {
     /// this part out of order; the next success puts it back in service. The caller still gets
     /// the error and decides what it means (the engine denies the admission "out of order").
     private func writing<T>(_ operation: String, _ write: () async throws -> T) async throws -> T {
+        let clock = ContinuousClock()
+        let start = clock.now
+        // How long durable writes take (`journal_write_seconds`), failed ones included.
+        defer { metrics.journalWrite(start.duration(to: clock.now)) }
         do {
             let result = try await write()
             if health.worked(part) {
@@ -127,7 +133,7 @@ public struct ObservedJournal: AdmissionJournal {
         if let amount = event.amountCents { line += " amount \(Money(cents: amount))" }
         if let balance = event.balanceCents { line += " balance \(Money(cents: balance))" }
         if let message = event.message, !message.isEmpty { line += " — \(message)" }
-        if event.type.needsOperator {
+        if event.type.isWarning {
             logger.warning("\(line)")
         } else {
             logger.info("\(line)")
@@ -136,13 +142,21 @@ public struct ObservedJournal: AdmissionJournal {
 
     private func count(_ event: GateEvent) {
         switch event.type {
-        case .entered: metrics.admission(lane: event.lane, outcome: "entered")
+        case .entered:
+            metrics.admission(lane: event.lane, outcome: "entered")
+            metrics.entered(lane: event.lane)
         case .cancelled: metrics.admission(lane: event.lane, outcome: "cancelled")
         case .denied: metrics.admission(lane: event.lane, outcome: "denied")
         case .offlineAdmitted: metrics.admission(lane: event.lane, outcome: "offline_admitted")
         case .offlineRedeemFailed: metrics.offlineRedeemFailed(lane: event.lane)
         case .offlineLimit: metrics.offlineLimit(lane: event.lane)
-        case .tokenUnknown, .settleUnclear, .cancelFailed: metrics.moneyProblem(lane: event.lane, kind: event.type.rawValue)
+        case .tokenUnknown:
+            metrics.tokenUnknown(lane: event.lane)
+            metrics.moneyProblem(lane: event.lane, kind: event.type.rawValue)
+        case .cancelFailed:
+            metrics.cancelFailed(lane: event.lane)
+            metrics.moneyProblem(lane: event.lane, kind: event.type.rawValue)
+        case .settleUnclear: metrics.moneyProblem(lane: event.lane, kind: event.type.rawValue)
         case .manualOpen: metrics.admission(lane: event.lane, outcome: "manual_open")
         case .reconcileMismatch: metrics.reconcileMismatch(outlet: event.lane)
         case .scannerAttached: metrics.scannerPresent(lane: event.lane, true)

@@ -11,7 +11,7 @@ public actor GPIORelay: Relay {
     public nonisolated let label: String
     private let line: any GPIOOutputLine
     private let clock: ElapsedClock
-    private let guardPolicy: PulseGuardPolicy
+    private var guardPolicy: PulseGuardPolicy
     private let logger: Logger
 
     private var isActive = false
@@ -44,6 +44,14 @@ public actor GPIORelay: Relay {
         self.clock = clock
         self.guardPolicy = PulseGuardPolicy(configuredPulse: pulse)
         self.logger = logger
+    }
+
+    /// A reload changed the lane's `pulse_ms`: the guard allows the new pulse from the next
+    /// energised period on (a longer pulse is no longer cut at the old limit).
+    public func update(pulse: Duration) {
+        guard pulse != guardPolicy.configuredPulse else { return }
+        guardPolicy.configuredPulse = pulse
+        logger.info("relay \(label): pulse guard now allows \(guardPolicy.maximumOnTime) (pulse \(pulse))")
     }
 
     public func pulse(for duration: Duration) async throws {

@@ -51,8 +51,12 @@ struct ConnectionOptions: ParsableArguments {
 
     /// Runs `body` with a client and always shuts the client down.
     func withClient<T>(_ body: (EgumaClient, APIKey) async throws -> T) async throws -> T {
-        let key = try apiKey()
-        let client = try makeClient()
+        try await Self.using(try makeClient(), key: try apiKey(), body)
+    }
+
+    /// Runs `body` with `client` and `key`, maps e-guma failures to exit codes, and always shuts
+    /// the client down.
+    static func using<T>(_ client: EgumaClient, key: APIKey, _ body: (EgumaClient, APIKey) async throws -> T) async throws -> T {
         do {
             let result = try await body(client, key)
             try? await client.shutdown()

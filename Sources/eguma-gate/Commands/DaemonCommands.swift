@@ -3,7 +3,7 @@ import Foundation
 import GateDaemon
 
 /// Sends one request to the running daemon and fails with a clear message when it cannot.
-private func ask(_ options: ConfigOption, _ request: ControlRequest) throws -> ControlResponse {
+func ask(_ options: ConfigOption, _ request: ControlRequest) throws -> ControlResponse {
     let config = try options.load()
     let response: ControlResponse
     do {
@@ -13,6 +13,12 @@ private func ask(_ options: ConfigOption, _ request: ControlRequest) throws -> C
     }
     guard response.ok else { throw CLIError.runtime(response.error ?? "the daemon refused the request") }
     return response
+}
+
+/// Fails with exit 2 when the configuration has no lane `name`, listing the lanes there are.
+func requireLane(_ name: String, in config: GateConfig) throws {
+    guard config.lane(name) == nil else { return }
+    throw CLIError.usage("\(NameSuggestion.unknownLane(name, among: config.laneNames)) — check the name in \(config.file)")
 }
 
 /// `eguma-gate status`: lanes, scanners, online state, outbox depth, last admissions.
@@ -25,23 +31,27 @@ struct StatusCommand: AsyncParsableCommand {
         let response = try ask(options, ControlRequest(command: "status"))
         guard let status = response.status else { throw CLIError.runtime("the daemon sent no status") }
         if json { return try printJSON(status) }
-        print("gate \(status.gate): e-guma \(status.online ? "online" : "OFFLINE"), outbox \(status.outboxDepth) pending\(status.emergency ? ", EMERGENCY OPEN" : "")")
+        let dead = status.outboxDead > 0 ? ", \(status.outboxDead) DEAD (see eguma-gate outbox list)" : ""
+        print("gate \(status.gate): e-guma \(status.online ? "online" : "OFFLINE"), outbox \(status.outboxPending) pending\(dead)\(status.emergency ? ", EMERGENCY OPEN" : "")")
         for lane in status.lanes {
             let scanner = lane.scannerPresent ? "scanner \(lane.scannerDevice ?? "present")" : "SCANNER MISSING"
             print("  \(lane.name) [\(lane.mode)]: \(lane.state), \(scanner), \(lane.entriesToday) entries today")
-            for line in lane.lastAdmissions { print("      \(line)") }
+            for line in lane.lastAdmissions { print("      \(line)") }  // newest first
         }
     }
 }
 
-/// `eguma-gate open LANE`: manual open, recorded as `manual_open` with the calling user.
+/// `eguma-gate open LANE [--reason TEXT]`: manual open, recorded as `manual_open` with the
+/// calling user and the reason.
 struct OpenCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a lane by hand (recorded with your user name).")
+    static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a lane by hand (recorded with your user name and reason).")
     @OptionGroup var options: ConfigOption
     @Argument(help: "Lane name.") var lane: String
+    @Option(help: "Why (kept in the manual_open event), e.g. \"wheelchair\".") var reason: String?
 
     func run() async throws {
-        let response = try ask(options, ControlRequest(command: "open", lane: lane))
+        try requireLane(lane, in: try options.load())
+        let response = try ask(options, ControlRequest(command: "open", lane: lane, reason: reason))
         print(response.message ?? "lane \(lane) opened")
     }
 }

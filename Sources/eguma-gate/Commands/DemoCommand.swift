@@ -52,8 +52,9 @@ struct DemoCommand: AsyncParsableCommand {
         var options = GateRuntime.Options()
         let ptyScanner: PTYScanner?
         if pty {
-            ptyScanner = try PTYScanner.open()
-            options.sources["main"] = ptyScanner!
+            let scanner = try PTYScanner.open()
+            ptyScanner = scanner
+            options.sources["main"] = scanner
         } else {
             ptyScanner = nil
             options.sources["main"] = console.source

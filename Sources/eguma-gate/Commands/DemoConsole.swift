@@ -126,22 +126,29 @@ final class DemoConsole: Sendable {
         thread.start()
         for await raw in lines {
             let line = raw.trimmingCharacters(in: .whitespaces)
-            if walking.withLock({ $0 }), ["y", "n", "yes", "no"].contains(line.lowercased()) {
-                if line.lowercased().hasPrefix("y"), let sensor = runtime.config.lanes[0].sensor {
-                    try? runtime.simulatedChip.simulatePassage(line: sensor.line)
-                } else {
+            let answer = line.lowercased()
+            // While the turnstile is open only y/n (or quit) mean something: anything else asks
+            // again and is never taken as a voucher code.
+            if walking.withLock({ $0 }), !["quit", "exit", "q"].contains(answer) {
+                if ["y", "yes"].contains(answer), let sensor = runtime.config.lanes[0].sensor {
+                    do { try runtime.simulatedChip.simulatePassage(line: sensor.line) } catch {
+                        say("(the simulated sensor did not take the passage: \(error))")
+                    }
+                } else if ["n", "no"].contains(answer) {
                     say("(the guest stays outside — waiting for the passage timeout)")
+                } else {
+                    say("please answer y (walk through) or n (stay outside)")
                 }
                 continue
             }
-            switch line.lowercased() {
+            switch answer {
             case "quit", "exit", "q":
                 return
             case "help", "?":
                 say("type a voucher code and Enter; y/n at the turnstile; status; quit")
             case "status":
                 let status = await runtime.status()
-                say("status  e-guma \(status.online ? "online" : "offline"), outbox \(status.outboxDepth), lane main: \(status.lanes.first?.state ?? "?"), \(status.lanes.first?.entriesToday ?? 0) entries today")
+                say("status  e-guma \(status.online ? "online" : "offline"), outbox \(status.outboxPending) pending \(status.outboxDead) dead, lane main: \(status.lanes.first?.state ?? "?"), \(status.lanes.first?.entriesToday ?? 0) entries today")
             default:
                 if pty { say("(codes come from the PTY in --pty mode)"); continue }
                 continuation.yield(.frame(Array(raw.utf8)))
@@ -155,35 +162,3 @@ struct DemoSource: CodeSource {
     let stream: AsyncStream<ScannerEvent>
     func events() -> AsyncStream<ScannerEvent> { stream }
 }
-
-/// `demo --pty`: a pseudo-terminal whose slave side is read by the real serial reader (termios,
-/// exclusive open), so writing a code to it behaves like a serial scanner.
-final class PTYScanner: CodeSource, Sendable {
-    let terminal: PseudoTerminal
-    var path: String { terminal.slavePath }
-
-    private init(terminal: PseudoTerminal) { self.terminal = terminal }
-
-    static func open() throws -> PTYScanner {
-        do { return PTYScanner(terminal: try PseudoTerminal()) } catch {
-            throw CLIError.runtime("demo --pty: cannot create a pseudo-terminal: \(error)")
-        }
-    }
-
-    func events() -> AsyncStream<ScannerEvent> {
-        let (stream, continuation) = AsyncStream<ScannerEvent>.makeStream()
-        let path = self.path
-        let config = LaneScannerConfig(kind: .serial, path: path, terminator: .lf)
-        do {
-            let reader = try ScannerReader.open(path, config: config, opened: { continuation.yield(.attached(device: path)) }) { event in
-                continuation.yield(event)
-            }
-            continuation.onTermination = { _ in Task { await reader.stop() } }
-        } catch {
-            continuation.yield(.detached(device: path, reason: error.description))
-            continuation.finish()
-        }
-        return stream
-    }
-}
-

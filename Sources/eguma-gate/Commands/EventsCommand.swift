@@ -21,9 +21,16 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(help: "Only events since this time.") var since: String?
     @Flag(help: "One JSON object per line.") var json = false
     @Option(help: "Without --since: how many of the latest events to show.") var last = 50
+    @Option(help: "Only events of this type (entered, denied, cancel_failed, …).") var type: String?
+
+    func validate() throws {
+        guard last >= 0 else { throw ValidationError("--last must be 0 or more") }
+    }
 
     func run() async throws {
         let config = try options.load()
+        if let lane { try requireLane(lane, in: config) }
+        let types = try type.map { [try Self.parseType($0)] }
         let sinceDate = try since.map(Self.parseSince)
         guard FileManager.default.fileExists(atPath: config.gate.database) else {
             throw CLIError.runtime("no journal at \(config.gate.database) yet — has the daemon run? (gate.database)")
@@ -32,24 +39,41 @@ struct EventsCommand: AsyncParsableCommand {
         do { database = try GateDatabase.open(path: config.gate.database) } catch {
             throw CLIError.runtime("cannot open the journal \(config.gate.database): \(error)")
         }
-        var events = try await database.events(lane: lane, since: sinceDate)
-        if let lane, config.lane(lane) == nil, events.isEmpty {
-            // Not configured and never seen: a typo, not a quiet lane.
-            throw CLIError.usage("no lane \"\(lane)\" in \(config.file)\(NameSuggestion.hint(for: lane, among: config.laneNames)) — lanes: \(config.laneNames.joined(separator: ", "))")
+        // Newest first through the indexes (any journal size); `-f` goes on after the newest row
+        // that existed before the first read, so nothing is replayed and nothing is missed.
+        let start = try await database.newestEventID()
+        var lastID: Int64 = 0
+        if let sinceDate {
+            let filter = GateDatabase.EventFilter(lane: lane, types: types, since: sinceDate)
+            while true {
+                let page = try await database.events(after: lastID, filter, limit: 1_000)
+                for e in page { print(render(e)) }
+                guard let newest = page.last, page.count == 1_000 else { lastID = page.last?.id ?? lastID; break }
+                lastID = newest.id
+            }
+        } else {
+            let events = try await database.latestEvents(.init(lane: lane, types: types), limit: last)
+            for e in events { print(render(e)) }
+            lastID = events.last?.id ?? 0
         }
-        if sinceDate == nil && events.count > last { events = Array(events.suffix(last)) }
-        var lastID = events.last?.id ?? 0
-        for e in events { print(render(e)) }
         fflush(nil)
         guard follow else { return }
-        if lastID == 0 { lastID = (try await database.events().last?.id) ?? 0 }
+        lastID = max(lastID, start)
+        let live = GateDatabase.EventFilter(lane: lane, types: types)
         // Another process writes the database: poll it (cheap: an indexed range query).
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(300))
-            let fresh = try await database.events(afterID: lastID, lane: lane)
+            let fresh = try await database.events(after: lastID, live, limit: 1_000)
             for e in fresh { print(render(e)) }
             if let newest = fresh.last { lastID = newest.id; fflush(nil) }
         }
+    }
+
+    static func parseType(_ text: String) throws -> GateEventType {
+        guard let type = GateEventType(rawValue: text) else {
+            throw CLIError.usage("--type \(text): not an event type — one of \(GateEventType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return type
     }
 
     func render(_ e: JournalEvent) -> String {
@@ -112,8 +136,18 @@ struct OutboxCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
         @Flag(help: "Print JSON lines.") var json = false
         func run() async throws {
-            let entries = try await OutboxCommand.open(options).openEntries()
-            if entries.isEmpty && !json { print("outbox empty: nothing waits for e-guma"); return }
+            let database = try OutboxCommand.open(options)
+            let entries = try await database.openEntries()
+            let undecodable = try await database.undecodableEntries()
+            if entries.isEmpty && undecodable.isEmpty && !json { print("outbox empty: nothing waits for e-guma"); return }
+            for row in undecodable {
+                if json {
+                    let object: [String: Any] = ["id": row.id, "operation": row.operation, "state": "dead", "last_error": row.error]
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+                } else {
+                    print("#\(row.id) \(row.operation) dead — \(row.error); settle it by hand, then outbox drop \(row.id) --reason …")
+                }
+            }
             for entry in entries {
                 let (lane, admission, amount) = entry.operation.summary
                 if json {
@@ -131,33 +165,52 @@ struct OutboxCommand: AsyncParsableCommand {
     }
 
     struct Retry: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make an entry due now (also a dead-lettered one). A running daemon picks it up within seconds.")
+        static let configuration = CommandConfiguration(abstract: "Make an entry due now (also a dead-lettered one); a running daemon tries it at once.")
         @OptionGroup var options: ConfigOption
         @Argument var id: Int64
         func run() async throws {
+            let config = try options.load()
+            if ControlClient.isAlive(path: config.gate.controlSocket) {
+                // The daemon's worker may sleep until its next due entry: it must be woken.
+                let response = try ask(options, ControlRequest(command: "outbox_retry", id: id))
+                print(response.message ?? "outbox entry #\(id) is being tried now")
+                return
+            }
             guard try await OutboxCommand.open(options).retry(id) else { throw CLIError.runtime("no open outbox entry #\(id) — see eguma-gate outbox list") }
-            print("outbox entry #\(id) is due again")
+            print("outbox entry #\(id) is due again; the daemon is not running, it tries the entry when it starts")
         }
     }
 
     struct Drop: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Drop an entry for good, after settling it by hand in e-guma's back office.")
+        static let configuration = CommandConfiguration(
+            abstract: "Drop an entry for good, after settling it by hand in e-guma's back office.",
+            discussion: """
+                Recorded as an outbox_dropped event with your user name and the reason. Through the \
+                running daemon when it runs (user from the socket's peer credentials), else written \
+                to the database directly (user from this process).
+                """)
         @OptionGroup var options: ConfigOption
         @Argument var id: Int64
-        func run() async throws {
-            guard try await OutboxCommand.open(options).drop(id) else { throw CLIError.runtime("no open outbox entry #\(id) — see eguma-gate outbox list") }
-            print("outbox entry #\(id) dropped")
-        }
-    }
-}
+        @Option(help: "Why (required, kept in the journal), e.g. \"refunded at the desk\".") var reason: String
 
-extension OutboxOperation {
-    /// Lane, admission and amount of any operation, for listings.
-    var summary: (String, Int64, Int64) {
-        switch self {
-        case .cancel(let o): (o.lane, o.admission, o.amountCents)
-        case .offlineRedeem(let o): (o.lane, o.admission, o.amountCents)
-        case .settle(let o): (o.lane, o.admission, o.amountCents)
+        func validate() throws {
+            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw ValidationError("--reason must say why the entry is dropped (it is kept in the journal)")
+            }
+        }
+
+        func run() async throws {
+            let config = try options.load()
+            if ControlClient.isAlive(path: config.gate.controlSocket) {
+                let response = try ask(options, ControlRequest(command: "outbox_drop", id: id, reason: reason))
+                print(response.message ?? "outbox entry #\(id) dropped")
+                return
+            }
+            let user = PeerCredentials.userName(uid: getuid())
+            guard try await OutboxCommand.open(options).dropRecorded(id, user: user, reason: reason) != nil else {
+                throw CLIError.runtime("no open outbox entry #\(id) — see eguma-gate outbox list")
+            }
+            print("outbox entry #\(id) dropped by \(user)")
         }
     }
 }

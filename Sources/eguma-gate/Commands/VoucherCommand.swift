@@ -1,5 +1,6 @@
 import ArgumentParser
 import EgumaAPI
+import GateCore
 
 /// `eguma-gate voucher …`: the rest of the e-guma API, for the front desk and support.
 struct VoucherCommand: AsyncParsableCommand {
@@ -10,17 +11,13 @@ struct VoucherCommand: AsyncParsableCommand {
                       DeactivateStatus.self, Deactivate.self, ChargeStatus.self, Charge.self,
                       CancelCharge.self])
 
-    /// Parses "12.50" / "12" into cents, or fails with a usage error naming the option.
+    /// Parses "12.50" / "12" into cents through the one amount parser (`Money(decimal:)`, ASCII
+    /// digits only), or fails with a usage error naming the option.
     static func cents(_ text: String, option: String) throws -> Cents {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].allSatisfy(\.isNumber),
-              parts.count == 1 || (1...2).contains(parts[1].count) && parts[1].allSatisfy(\.isNumber),
-              let whole = Int64(parts[0]) else {
-            throw CLIError.usage("\(option) \"\(text)\": not an amount — write it like 12.50")
+        guard let money = Money(decimal: text) else {
+            throw CLIError.usage("\(option) \"\(text)\": not an amount — write it like 12.50 (digits 0-9, at most two decimals)")
         }
-        var fraction: Int64 = 0
-        if parts.count == 2 { fraction = Int64(parts[1])! * (parts[1].count == 1 ? 10 : 1) }
-        return Cents(whole * 100 + fraction)
+        return Cents(money.cents)
     }
 
     struct Info: AsyncParsableCommand {

@@ -9,6 +9,7 @@ struct LaneHarness {
     let relay = ScriptedRelay()
     let sensor: ScriptedPassageSensor<TestClock>
     let feedback = RecordingGuestFeedback()
+    let emergency = EmergencySignal()
     let online: OnlineMonitor<TestClock>
     let engine: LaneEngine<TestClock>
     let settings: LaneSettings
@@ -20,7 +21,7 @@ struct LaneHarness {
         sensor = ScriptedPassageSensor(clock: clock)
         online = OnlineMonitor(clock: clock)
         engine = LaneEngine(settings: s, service: eguma, relay: relay, sensor: sensor, feedback: feedback,
-                            journal: store, outbox: store, online: online, clock: clock)
+                            journal: store, outbox: store, online: online, clock: clock, emergency: emergency)
     }
 
     /// Scans `text` and handles it to the end (passage included).

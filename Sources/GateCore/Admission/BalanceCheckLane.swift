@@ -1,36 +1,56 @@
-import GateCore
-import Logging
 import Synchronization
 
 /// A balance-check lane (`mode = "balance"`): a scanner and a display, no relay. Each scan asks
 /// e-guma's Balance (the integration guide's "Check-Balance-Function") and shows redeemable or
 /// not with e-guma's message, the balance and the total. It never redeems.
 ///
-/// The answer stays on screen for `hold`, then the lane invites the next guest again (so one
-/// guest's balance is not shown to the next).
-final class BalanceLaneRunner<C: Clock>: Sendable where C.Duration == Duration {
-    let lane: String
-    let service: any VoucherService
-    let feedback: any GuestFeedback
-    let clock: C
-    let hold: Duration
-    let logger: Logger
-    /// Where `lane_locked`/`lane_unlocked` go (nil: only logged).
-    let journal: (any AdmissionJournal)?
-    /// A balance lane answers whether a code exists: exactly what a guesser wants, so it is guarded too.
-    private let guessGuard: Mutex<GuessGuard<C.Instant>>
-
-    init(lane: String, service: any VoucherService, feedback: any GuestFeedback, clock: C,
-         hold: Duration = .seconds(20), guessPolicy: GuessPolicy = GuessPolicy(), journal: (any AdmissionJournal)? = nil,
-         logger: Logger) {
-        self.lane = lane; self.service = service; self.feedback = feedback; self.clock = clock
-        self.hold = hold; self.logger = logger; self.journal = journal
-        self.guessGuard = Mutex(GuessGuard(policy: guessPolicy))
+/// Beside `LaneEngine` and sharing its first step (`VoucherCode.normalise`); pure like it: the
+/// daemon logs what `report` tells it. The answer stays on screen for the lane's
+/// `screen_hold_ms` (a `ScreenHold` around `feedback`), then the lane invites the next guest.
+///
+/// A balance lane answers whether a code exists — exactly what a guesser wants — so it has the
+/// same code-guessing guard as a gate lane (`GuessGuard`): during a pause no scan reaches e-guma.
+public final class BalanceCheckLane<C: Clock>: Sendable where C.Duration == Duration, C.Instant: Sendable {
+    /// What one scan came to, for the daemon's log.
+    public enum Report: Sendable, Equatable {
+        case answered(VoucherBalance)
+        case failed(VoucherCode, VoucherServiceError)
     }
 
-    /// Staff ended a guard pause. Returns whether the lane was paused.
+    public let lane: String
+    public let service: any VoucherService
+    public let feedback: any GuestFeedback
+    public let report: @Sendable (Report) -> Void
+    let clock: C
+    /// Where `lane_locked` / `lane_unlocked` go (nil in tests that do not look at them).
+    let journal: (any AdmissionJournal)?
+    private let guessGuard: Mutex<GuessGuard<C.Instant>>
+
+    public init(lane: String = "balance", service: any VoucherService, feedback: any GuestFeedback, clock: C,
+                guessPolicy: GuessPolicy = GuessPolicy(), journal: (any AdmissionJournal)? = nil,
+                report: @escaping @Sendable (Report) -> Void = { _ in }) {
+        self.lane = lane; self.service = service; self.feedback = feedback; self.clock = clock
+        self.journal = journal; self.report = report
+        guessGuard = Mutex(GuessGuard(policy: guessPolicy))
+    }
+
+    /// Runs until `scanner` ends.
+    public func run(scanner: AsyncStream<ScannerEvent>) async {
+        for await event in scanner {
+            switch event {
+            case .attached:
+                await feedback.show(.idle)
+            case .detached:
+                await feedback.show(.denied(.outOfOrder))
+            case .frame(let bytes):
+                await feedback.show(await check(bytes))
+            }
+        }
+    }
+
+    /// Staff ended a guard pause (`eguma-gate unlock LANE`). Returns whether the lane was paused.
     @discardableResult
-    func unlock(by reason: String) async -> Bool {
+    public func unlock(by reason: String) async -> Bool {
         let now = clock.now
         guard guessGuard.withLock({ $0.unlock(at: now) }) else { return false }
         await record(.laneUnlocked, reason)
@@ -38,37 +58,13 @@ final class BalanceLaneRunner<C: Clock>: Sendable where C.Duration == Duration {
         return true
     }
 
-    var isPaused: Bool {
+    public var isPaused: Bool {
         let now = clock.now
         return guessGuard.withLock { $0.pausedUntil.map { now < $0 } ?? false }
     }
 
-    /// Runs until `scanner` ends.
-    func run(scanner: AsyncStream<ScannerEvent>) async {
-        var reset: Task<Void, Never>?
-        for await event in scanner {
-            switch event {
-            case .attached:
-                await feedback.show(.idle)
-            case .detached:
-                reset?.cancel()
-                await feedback.show(.denied(.outOfOrder))
-            case .frame(let bytes):
-                reset?.cancel()
-                await reset?.value
-                await feedback.show(await check(bytes))
-                let (clock, hold, feedback) = (self.clock, self.hold, self.feedback)
-                reset = Task {
-                    do { try await clock.sleep(for: hold) } catch { return }
-                    await feedback.show(.idle)
-                }
-            }
-        }
-        reset?.cancel()
-    }
-
     /// The screen for one scanned frame.
-    func check(_ bytes: [UInt8]) async -> GuestState {
+    public func check(_ bytes: [UInt8]) async -> GuestState {
         let code: VoucherCode
         switch VoucherCode.normalise(bytes) {
         case .failure(.empty): return .denied(.emptyCode)
@@ -89,11 +85,11 @@ final class BalanceLaneRunner<C: Clock>: Sendable where C.Duration == Duration {
         await feedback.show(.checking)
         do throws(VoucherServiceError) {
             let answer = try await service.balance(of: code)
-            logger.info("balance check \(answer.code.masked): \(answer.isRedeemable ? "redeemable" : "not redeemable"), balance \(answer.balance)")
+            report(.answered(answer))
             if !answer.isRedeemable, let lock = failed() { return await locked(lock) }
             return .balance(BalanceCheck(answer))
         } catch {
-            logger.warning("balance check \(code.masked) failed: \(error.description)")
+            report(.failed(code, error))
             if case .rejected(let message) = error.kind {
                 if let lock = failed() { return await locked(lock) }
                 return .denied(.eguma(message: message))
@@ -114,13 +110,17 @@ final class BalanceLaneRunner<C: Clock>: Sendable where C.Duration == Duration {
         return .denied(.lanePaused)
     }
 
+    /// The journal logs and counts a failed write itself (the daemon's `ObservedJournal`); the
+    /// lane goes on either way — a guard event that could not be stored changes no money.
     private func record(_ type: GateEventType, _ message: String) async {
-        guard let journal else {
-            logger.warning("lane \(lane): \(type.rawValue) — \(message)")
-            return
-        }
-        do { try await journal.append(GateEvent(type, lane: lane, message: message)) } catch {
-            logger.error("lane \(lane): \(type.rawValue) could not be journalled (\(error)) — \(message)")
-        }
+        do { try await journal?.append(GateEvent(type, lane: lane, message: message)) } catch {}
+    }
+}
+
+extension BalanceCheckLane where C == ContinuousClock {
+    /// A lane on the real clock with the default guard and no journal (tests of the screens).
+    public convenience init(service: any VoucherService, feedback: any GuestFeedback,
+                            report: @escaping @Sendable (Report) -> Void = { _ in }) {
+        self.init(service: service, feedback: feedback, clock: ContinuousClock(), report: report)
     }
 }

@@ -1,11 +1,9 @@
 import GateCore
-@testable import GateDaemon
-import Logging
 import Testing
 import TestSupport
 
-/// The balance-check runner's screens, with a scripted voucher service and an injected clock.
-@Suite struct BalanceLaneRunnerTests {
+/// The balance-check lane's screens, with a scripted voucher service and an injected clock.
+@Suite struct BalanceCheckLaneTests {
     struct ScriptedService: VoucherService {
         let answer: Result<VoucherBalance, VoucherServiceError>
         func balance(of code: VoucherCode) async throws(VoucherServiceError) -> VoucherBalance { try answer.get() }
@@ -21,10 +19,10 @@ import TestSupport
     static let answer = VoucherBalance(code: VoucherCode(unchecked: "K7QM-2XPA-9HTD"), isRedeemable: true, balance: Money(cents: 4_000),
                                        total: Money(cents: 10_000), productID: nil, message: nil)
 
-    func runner(_ answer: Result<VoucherBalance, VoucherServiceError>, clock: TestClock = TestClock(),
-                feedback: RecordingGuestFeedback = RecordingGuestFeedback()) -> BalanceLaneRunner<TestClock> {
-        BalanceLaneRunner(lane: "lobby", service: ScriptedService(answer: answer), feedback: feedback, clock: clock,
-                          hold: .seconds(20), logger: Logger(label: "test"))
+    func runner(_ answer: Result<VoucherBalance, VoucherServiceError>,
+                feedback: any GuestFeedback = RecordingGuestFeedback(),
+                report: @escaping @Sendable (BalanceCheckLane<ContinuousClock>.Report) -> Void = { _ in }) -> BalanceCheckLane<ContinuousClock> {
+        BalanceCheckLane(service: ScriptedService(answer: answer), feedback: feedback, report: report)
     }
 
     @Test func unreadableAndEmptyScansAreDeniedWithoutAskingEguma() async {
@@ -41,10 +39,19 @@ import TestSupport
             == .denied(.egumaError))
     }
 
+    @Test func everyAnswerIsReportedForTheDaemonsLog() async {
+        let reports = Recorder<BalanceCheckLane<ContinuousClock>.Report>()
+        _ = await runner(.success(Self.answer), report: { reports.append($0) }).check(Array("K7QM2XPA9HTD".utf8))
+        let outage = VoucherServiceError(.unreachable, detail: "timeout")
+        _ = await runner(.failure(outage), report: { reports.append($0) }).check(Array("K7QM2XPA9HTD".utf8))
+        #expect(reports.values == [.answered(Self.answer), .failed(VoucherCode(unchecked: "K7QM2XPA9HTD"), outage)])
+    }
+
     @Test func theAnswerStaysForTheHoldTimeThenTheLaneInvitesTheNextGuest() async throws {
         let clock = TestClock()
         let feedback = RecordingGuestFeedback()
-        let r = runner(.success(Self.answer), clock: clock, feedback: feedback)
+        // As the daemon wires it: the balance lane's 20 s screen_hold_ms around the lane's screen.
+        let r = runner(.success(Self.answer), feedback: ScreenHold(feedback, hold: .seconds(20), clock: clock))
         let (scans, scanner) = AsyncStream<ScannerEvent>.makeStream()
         let running = Task { await r.run(scanner: scans) }
         scanner.yield(.frame(Array("K7QM2XPA9HTD".utf8)))
