@@ -1,4 +1,5 @@
 import ArgumentParser
+import GateCore
 
 /// The one executable: every command of SPEC §6. Commands are thin: parse, call, print.
 @main
@@ -9,6 +10,7 @@ struct EgumaGate: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, 3 e-guma unreachable.
             """,
+        version: GateVersion.current,
         subcommands: [
             RunCommand.self,
             DemoCommand.self,

@@ -508,6 +508,40 @@ public final class GateRuntime: Sendable {
         NameSuggestion.unknownLane(name ?? "\"\"", among: lanes.map(\.config.name))
     }
 
+    /// `outbox retry ID`: due now, and the worker is woken so it tries the entry at once.
+    private func retryOutboxEntry(_ id: Int64) async -> ControlResponse {
+        do {
+            guard try await database.retry(id) else { return .failure("no open outbox entry #\(id) — see eguma-gate outbox list") }
+        } catch {
+            return .failure("cannot make outbox entry #\(id) due: \(error) — check the database \(config.gate.database)")
+        }
+        outbox.kick()
+        logger.notice("outbox entry #\(id) made due by an operator; trying it now")
+        return ControlResponse(ok: true, message: "outbox entry #\(id) is being tried now")
+    }
+
+    /// `outbox drop ID --reason TEXT`: dropped for good, with an `outbox_dropped` event naming who and why.
+    private func dropOutboxEntry(_ id: Int64, reason: String?, user: String) async -> ControlResponse {
+        guard let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
+            return .failure("outbox drop needs a reason (--reason TEXT): it is kept in the journal")
+        }
+        do {
+            guard let event = try await database.dropRecorded(id, user: user, reason: reason) else {
+                return .failure("no open outbox entry #\(id) — see eguma-gate outbox list")
+            }
+            await journalObserved(event)
+            return ControlResponse(ok: true, message: "outbox entry #\(id) dropped by \(user)")
+        } catch {
+            return .failure("cannot drop outbox entry #\(id): \(error) — check the database \(config.gate.database)")
+        }
+    }
+
+    /// An event the store already wrote: logged, counted and broadcast like any other.
+    private func journalObserved(_ event: GateEvent) async {
+        ObservedJournal(database: database, file: config.gate.database, events: events, metrics: metrics, logger: logger,
+                       health: journalHealth).observe(event)
+    }
+
     public func status() async -> GateStatus {
         var laneStatus: [GateStatus.Lane] = []
         let entries: [String: Int]

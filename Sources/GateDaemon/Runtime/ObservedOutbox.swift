@@ -25,6 +25,7 @@ final class ObservedOutbox: OutboxStore {
     func enqueue(_ operation: OutboxOperation) async throws -> Int64 { try await database.enqueue(operation) }
     func withdraw(_ id: Int64) async throws -> Bool { try await database.withdraw(id) }
     func isPending(_ id: Int64) async throws -> Bool { try await database.isPending(id) }
+    func hasPendingSettle(for code: VoucherCode) async throws -> Bool { try await database.hasPendingSettle(for: code) }
     func openEntries() async throws -> [OutboxEntry] { try await database.openEntries() }
     func retry(_ id: Int64) async throws -> Bool { try await database.retry(id) }
     func drop(_ id: Int64) async throws -> Bool { try await database.drop(id) }
