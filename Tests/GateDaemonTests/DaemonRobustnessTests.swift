@@ -15,11 +15,6 @@ import TestSupport
 struct DaemonRobustnessTests {
     static let scanned = DemoVouchers.plenty.replacingOccurrences(of: "-", with: "")
 
-    /// `[gate] display` on a free port (GateTestConfig writes metrics only).
-    private func withKiosk(_ text: String, port: Int) -> String {
-        text.replacingOccurrences(of: "\nmetrics = ", with: "\ndisplay = \"127.0.0.1:\(port)\"\nmetrics = ")
-    }
-
     @Test func aScannerWhoseInputEndedIsMissingAndTheDaemonStaysUpUntilSIGTERMThenExitsZero() async throws {
         let simulator = try await SimulatorServer.start()
         defer { Task { await simulator.stop() } }
@@ -27,7 +22,8 @@ struct DaemonRobustnessTests {
         defer { config.remove() }
         config.metricsPort = try GateTestConfig.freePort()
         config.scanner = #"{ kind = "stdin" }"#
-        try config.write(withKiosk(config.text, port: try GateTestConfig.freePort()))
+        config.displayPort = try GateTestConfig.freePort()
+        try config.write()
 
         // stdin of the child is /dev/null: at EOF from the first read, as under systemd.
         let gate = try await RunningGate.start(config: config.configPath, directory: config.directory)
@@ -66,7 +62,8 @@ struct DaemonRobustnessTests {
         config.price = "1.00"
         config.passageTimeoutMs = 500
         config.metricsPort = try GateTestConfig.freePort()
-        try config.write(withKiosk(config.text, port: try GateTestConfig.freePort()))
+        config.displayPort = try GateTestConfig.freePort()
+        try config.write()
 
         var events: EventFollower?
         defer { events?.stop() }
