@@ -27,11 +27,31 @@ extension GateDatabase: OutboxStore {
             """)
     }
 
-    public func hasPendingSettle(for code: VoucherCode) async throws -> Bool {
+    public func hasPendingEntry(for code: VoucherCode) async throws -> Bool {
         try await writer.read { db in
             try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND operation = 'settle' AND code = ?)
+                SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND code = ?)
                 """, arguments: [code.undashed]) ?? false
+        }
+    }
+
+    public func otherActivity(on code: VoucherCode, after redemption: Int64) async throws -> Bool {
+        try await writer.read { db in
+            // Timestamps compare with >=: activity in the same millisecond counts (ambiguous is
+            // an operator question, never a verdict). An unknown redemption counts as activity.
+            try Bool.fetchOne(db, sql: """
+                WITH me AS (SELECT id, created_at AS at, reference FROM redemption WHERE id = ?)
+                SELECT NOT EXISTS (SELECT 1 FROM me)
+                    OR EXISTS (SELECT 1 FROM redemption r, me
+                               WHERE r.code = ? AND r.id <> me.id AND (r.created_at >= me.at OR r.updated_at >= me.at))
+                    OR EXISTS (SELECT 1 FROM outbox o, me
+                               WHERE o.code = ? AND (o.created_at >= me.at OR o.updated_at >= me.at)
+                                 AND COALESCE(json_extract(o.payload, '$.settle._0.redemption'),
+                                              json_extract(o.payload, '$.cancel._0.redemption'), -1) <> me.id
+                                 AND COALESCE(json_extract(o.payload, '$.offlineRedeem._0.reference'),
+                                              json_extract(o.payload, '$.cancel._0.reference'),
+                                              json_extract(o.payload, '$.settle._0.replay.reference'), '') <> me.reference)
+                """, arguments: [redemption, code.undashed, code.undashed]) ?? true
         }
     }
 
@@ -100,15 +120,24 @@ extension GateDatabase: OutboxStore {
     private func entries(where condition: String) async throws -> [OutboxEntry] {
         let now = Date()
         return try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE \(condition) ORDER BY id").map { row in
+            // A settle entry's age runs from its redemption's intent, not from when it was queued.
+            try Row.fetchAll(db, sql: """
+                SELECT *, COALESCE((SELECT r.created_at FROM redemption r
+                                    WHERE r.id = json_extract(outbox.payload, '$.settle._0.redemption')),
+                                   created_at) AS since
+                FROM outbox WHERE \(condition) ORDER BY id
+                """).map { row in
                 let payload: String = row["payload"]
                 let operation = try JSONDecoder().decode(OutboxOperation.self, from: Data(payload.utf8))
                 let next: Date = row["next_attempt_at"]
                 let wait = next.timeIntervalSince(now)
+                let since: Date? = row["since"]
+                let age = since.map { max(now.timeIntervalSince($0), 0) }
                 return OutboxEntry(id: row["id"], operation: operation,
                                    state: OutboxEntry.State(rawValue: row["state"]) ?? .pending,
                                    attempts: row["attempts"], lastError: row["last_error"],
-                                   dueIn: wait > 0 ? .milliseconds(Int64(wait * 1_000)) : nil)
+                                   dueIn: wait > 0 ? .milliseconds(Int64(wait * 1_000)) : nil,
+                                   age: age.map { .milliseconds(Int64($0 * 1_000)) })
             }
         }
     }

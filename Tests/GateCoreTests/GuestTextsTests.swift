@@ -25,6 +25,7 @@ import Testing
         ("denied(offlineNotPossible)", .denied(.offlineNotPossible)),
         ("denied(outOfOrder)", .denied(.outOfOrder)),
         ("denied(paymentUnconfirmed)", .denied(.paymentUnconfirmed)),
+        ("denied(voucherBeingChecked)", .denied(.voucherBeingChecked)),
         ("denied(egumaError)", .denied(.egumaError)),
         ("awaitingMore(12.50)", .awaitingMore(remaining: Money(cents: 1_250))),
         ("walkThrough", .walkThrough),
