@@ -27,11 +27,31 @@ extension GateDatabase: OutboxStore {
             """)
     }
 
-    public func hasPendingSettle(for code: VoucherCode) async throws -> Bool {
+    public func hasPendingEntry(for code: VoucherCode) async throws -> Bool {
         try await writer.read { db in
             try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND operation = 'settle' AND code = ?)
+                SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND code = ?)
                 """, arguments: [code.undashed]) ?? false
+        }
+    }
+
+    public func otherActivity(on code: VoucherCode, after redemption: Int64) async throws -> Bool {
+        try await writer.read { db in
+            // Timestamps compare with >=: activity in the same millisecond counts (ambiguous is
+            // an operator question, never a verdict). An unknown redemption counts as activity.
+            try Bool.fetchOne(db, sql: """
+                WITH me AS (SELECT id, created_at AS at, reference FROM redemption WHERE id = ?)
+                SELECT NOT EXISTS (SELECT 1 FROM me)
+                    OR EXISTS (SELECT 1 FROM redemption r, me
+                               WHERE r.code = ? AND r.id <> me.id AND (r.created_at >= me.at OR r.updated_at >= me.at))
+                    OR EXISTS (SELECT 1 FROM outbox o, me
+                               WHERE o.code = ? AND (o.created_at >= me.at OR o.updated_at >= me.at)
+                                 AND COALESCE(json_extract(o.payload, '$.settle._0.redemption'),
+                                              json_extract(o.payload, '$.cancel._0.redemption'), -1) <> me.id
+                                 AND COALESCE(json_extract(o.payload, '$.offlineRedeem._0.reference'),
+                                              json_extract(o.payload, '$.cancel._0.reference'),
+                                              json_extract(o.payload, '$.settle._0.replay.reference'), '') <> me.reference)
+                """, arguments: [redemption, code.undashed, code.undashed]) ?? true
         }
     }
 
@@ -51,7 +71,7 @@ extension GateDatabase: OutboxStore {
     /// apart, so one bad row never stops the rest of the outbox and the caller can log and count it.
     public func pendingEntriesSettingAside() async throws -> (entries: [OutboxEntry], setAside: [UndecodableOutboxRow]) {
         try await writer.write { db in
-            let (entries, bad) = try Self.decode(Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = 'pending' ORDER BY id"))
+            let (entries, bad) = try Self.decode(db, Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = 'pending' ORDER BY id"))
             for row in bad {
                 try db.execute(sql: """
                     UPDATE outbox SET state = 'dead', last_error = ?, updated_at = ? WHERE id = ? AND state = 'pending'
@@ -64,14 +84,14 @@ extension GateDatabase: OutboxStore {
     /// Open entries (pending and dead-lettered) whose payload decodes; `undecodableEntries()` lists the others.
     public func openEntries() async throws -> [OutboxEntry] {
         try await writer.read { db in
-            try Self.decode(Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state IN ('pending', 'dead') ORDER BY id")).entries
+            try Self.decode(db, Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state IN ('pending', 'dead') ORDER BY id")).entries
         }
     }
 
     /// Open entries whose payload cannot be decoded, for `outbox list`.
     public func undecodableEntries() async throws -> [UndecodableOutboxRow] {
         try await writer.read { db in
-            try Self.decode(Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state IN ('pending', 'dead') ORDER BY id")).undecodable
+            try Self.decode(db, Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state IN ('pending', 'dead') ORDER BY id")).undecodable
         }
     }
 
@@ -123,7 +143,7 @@ extension GateDatabase: OutboxStore {
                                              arguments: [id]) else { return nil }
             try db.execute(sql: "UPDATE outbox SET state = ?, updated_at = ? WHERE id = ?",
                            arguments: [OutboxEntry.State.withdrawn.rawValue, Date(), id])
-            let (entries, _) = Self.decode([row])
+            let (entries, _) = try Self.decode(db, [row])
             let summary = entries.first?.operation.summary
             let attempts: Int = row["attempts"]
             let lastError: String? = row["last_error"]
@@ -148,27 +168,39 @@ extension GateDatabase: OutboxStore {
         }
     }
 
-    private static func decode(_ rows: [Row]) -> (entries: [OutboxEntry], undecodable: [UndecodableOutboxRow]) {
+    private static func decode(_ db: Database, _ rows: [Row]) throws -> (entries: [OutboxEntry], undecodable: [UndecodableOutboxRow]) {
         var entries: [OutboxEntry] = []
         var undecodable: [UndecodableOutboxRow] = []
         let now = Date()
         for row in rows {
             let payload: String = row["payload"]
+            let operation: OutboxOperation
             do {
-                let operation = try JSONDecoder().decode(OutboxOperation.self, from: Data(payload.utf8))
-                let next: Date = row["next_attempt_at"]
-                let wait = next.timeIntervalSince(now)
-                entries.append(OutboxEntry(id: row["id"], operation: operation,
-                                           state: OutboxEntry.State(rawValue: row["state"]) ?? .pending,
-                                           attempts: row["attempts"], lastError: row["last_error"],
-                                           dueIn: wait > 0 ? .milliseconds(Int64(wait * 1_000)) : nil))
+                operation = try JSONDecoder().decode(OutboxOperation.self, from: Data(payload.utf8))
             } catch {
                 let stored: String? = row["last_error"]
                 let message = UndecodableOutboxRow.prefix + "\(error)"
                 undecodable.append(UndecodableOutboxRow(
                     id: row["id"], operation: row["operation"],
                     error: stored?.hasPrefix(UndecodableOutboxRow.prefix) == true ? stored ?? message : message))
+                continue
             }
+            let next: Date = row["next_attempt_at"]
+            let wait = next.timeIntervalSince(now)
+            // A settle entry's age runs from its redemption's intent, not from when it was queued
+            // (what "not applied" is judged by); looked up by the decoded id, not by a JSON path
+            // into the payload's Codable layout.
+            var since: Date? = row["created_at"]
+            if case .settle(let order) = operation {
+                since = try Date.fetchOne(db, sql: "SELECT created_at FROM redemption WHERE id = ?",
+                                          arguments: [order.redemption]) ?? since
+            }
+            let age = since.map { max(now.timeIntervalSince($0), 0) }
+            entries.append(OutboxEntry(id: row["id"], operation: operation,
+                                       state: OutboxEntry.State(rawValue: row["state"]) ?? .pending,
+                                       attempts: row["attempts"], lastError: row["last_error"],
+                                       dueIn: wait > 0 ? .milliseconds(Int64(wait * 1_000)) : nil,
+                                       age: age.map { .milliseconds(Int64($0 * 1_000)) }))
         }
         return (entries, undecodable)
     }

@@ -37,6 +37,13 @@ extension GateDatabase {
         }
     }
 
+    /// Whether anything was journalled before `date` (the gate already ran then).
+    public func hasEvents(before date: Date) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE ts < ?)", arguments: [date]) ?? false
+        }
+    }
+
     /// When the intent of redemption `id` was written (the earliest e-guma can list it).
     public func intentTime(ofRedemption id: Int64) async throws -> Date? {
         try await writer.read { db in

@@ -25,6 +25,7 @@ import Testing
         ("denied(offlineNotPossible)", .denied(.offlineNotPossible)),
         ("denied(outOfOrder)", .denied(.outOfOrder)),
         ("denied(paymentUnconfirmed)", .denied(.paymentUnconfirmed)),
+        ("denied(voucherBeingChecked)", .denied(.voucherBeingChecked)),
         ("denied(egumaError)", .denied(.egumaError)),
         ("denied(lanePaused)", .denied(.lanePaused)),
         ("denied(shortCodeNotAccepted)", .denied(.shortCodeNotAccepted)),

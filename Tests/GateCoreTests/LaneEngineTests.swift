@@ -219,7 +219,7 @@ struct LaneEngineTests {
         // While it is being checked, the same voucher is refused at the lane (no second charge).
         lane.clock.advance(by: .seconds(3))
         await lane.scan("L4FU5LQTKJR3")
-        #expect(lane.states.last == .denied(.paymentUnconfirmed))
+        #expect(lane.states.last == .denied(.voucherBeingChecked))
         #expect(await lane.eguma.count(.redeem) == 1)
 
         let schedule = SettleSchedule(delays: [.seconds(10), .seconds(60)])
@@ -256,6 +256,34 @@ struct LaneEngineTests {
         #expect(lane.eventTypes.last == .tokenUnknown)
         #expect(lane.store.events.values.last?.message?.contains("refund the guest") == true)
         #expect(await lane.eguma.count(.redeem) == 1)  // settled, never re-sent
+    }
+
+    /// Review item 2: an uncertain redeem whose settle entry cannot be queued (disk full) is
+    /// raised at once and swept into the outbox by the worker once it can write — no restart.
+    @Test func anUncertainRedeemWhoseCheckCannotBeQueuedIsRaisedAndSweptLater() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.eguma.fail(.redeem, .uncertain(applied: false))
+        await lane.store.setFailEnqueue(true)
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.states.last == .denied(.paymentUnconfirmed))
+        #expect(try #require(await lane.store.redemptions.first).state == .intent)
+        #expect(lane.eventTypes.contains(.settleUnclear))
+        #expect(await lane.store.outbox.isEmpty)
+
+        await lane.store.setFailEnqueue(false)
+        let worker = OutboxWorker(store: lane.store, journal: lane.store, services: ["spa": lane.eguma as any VoucherService],
+                                  clock: lane.clock, unitRandom: { 0 }, forgottenAfter: .seconds(180))
+        await worker.settleForgottenIntents()
+        #expect(await lane.store.outbox.isEmpty)  // just seen: a lane may still be busy with it
+        lane.clock.advance(by: .seconds(180))
+        await worker.settleForgottenIntents()
+        let entry = try #require(await lane.store.outbox.first)
+        guard case .settle(let order) = entry.operation else { Issue.record("not a settle order"); return }
+        #expect(order.code == "L4FU5LQTKJR3" && order.balanceBeforeCents == 5_000)
+        #expect(try #require(await lane.store.redemptions.first).state == .uncertain)
+        await worker.settleForgottenIntents()
+        #expect(await lane.store.outbox.count == 1)  // never queued twice
     }
 
     /// Issue 12 item 4: a 5xx or garbage answer is e-guma answering, not e-guma unreachable.
@@ -329,6 +357,43 @@ struct LaneEngineTests {
         #expect(order.token == "tok-1" && order.amountCents == 2_500 && order.code == "L4FU5LQTKJR3")
         #expect(lane.eventTypes.contains(.cancelQueued))
         #expect(try #require(await lane.store.redemptions.first).state == .cancelQueued)
+    }
+
+    /// Review item 1 (a): a queued cancel blocks the voucher. A rescan charged beside it would
+    /// make the cancel's and any later settle check's balance evidence ambiguous.
+    @Test func aVoucherWithAQueuedCancelIsRefusedUntilTheOutboxIsDone() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.relay.setBroken(true)
+        await lane.eguma.fail(.cancel, .notSent)
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(try #require(await lane.store.redemptions.first).state == .cancelQueued)
+        await lane.relay.setBroken(false)
+        lane.clock.advance(by: .seconds(5))
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.states.last == .denied(.voucherBeingChecked))
+        #expect(await lane.eguma.count(.redeem) == 1)
+        #expect(lane.store.events.values.last?.message?.contains("still pending in the outbox") == true)
+
+        let worker = OutboxWorker(store: lane.store, journal: lane.store, services: ["spa": lane.eguma as any VoucherService],
+                                  clock: lane.clock, unitRandom: { 0 })
+        #expect(await worker.runOnce() == nil)  // the cancel goes through
+        lane.clock.advance(by: .seconds(5))
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.eguma.count(.redeem) == 2)  // nothing pending: admitted again
+        #expect(lane.eventTypes.last == .entered)
+    }
+
+    /// Review item 1 (b): an offline admission waiting for its replay blocks the voucher online.
+    @Test func aVoucherWithAPendingOfflineRedeemIsRefusedOnline() async throws {
+        let lane = LaneHarness()
+        try await lane.store.enqueue(.offlineRedeem(OfflineRedeemOrder(lane: "main", outlet: "spa", admission: 99,
+                                                                   code: "L4FU5LQTKJR3", reference: "spa-north/main/99",
+                                                                   amountCents: 2_500)))
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(lane.states.last == .denied(.voucherBeingChecked))
+        #expect(await lane.eguma.count(.redeem) == 0)
     }
 
     // MARK: Offline

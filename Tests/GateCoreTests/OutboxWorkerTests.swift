@@ -237,6 +237,80 @@ struct OutboxWorkerTests {
         #expect(await eguma.netTaken == 0)
     }
 
+    /// Review item 1 (a): admission 1's cancel waits in the outbox, admission 2's redeem of the
+    /// same voucher lost its answer but was applied. The queued cancel then brings the balance
+    /// back to admission 2's "before": the settle check must not read that as "not applied".
+    @Test func aSettleCheckBesideOtherActivityOnTheVoucherIsAnOperatorQuestion() async throws {
+        let (r1, token) = try await redeemed("AAAA1111AAAA")  // e-guma: 5000 → 2500
+        try await store.enqueue(cancel("AAAA1111AAAA", token: token, redemption: r1))
+        let r2 = try await store.recordIntent(RedemptionIntent(admission: 2, lane: "main", outlet: "spa",
+            code: VoucherCode(unchecked: "AAAA1111AAAA"), amount: Money(cents: 2_500), reference: "g/main/2",
+            balanceBefore: Money(cents: 2_500)))
+        _ = try await eguma.redeem(VoucherCode(unchecked: "AAAA1111AAAA"), amount: Money(cents: 2_500), reference: "g/main/2")
+        let settle = try await store.enqueue(.settle(SettleOrder(lane: "main", outlet: "spa", admission: 2, redemption: r2,
+            code: "AAAA1111AAAA", amountCents: 2_500, balanceBeforeCents: 2_500, guestEntered: false)))
+        let w = OutboxWorker(store: store, journal: store, services: ["spa": eguma], settleSchedule: SettleSchedule(delays: []),
+                             clock: clock, unitRandom: { 0 })
+        await w.runOnce()  // the cancel goes through (balance 2500 = r2's "before"), then the settle check
+        #expect(await store.redemptionsByID[r1]?.state == .cancelled)
+        #expect(await store.entry(settle)?.state == .dead)
+        #expect(await store.redemptionsByID[r2]?.state == .intent)  // never concluded "not applied"
+        let raised = store.events.values.filter { $0.type == .settleUnclear }
+        #expect(raised.count == 1 && raised.first?.message?.contains("refund the guest") == true)
+    }
+
+    /// Review item 1 (c): the first try of a cancel was applied (answer lost), then the guest's
+    /// voucher was charged again. The retry is refused and the balance is not "back up": that is
+    /// no proof of a real refusal either — an operator question, not a dead `cancel_failed`.
+    @Test func aRefusedCancelBesideAnotherChargeOfTheVoucherIsAnOperatorQuestion() async throws {
+        let (r1, token) = try await redeemed("AAAA1111AAAA")  // 5000 → 2500
+        _ = try await eguma.cancel(VoucherCode(unchecked: "AAAA1111AAAA"), token: token, amount: Money(cents: 2_500))
+        let r2 = try await store.recordIntent(RedemptionIntent(admission: 2, lane: "main", outlet: "spa",
+            code: VoucherCode(unchecked: "AAAA1111AAAA"), amount: Money(cents: 2_500), reference: "g/main/2",
+            balanceBefore: Money(cents: 5_000)))
+        let second = try await eguma.redeem(VoucherCode(unchecked: "AAAA1111AAAA"), amount: Money(cents: 2_500), reference: "g/main/2")
+        try await store.recordRedeemed(r2, token: second.token, balanceAfter: second.newBalance)
+        let id = try await store.enqueue(.cancel(CancelOrder(lane: "main", outlet: "spa", admission: 1, redemption: r1,
+            code: "AAAA1111AAAA", token: token, reference: "g/main/1", amountCents: 2_500, balanceAfterRedeemCents: 2_500)))
+        #expect(await worker().runOnce() == nil)
+        #expect(await store.entry(id)?.state == .dead)
+        #expect(!store.events.values.contains { $0.type == .cancelFailed })
+        #expect(store.events.values.last?.type == .settleUnclear)
+        #expect(await store.redemptionsByID[r2]?.state == .redeemed)
+    }
+
+    /// Review item 3: checks that added attempts but no time (journal not readable, operator
+    /// `outbox retry`, restarts) never conclude "not applied": only the time since the intent does.
+    @Test func manyAttemptsInLittleTimeNeverConcludeNotApplied() async throws {
+        let (rid, op) = try await uncertain("AAAA1111AAAA")
+        let id = try await store.enqueue(op)
+        for _ in 0..<4 { try await store.markRetry(id, error: "journal not readable", delay: .zero) }
+        let schedule = SettleSchedule(delays: [.seconds(10), .seconds(60)])
+        let w = OutboxWorker(store: store, journal: store, services: ["spa": eguma], settleSchedule: schedule,
+                             clock: clock, unitRandom: { 0 })
+        #expect(await w.runOnce() == clock.now.advanced(by: .seconds(70)))  // 4 attempts, no time: the whole wait
+        #expect(await store.redemptionsByID[rid]?.state == .intent)
+        clock.advance(by: .seconds(70))
+        #expect(await w.runOnce() == nil)
+        #expect(await store.redemptionsByID[rid]?.state == .notRedeemed)
+    }
+
+    /// Review item 5: a guest who entered after a redeem whose answer arrived but whose journal
+    /// write failed is not "charged without entry": recovery raises a lost token, not a refund.
+    @Test func recoveryOfAnIntentWhoseGuestEnteredRaisesALostTokenNotARefund() async throws {
+        let admission = try await store.openAdmission(lane: "main")
+        let (rid, _) = try await uncertain("AAAA1111AAAA", admission: admission)
+        _ = try await eguma.redeem(VoucherCode(unchecked: "AAAA1111AAAA"), amount: Money(cents: 2_500), reference: "g/main/\(admission)")
+        try await store.closeAdmission(admission, outcome: .entered)
+        await worker().recoverInterrupted()
+        #expect(await store.redemptionsByID[rid]?.state == .tokenUnknown)
+        let raised = try #require(store.events.values.last { $0.type == .tokenUnknown })
+        #expect(raised.message?.contains("refund") == false)
+        #expect(raised.message?.contains("entered") == true)
+        #expect(await store.outcome(admission) == .entered)  // not rewritten as cancelled
+        #expect(await eguma.balanceOf("AAAA1111AAAA") == 2_500)  // the charge stands
+    }
+
     @Test func runWakesUpWhenKickedAndWhenABackoffExpires() async throws {
         let (rid, token) = try await redeemed("AAAA1111AAAA")
         let w = worker()

@@ -16,7 +16,8 @@ final class GateUnderTest: Sendable {
     private let running: Task<Void, any Error>
 
     /// `lanes` is the `[lanes.*]` part of the config; outlet "demo" and `[gate] display` on a free port are set.
-    static func start(lanes: String, laneNames: [String]) async throws -> GateUnderTest {
+    /// `gate` adds keys to the `[gate]` table.
+    static func start(lanes: String, laneNames: [String], gate: String = "") async throws -> GateUnderTest {
         let simulator = try await SimulatorServer.start()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gate-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -30,6 +31,7 @@ final class GateUnderTest: Sendable {
             control_socket = "\(dir)/control.sock"
             metrics = ""
             display = "127.0.0.1:0"
+            \(gate)
 
             [api]
             base_url = "\(simulator.baseURL)"

@@ -77,4 +77,61 @@ import Testing
         }
         try? await client.shutdown(); try? database.close(); await server.stop()
     }
+
+    /// Review item 6: with `reconcile_every_h = 0` the reconcile part is not started at all (it
+    /// used to return at once and be restarted by its supervisor forever); on, it is.
+    @Test(arguments: [0, 4])
+    func theReconcilePartRunsOnlyWhenOn(everyHours: Int) async throws {
+        let gate = try await GateUnderTest.start(lanes: LaneSupervisionTests.lanes, laneNames: ["main", "side"],
+                                                 gate: "reconcile_every_h = \(everyHours)")
+        do {
+            let runtime = gate.runtime
+            let parts = try await withDeadline(.seconds(10), "the gate's parts to start") {
+                while runtime.runningParts.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                return runtime.runningParts
+            }
+            #expect(parts.contains("outbox"))
+            #expect(parts.contains("reconcile") == (everyHours > 0), "\(parts)")
+            #expect(!runtime.metrics.render().contains("part=\"reconcile\""))
+        } catch {
+            await gate.stop()
+            throw error
+        }
+        await gate.stop()
+    }
+
+    /// Review item 7: at the start the service closes the previous day first unless a run
+    /// already journalled its verdict (one whose message names that day's span).
+    @Test func theServiceClosesThePreviousDayAtStartUnlessAlreadyClosed() async throws {
+        let local = EgumaLocalTime()
+        let start = try #require(local.parse("2026-06-11T00:05:00"))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("reconcile-catchup-\(UUID().uuidString).db").path
+        let database = try GateDatabase.open(path: path)
+        let client = try EgumaClient(configuration: .init(baseURL: "http://127.0.0.1:9"), logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        defer { try? database.close(); try? FileManager.default.removeItem(atPath: path) }
+        do {
+            try await catchUpCases(local: local, start: start, database: database, client: client)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+    }
+
+    private func catchUpCases(local: EgumaLocalTime, start: Date, database: GateDatabase, client: EgumaClient) async throws {
+        func service(_ messages: [String], ranBefore: Bool = true) -> ReconcileService {
+            ReconcileService(reconciler: Reconciler(database: database, client: client), outlets: [],
+                             plan: ReconcilePlan(everyHours: 4, local: local), journal: database,
+                             logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }), now: { start },
+                             closingMessages: { _ in messages }, ranBefore: { _ in ranBefore })
+        }
+        #expect(await service([], ranBefore: false).catchUp() == nil)  // a fresh install closes no day it never ran
+        let open = try #require(await service([]).catchUp())
+        #expect(open.window == local.day("2026-06-10"))
+        #expect(open.at == (try #require(local.parse("2026-06-11T00:10:00"))))
+        let closed = "2026-06-10T00:00:00…2026-06-11T00:00:00: 3 redemptions, all matched"
+        #expect(await service([closed]).catchUp() == nil)
+        let today = "2026-06-11T00:00:00…2026-06-11T04:00:00: 0 redemptions"
+        #expect(await service([today]).catchUp() != nil)  // a run of another span closes nothing
+    }
 }

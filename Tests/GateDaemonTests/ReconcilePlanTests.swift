@@ -43,3 +43,18 @@ extension ReconcilePlanTests {
         #expect(next.at == (try at("2026-06-11T00:10:00")))
     }
 }
+
+extension ReconcilePlanTests {
+    /// Review item 7: a daemon started between midnight and the close (00:10) — or down over
+    /// it — closes the previous day first, once it is complete; off, nothing.
+    @Test func aStartJustAfterMidnightStillClosesThePreviousDay() throws {
+        let plan = ReconcilePlan(everyHours: 4, local: local)
+        let early = try #require(plan.catchUp(at: try at("2026-06-11T00:05:00")))
+        #expect(early.at == (try at("2026-06-11T00:10:00")))
+        #expect(early.window == local.day("2026-06-10"))
+        let late = try #require(plan.catchUp(at: try at("2026-06-11T15:00:00")))
+        #expect(late.at == (try at("2026-06-11T15:00:00")))
+        #expect(late.window == local.day("2026-06-10"))
+        #expect(ReconcilePlan(everyHours: 0, local: local).catchUp(at: try at("2026-06-11T00:05:00")) == nil)
+    }
+}

@@ -56,6 +56,29 @@ extension DeviceAccess {
             #expect(try await events.nextFrame() == "B3NV8WRE5JQL")
         }
 
+        /// Review item 8: a lane's run awaits its source's `close`; when it returns the device is
+        /// closed, so a restarted run's new watcher never finds the old reader holding it.
+        @Test func closeReturnsOnlyOnceTheDeviceIsClosed() async throws {
+            let dir = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let pty = try PseudoTerminal()
+            let link = dir + "/scanner"
+            try #require(symlink(pty.slavePath, link) == 0)
+            let config = LaneScannerConfig(kind: .serial, path: link, terminator: .cr)
+            let opened = FixedPathScanner(config: config, path: link, clock: ContinuousClock(), interval: .milliseconds(50)).open()
+            let events = EventQueue(opened.events)
+            #expect(try await events.next("attached") == .attached(device: link))
+            #expect(Self.openDescriptors(of: pty.slavePath) > 0)
+            await opened.close()
+            #expect(Self.openDescriptors(of: pty.slavePath) == 0, "the reader's fd is closed when close returns")
+        }
+
+        /// How many of this process's file descriptors name `path`.
+        static func openDescriptors(of path: String) -> Int {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == path }.count
+        }
+
         @Test func aPathAbsentAtStartIsMissingUntilItAppears() async throws {
             let dir = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -97,12 +97,48 @@ struct GateDatabaseTests {
         let order = SettleOrder(lane: "main", outlet: "spa", admission: 1, redemption: 1, code: "AAAA1111AAAA",
                                 amountCents: 2_500, balanceBeforeCents: 5_000)
         let id = try await tmp.open().enqueue(.settle(order))
-        #expect(try await tmp.open().hasPendingSettle(for: VoucherCode(unchecked: "AAAA1111AAAA")))
-        #expect(try await !tmp.open().hasPendingSettle(for: VoucherCode(unchecked: "BBBB2222BBBB")))
+        #expect(try await tmp.open().hasPendingEntry(for: VoucherCode(unchecked: "AAAA1111AAAA")))
+        #expect(try await !tmp.open().hasPendingEntry(for: VoucherCode(unchecked: "BBBB2222BBBB")))
         #expect(try await tmp.open().pendingEntries().first?.dueIn == nil)
         try await tmp.open().markRetry(id, error: "balance unchanged", delay: .seconds(60))
         let due = try #require(try await tmp.open().pendingEntries().first?.dueIn)
         #expect(due > .seconds(55) && due <= .seconds(60))
+    }
+
+    /// Review item 1: what counts as other activity on a voucher after a redemption's intent —
+    /// never its own settle, cancel or replay entries nor another voucher; always another
+    /// redemption or outbox entry of the same voucher created or changed since.
+    @Test func otherActivityOnAVoucherIgnoresTheRedemptionsOwnEntriesOnly() async throws {
+        let tmp = try TempDatabase(); defer { tmp.remove() }
+        let db = try tmp.open()
+        let code = VoucherCode(unchecked: "AAAA1111AAAA")
+        let earlier = try await db.recordIntent(intent(admission: 1))
+        try await db.recordRedeemed(earlier, token: "tok-1", balanceAfter: Money(cents: 2_500))
+        let cancelEarlier = try await db.enqueue(.cancel(CancelOrder(lane: "main", outlet: "spa", admission: 1, redemption: earlier,
+            code: code.text, token: "tok-1", reference: "spa-north/main/1", amountCents: 2_500)))
+        try await db.writer.write { db in  // a second earlier: same-millisecond writes count as activity
+            for table in ["redemption", "outbox"] {
+                try db.execute(sql: """
+                    UPDATE \(table) SET created_at = strftime('%Y-%m-%d %H:%M:%f', created_at, '-1 second'),
+                                        updated_at = strftime('%Y-%m-%d %H:%M:%f', updated_at, '-1 second')
+                    """)
+            }
+        }
+        let mine = try await db.recordIntent(intent(admission: 2))
+        #expect(try await !db.otherActivity(on: code, after: mine))
+        try await db.enqueue(.settle(SettleOrder(lane: "main", outlet: "spa", admission: 2, redemption: mine, code: code.text,
+                                                 amountCents: 2_500, balanceBeforeCents: 5_000)))
+        try await db.recordRedeemed(mine, token: "tok-2", balanceAfter: Money(cents: 2_500))
+        try await db.enqueue(.cancel(CancelOrder(lane: "main", outlet: "spa", admission: 2, redemption: mine, code: code.text,
+                                                 token: "tok-2", reference: "spa-north/main/2", amountCents: 2_500)))
+        try await db.recordIntent(intent(admission: 3, code: "BBBB2222BBBB"))
+        #expect(try await !db.otherActivity(on: code, after: mine))  // its own entries, another voucher
+        try await db.markDone(cancelEarlier)  // the earlier admission's cancel completes after the intent
+        #expect(try await db.otherActivity(on: code, after: mine))
+        #expect(try await db.otherActivity(on: code, after: 999))  // unknown: counts as activity
+        let later = try tmp.open()
+        try await later.recordIntent(intent(admission: 4))
+        #expect(try await later.otherActivity(on: code, after: earlier))
     }
 
     @Test func aKnownVoucherBalanceIsRememberedForOfflineKnownOnly() async throws {

@@ -47,6 +47,9 @@ public enum DenyReason: Sendable, Equatable {
     /// The redeem went out but its outcome is unknown (timeout, lost answer), or an earlier such
     /// redeem of this voucher is still being checked: the guest is not known to have paid.
     case paymentUnconfirmed
+    /// Earlier work on this voucher still waits in the outbox (a check, a cancel, an offline
+    /// redeem): a new redeem now would make its evidence ambiguous. Staff can look it up.
+    case voucherBeingChecked
     /// e-guma answered with an error (5xx, unreadable answer): it is reachable, so offline
     /// admission does not apply; nothing is charged.
     case egumaError

@@ -296,9 +296,11 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         }
 
         let code = balance.code  // from here on only the code Balance returned (ShortCodes)
-        if (try? await outbox.hasPendingSettle(for: code)) ?? true {
-            await refuseVoucher(.paymentUnconfirmed, admission: admission, code: code,
-                                message: "an earlier redeem of this voucher is still being confirmed with e-guma")
+        // Any pending entry (settle, cancel, offline redeem) blocks the voucher: a new redeem
+        // beside it would make the balance and list evidence of that entry ambiguous.
+        if (try? await outbox.hasPendingEntry(for: code)) ?? true {
+            await refuseVoucher(.voucherBeingChecked, admission: admission, code: code,
+                                message: "earlier work on this voucher (a check, cancel or offline redeem) is still pending in the outbox")
             return nil
         }
         if balance.isRedeemable { await rememberForOffline(code, balance: balance.balance) }
@@ -437,8 +439,16 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                                 redemption: redemption, code: item.code.text, amountCents: item.amount.cents,
                                 balanceBeforeCents: item.balanceBefore.cents, guestEntered: false)
         // Queued first: a crash before the state change leaves `intent`, which recovery settles.
-        if (try? await outbox.enqueue(.settle(order))) != nil {
+        do {
+            try await outbox.enqueue(.settle(order))
             _ = try? await journal.settleRedemption(redemption, from: [.intent], to: .uncertain, balanceAfter: nil, event: nil)
+        } catch {
+            // Never silent (disk full): the operator hears now; the outbox worker's sweep of
+            // forgotten intents queues the check once the journal takes writes again.
+            await emit(.settleUnclear, admission: admission, code: item.code.text, amountCents: item.amount.cents,
+                       message: "redeem outcome unknown and its re-check could not be queued (\(error)); the gate queues it again "
+                         + "once the journal can be written — if no verdict follows, check reference \(settings.reference(admission: admission)) "
+                         + "in e-guma and refund the guest if charged")
         }
         outboxKick()
         return nil
@@ -542,9 +552,9 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             try? await journal.closeAdmission(admission, outcome: .denied)
             return
         }
-        if (try? await outbox.hasPendingSettle(for: code)) ?? true {
-            await deny(.paymentUnconfirmed, admission: admission, code: code.text,
-                       message: "offline: an earlier redeem of this voucher is still being confirmed with e-guma")
+        if (try? await outbox.hasPendingEntry(for: code)) ?? true {
+            await deny(.voucherBeingChecked, admission: admission, code: code.text,
+                       message: "offline: earlier work on this voucher (a check, cancel or offline redeem) is still pending in the outbox")
             try? await journal.closeAdmission(admission, outcome: .denied)
             return
         }

@@ -94,11 +94,15 @@ public struct OutboxEntry: Sendable, Equatable {
     /// worker honours it only for `settle` entries, so a restart never brings a settle check —
     /// and with it the "not applied" verdict — forward; other entries are due at once.
     public var dueIn: Duration?
+    /// How long ago the entry's subject began, as the store reads it: for a `settle` entry the
+    /// time since its redemption's intent was journalled (what "not applied" is judged by),
+    /// otherwise since the entry was queued. Nil when the store keeps no time.
+    public var age: Duration?
 
     public init(id: Int64, operation: OutboxOperation, state: State, attempts: Int, lastError: String?,
-                dueIn: Duration? = nil) {
+                dueIn: Duration? = nil, age: Duration? = nil) {
         self.id = id; self.operation = operation; self.state = state; self.attempts = attempts; self.lastError = lastError
-        self.dueIn = dueIn
+        self.dueIn = dueIn; self.age = age
     }
 }
 

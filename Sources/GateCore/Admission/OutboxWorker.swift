@@ -28,6 +28,13 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
     private let unitRandom: @Sendable () -> Double
     private let wake = WakeSignal()
     private var notBefore: [Int64: C.Instant] = [:]
+    /// Per settle entry: when this worker first checked it, and the entry's age then. The wall
+    /// clock is read once per process; from then on the injected clock measures.
+    private var firstChecked: [Int64: (at: C.Instant, age: Duration)] = [:]
+    /// `intent` redemptions of closed admissions, and when the sweep first saw each.
+    private var forgotten: [Int64: C.Instant] = [:]
+    private let forgottenAfter: Duration
+    private static var sweepEvery: Duration { .seconds(60) }
 
     /// - Parameters:
     ///   - services: the voucher service of each outlet, by outlet name.
@@ -37,8 +44,9 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
                 policy: RetryPolicy = RetryPolicy(), settleSchedule: SettleSchedule = SettleSchedule(), clock: C,
                 online: OnlineMonitor<C>? = nil,
                 unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-                evidence: [String: any RedemptionEvidence] = [:]) {
+                evidence: [String: any RedemptionEvidence] = [:], forgottenAfter: Duration = .seconds(180)) {
         self.store = store; self.journal = journal; self.services = services; self.policy = policy
+        self.forgottenAfter = forgottenAfter
         self.evidence = evidence
         self.settleSchedule = settleSchedule
         self.clock = clock; self.online = online; self.unitRandom = unitRandom
@@ -50,15 +58,19 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
     /// Settles what a crash left behind, then works the outbox until cancelled.
     public func run() async {
         await recoverInterrupted()
+        var nextSweep = clock.now
         while !Task.isCancelled {
+            if clock.now >= nextSweep {
+                await settleForgottenIntents()
+                nextSweep = clock.now.advanced(by: Self.sweepEvery)
+            }
             let next = await runOnce()
             let clock = self.clock
             let wake = self.wake
+            let until = min(next ?? nextSweep, nextSweep)
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await wake.wait() }
-                if let next {
-                    group.addTask { try? await clock.sleep(until: next, tolerance: nil) }
-                }
+                group.addTask { try? await clock.sleep(until: until, tolerance: nil) }
                 _ = await group.next()
                 group.cancelAll()
             }
@@ -87,6 +99,7 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         }
         let live = Set(pending.map(\.id))
         notBefore = notBefore.filter { live.contains($0.key) }
+        firstChecked = firstChecked.filter { live.contains($0.key) }
         return next
     }
 
@@ -118,6 +131,18 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
             return nil
         }
         let before = Money(cents: order.balanceBeforeCents), amount = Money(cents: order.amountCents)
+        // Another redemption, cancel or offline redeem of this voucher since the intent moves the
+        // balance (and the list) the same way this redeem would: nothing proves anything then.
+        guard let busy = await otherActivity(on: order.code, after: stored.id) else { return await retry(entry, "journal not readable") }
+        if busy {
+            return await dead(entry, .settleUnclear, lane: order.lane, admission: order.admission, code: order.code,
+                              amount: order.amountCents,
+                              message: "a redeem of \(amount) whose outcome was lost cannot be settled: the voucher had other redemptions, "
+                                + "cancels or offline redeems since, so its balance proves nothing — check the voucher's history in e-guma "
+                                + "(reference \(stored.intent.reference)); if this redeem took effect, "
+                                + (order.guestEntered == true ? "nothing is owed; if not, the offline guest's price is still to be collected"
+                                                               : "refund the guest"))
+        }
         // The list is the strongest evidence: it names this redemption, not just a balance move.
         let listed = await evidence[order.outlet]?.listShows(stored) ?? false
         let now: VoucherBalance?
@@ -131,7 +156,8 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
                 return await retry(entry, "check \(entry.attempts + 1): \(error.detail)", after: settleSchedule.delay(afterCheck: entry.attempts))
             }
             now = balance
-            verdict = settleSchedule.judge(balanceBefore: before, amount: amount, now: balance.balance, check: entry.attempts)
+            verdict = settleSchedule.judge(balanceBefore: before, amount: amount, now: balance.balance, check: entry.attempts,
+                                           elapsed: elapsed(entry))
         }
         switch verdict {
         case .applied:
@@ -235,6 +261,19 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         guard let balanceAfter else {
             return await dead(entry, .cancelFailed, lane: order.lane, admission: order.admission, code: order.code,
                               amount: order.amountCents, message: "\(refusal) — refund by hand in e-guma if the guest was charged")
+        }
+        if let redemption {
+            guard let busy = await otherActivity(on: order.code, after: redemption) else {
+                return await retry(entry, "cancel refused (\(refusal)); journal not readable to check it")
+            }
+            if busy {
+                // The balance also moved by other charges or cancels of this voucher: no verdict.
+                return await dead(entry, .settleUnclear, lane: order.lane, admission: order.admission, code: order.code,
+                                  amount: order.amountCents,
+                                  message: "\(refusal) — the voucher had other redemptions or cancels since, so its balance cannot tell "
+                                    + "whether an earlier try of this cancel was applied: check the voucher's history in e-guma "
+                                    + "(reference \(order.reference)) and refund by hand if the guest is still charged")
+            }
         }
         let now: VoucherBalance
         do throws(VoucherServiceError) { now = try await balance(of: VoucherCode(unchecked: order.code), service) } catch {
@@ -376,15 +415,63 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
                                amount: r.intent.amount.cents, balance: nil, message: "admission interrupted by a restart")
                 }
             }
-            if !isOfflineReplay, closed.insert(r.intent.admission).inserted {
+            // Only admissions still open: one that ended (entered, denied) keeps its outcome.
+            if !isOfflineReplay, closed.insert(r.intent.admission).inserted, await isOpen(r.intent.admission) {
                 try? await journal.closeAdmission(r.intent.admission, outcome: .cancelled)
             }
         }
     }
 
+    /// Whether an admission has no outcome yet (unreadable: treated as open, as before).
+    private func isOpen(_ admission: Int64) async -> Bool {
+        do { return try await journal.outcome(ofAdmission: admission) == nil } catch { return true }
+    }
+
+    /// A lane's uncertain redeem whose settle entry could not be queued (disk full) stays
+    /// `intent`, which only a restart used to look at — and lanes now return to service without
+    /// one. Swept every minute while running: an `intent` of a closed admission (the lane is done
+    /// with it), not an offline replay's (its own entry settles it), without a pending settle
+    /// entry, seen for `forgottenAfter`, is settled as at recovery.
+    public func settleForgottenIntents() async {
+        guard let open = try? await journal.unsettledRedemptions(), let pending = try? await store.pendingEntries() else { return }
+        let settling = Set(pending.compactMap { entry -> Int64? in
+            if case .settle(let order) = entry.operation { return order.redemption }
+            return nil
+        })
+        var seen: [Int64: C.Instant] = [:]
+        for r in open where r.state == .intent && !settling.contains(r.id) {
+            guard let outcome = try? await journal.outcome(ofAdmission: r.intent.admission),
+                  (try? await journal.isOfflineAdmission(r.intent.admission)) == false,
+                  let service = services[r.intent.outlet] else { continue }
+            let first = forgotten[r.id] ?? clock.now
+            seen[r.id] = first
+            guard first.duration(to: clock.now) >= forgottenAfter else { continue }
+            if outcome == .entered {
+                await recoverIntent(r, service: service)
+            } else if (try? await store.enqueue(.settle(SettleOrder(r, guestEntered: false)))) != nil {
+                _ = try? await journal.settleRedemption(r.id, from: [.intent], to: .uncertain, balanceAfter: nil, event: nil)
+            }
+        }
+        forgotten = seen
+    }
+
     private func recoverIntent(_ r: StoredRedemption, service: any VoucherService) async {
+        // The lane opens only after a redeem answered (or was proven applied): an entered
+        // admission means the journal write of its answer failed, not that the guest was charged
+        // without entry.
+        let entered = (try? await journal.outcome(ofAdmission: r.intent.admission)) == .entered
+        if entered {
+            let now = try? await service.balance(of: r.intent.code)
+            let event = GateEvent(.tokenUnknown, lane: r.intent.lane, admission: r.intent.admission, code: r.intent.code.text,
+                                  amountCents: r.intent.amount.cents, balanceCents: now?.balance.cents,
+                                  message: "paid, entered — the redeem's answer was not journalled, so its token is lost and it cannot be "
+                                    + "cancelled through the API; nothing to do unless e-guma's history shows no redemption (reference \(r.intent.reference))")
+            _ = try? await journal.settleRedemption(r.id, from: [.intent], to: .tokenUnknown, balanceAfter: now?.balance, event: event)
+            return
+        }
         if let now = try? await service.balance(of: r.intent.code),
-           settleSchedule.judge(balanceBefore: r.intent.balanceBefore, amount: r.intent.amount, now: now.balance, check: 0) == .applied {
+           settleSchedule.judge(balanceBefore: r.intent.balanceBefore, amount: r.intent.amount, now: now.balance, check: 0,
+                                 elapsed: .zero) == .applied {
             let event = GateEvent(.tokenUnknown, lane: r.intent.lane, admission: r.intent.admission, code: r.intent.code.text,
                                   amountCents: r.intent.amount.cents, balanceCents: now.balance.cents,
                                   message: "charged without entry — refund the guest (the redeem took effect but the gate stopped before its answer; its token is lost)")
@@ -409,6 +496,19 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
     }
 
     // MARK: Bookkeeping
+
+    /// Whether voucher `code` saw other activity since `redemption`'s intent; nil: unreadable.
+    private func otherActivity(on code: String, after redemption: Int64) async -> Bool? {
+        try? await store.otherActivity(on: VoucherCode(unchecked: code), after: redemption)
+    }
+
+    /// Time since a settle entry's intent, as far as this worker can vouch for it: the store's
+    /// age when first checked here, plus what the injected clock measured since.
+    private func elapsed(_ entry: OutboxEntry) -> Duration {
+        let first = firstChecked[entry.id] ?? (clock.now, entry.age ?? .zero)
+        firstChecked[entry.id] = first
+        return first.age + first.at.duration(to: clock.now)
+    }
 
     /// A Balance call whose outcome feeds the online detector.
     private func balance(of code: VoucherCode, _ service: any VoucherService) async throws(VoucherServiceError) -> VoucherBalance {

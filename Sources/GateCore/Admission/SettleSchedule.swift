@@ -6,8 +6,10 @@
 /// balance and proves nothing. What counts as evidence:
 /// - balance = before − amount, at any check → **applied** (`token_unknown`, operator refunds or
 ///   accepts; its token is lost, so it cannot be cancelled through the API);
-/// - balance = before at a check made after the whole schedule has elapsed → **not applied**;
-///   at an earlier check → not yet decided, check again after the next delay;
+/// - balance = before at a check made when the whole schedule's time has passed since the
+///   intent → **not applied**; at an earlier check → not yet decided, check again after the
+///   next delay. Elapsed time decides, not the number of checks: failed journal reads, an
+///   operator's `outbox retry` and restarts all add checks without adding time;
 /// - any other balance → **unclear** (the voucher moved by some other amount, e.g. spent at
 ///   another till meanwhile): an operator question (`settle_unclear`), never a silent verdict.
 ///
@@ -30,11 +32,17 @@ public struct SettleSchedule: Sendable, Equatable {
         case unclear
     }
 
-    /// Judges check number `check` (0-based: how many checks came before).
-    public func judge(balanceBefore: Money, amount: Money, now: Money, check: Int) -> Verdict {
+    /// The time that must have passed since the intent before an unchanged balance counts as
+    /// "not applied" (the sum of the delays).
+    public var total: Duration { delays.reduce(.zero, +) }
+
+    /// Judges a check made `elapsed` after the redeem's intent. `check` (0-based: how many
+    /// checks came before) only picks the wait before the next one.
+    public func judge(balanceBefore: Money, amount: Money, now: Money, check: Int, elapsed: Duration) -> Verdict {
         if now == balanceBefore - amount { return .applied }
         guard now == balanceBefore else { return .unclear }
-        return check < delays.count ? .notYet(checkAgainAfter: delays[check]) : .notApplied
+        guard elapsed < total else { return .notApplied }
+        return .notYet(checkAgainAfter: check < delays.count ? delays[max(check, 0)] : total - elapsed)
     }
 
     /// The wait after check `check` when it could not be made (Balance failed).

@@ -155,6 +155,10 @@ public struct GuestTexts: Sendable {
             return GuestText(title: t("Zahlung nicht bestätigt", "Paiement non confirmé", "Pagamento non confermato",
                                       "Payment not confirmed"),
                              lines: [askStaff], outcome: .failure)
+        case .voucherBeingChecked:
+            return GuestText(title: t("Gutschein wird geprüft", "Bon en vérification", "Buono in verifica",
+                                      "Voucher being checked"),
+                             lines: [askStaff], outcome: .failure)
         case .egumaError:
             return GuestText(title: t("e-guma-Fehler", "Erreur e-guma", "Errore e-guma", "e-guma error"),
                              lines: [askStaff], outcome: .failure)

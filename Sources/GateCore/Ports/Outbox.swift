@@ -7,10 +7,11 @@ public protocol Outbox: Sendable {
     /// Returns false when the entry was already processed or its replay has begun (a redeem
     /// intent with its reference exists): the caller then queues a cancel behind it.
     func withdraw(_ id: Int64) async throws -> Bool
-    /// Whether an uncertain redeem of `code` is still being re-checked (a pending `settle`
-    /// entry): the lane then refuses the voucher, since a new redeem would blur the evidence
-    /// (the balance) and might charge the guest twice.
-    func hasPendingSettle(for code: VoucherCode) async throws -> Bool
+    /// Whether any entry of `code` is still pending (a settle check, a cancel, an offline
+    /// redeem): the lane then refuses the voucher. A new redeem next to pending work of the same
+    /// voucher blurs the evidence every settle and refused-cancel check reads (the balance, the
+    /// list), and might charge the guest twice.
+    func hasPendingEntry(for code: VoucherCode) async throws -> Bool
 }
 
 /// The outbox as the worker and the operator tools see it: list, settle, retry, drop.
@@ -32,4 +33,10 @@ public protocol OutboxStore: Outbox {
     func retry(_ id: Int64) async throws -> Bool
     /// Operator: drop an entry for good (it was settled by hand). False if there is no such open entry.
     func drop(_ id: Int64) async throws -> Bool
+    /// Whether voucher `code` saw other activity after the intent of `redemption` was journalled:
+    /// another redemption of it created or changed since, or an outbox entry of it created or
+    /// changed since that is not about `redemption` itself (its settle, its cancel, its replay).
+    /// Evidence about `redemption` (balance, list) is then ambiguous: the answer is an operator
+    /// question, never a verdict.
+    func otherActivity(on code: VoucherCode, after redemption: Int64) async throws -> Bool
 }

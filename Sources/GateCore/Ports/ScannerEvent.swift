@@ -18,3 +18,30 @@ public enum ScannerEvent: Sendable, Equatable {
 public protocol CodeSource: Sendable {
     func events() -> AsyncStream<ScannerEvent>
 }
+
+/// A source that holds a device: `open()` gives the events and a wait that stops the source and
+/// returns once its device is closed. A lane awaits it when its run ends, so a restarted run (or
+/// the shutdown) never finds the old reader still holding the device (EBUSY on an exclusive
+/// serial open).
+public protocol ClosableCodeSource: CodeSource {
+    func open() -> OpenedSource
+}
+
+/// One run of a `CodeSource`: its events and how to await its end.
+public struct OpenedSource: Sendable {
+    public let events: AsyncStream<ScannerEvent>
+    /// Stops the source (if it still runs) and returns when its device is closed.
+    public let close: @Sendable () async -> Void
+
+    public init(events: AsyncStream<ScannerEvent>, close: @escaping @Sendable () async -> Void) {
+        self.events = events; self.close = close
+    }
+}
+
+extension CodeSource {
+    /// This source's run: a `ClosableCodeSource`'s own; others (scripts, tests) hold no device
+    /// of their own and have nothing to wait for.
+    public func opened() -> OpenedSource {
+        (self as? any ClosableCodeSource)?.open() ?? OpenedSource(events: events(), close: {})
+    }
+}

@@ -27,4 +27,15 @@ public struct ReconcilePlan: Sendable, Equatable {
         let periodicDay = local.day(containing: periodic)
         return (periodic, DateInterval(start: periodicDay.start, end: periodic))
     }
+
+    /// The day to close at the daemon's start at `now`: the previous local day, due once it is
+    /// complete in e-guma's list (`afterMidnight` past midnight). `next(after:)` counts from the
+    /// start, so without this a daemon started between midnight and the close (or down over
+    /// it) would never close that day. The caller skips it when the day is already closed.
+    public func catchUp(at now: Date) -> (at: Date, window: DateInterval)? {
+        guard everyHours > 0 else { return nil }
+        let today = local.day(containing: now)
+        let yesterday = local.day(containing: today.start.addingTimeInterval(-1))
+        return (max(now, today.start.addingTimeInterval(Self.afterMidnight)), yesterday)
+    }
 }

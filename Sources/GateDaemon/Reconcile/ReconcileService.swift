@@ -2,6 +2,7 @@ import EgumaAPI
 import Foundation
 import GateCore
 import Logging
+import ServiceLifecycle
 
 /// The daemon's own reconciliation (issue 14): on `ReconcilePlan`'s schedule, every outlet's
 /// window against e-guma's list. A clean result records `reconciled`, a disagreement
@@ -14,9 +15,32 @@ struct ReconcileService: Sendable {
     let journal: any AdmissionJournal
     let logger: Logger
     let now: @Sendable () -> Date
+    /// The messages of `reconciled` / `reconcile_mismatch` events journalled since a time (nil:
+    /// not readable): how the service tells a day it already closed.
+    var closingMessages: @Sendable (_ since: Date) async -> [String]? = { _ in nil }
+    /// Whether the gate journalled anything before a time: a fresh install does not close a
+    /// day it never ran (e-guma's other tills would show as a mismatch).
+    var ranBefore: @Sendable (_ date: Date) async -> Bool = { _ in true }
 
+    /// Whether the plan runs at all (`gate.reconcile_every_h` > 0).
+    var isOn: Bool { plan.everyHours > 0 }
+
+    /// Runs the plan until the graceful shutdown. Off, it idles until then rather than return:
+    /// a supervised part that returns counts as a failure and is restarted.
     func run() async {
+        guard isOn else {
+            try? await gracefulShutdown()
+            return
+        }
         var last = now()
+        if let first = await catchUp() {
+            let wait = first.at.timeIntervalSince(now())
+            if wait > 0 {
+                do { try await Task.sleep(for: .seconds(wait)) } catch { return }
+            }
+            _ = await runOnce(window: first.window)
+            last = max(last, first.at)
+        }
         while !Task.isCancelled, let next = plan.next(after: last) {
             let wait = next.at.timeIntervalSince(now())
             if wait > 0 {
@@ -27,10 +51,21 @@ struct ReconcileService: Sendable {
         }
     }
 
+    /// The previous day, when the gate ran then and no run closed it yet (an unreadable journal
+    /// counts as not closed: one run too many only journals the same result twice).
+    func catchUp() async -> (at: Date, window: DateInterval)? {
+        guard let first = plan.catchUp(at: now()), await ranBefore(first.window.end) else { return nil }
+        let closed = await closingMessages(first.window.end) ?? []
+        return closed.contains { $0.hasPrefix(span(first.window) + ":") } ? nil : first
+    }
+
+    private func span(_ window: DateInterval) -> String {
+        "\(plan.local.format(window.start))…\(plan.local.format(window.end))"
+    }
+
     /// Reconciles every outlet for `window` and journals the outcome of each.
     func runOnce(window: DateInterval) async -> [OutletReconciliation] {
-        let local = plan.local
-        let span = "\(local.format(window.start))…\(local.format(window.end))"
+        let span = span(window)
         var results: [OutletReconciliation] = []
         for outlet in outlets {
             do {

@@ -54,6 +54,7 @@ public final class GateRuntime: Sendable {
     public let journalHealth: JournalHealth
     private let reloads: Broadcast<Void>
     private let group = Mutex<ServiceGroup?>(nil)
+    private let parts = Mutex<[String]>([])
 
     // MARK: Start-up
 
@@ -114,7 +115,12 @@ public final class GateRuntime: Sendable {
             reconciler: Reconciler(database: database, client: client),
             outlets: keys.keys.sorted().compactMap { name in keys[name].map { Reconciler.Outlet(name: name, key: $0, userID: config.outlets[name]?.userID) } },
             plan: ReconcilePlan(everyHours: config.gate.reconcileEveryHours, local: EgumaLocalTime(config.api.timeZone)),
-            journal: journal, logger: logger, now: { Date() })
+            journal: journal, logger: logger, now: { Date() },
+            closingMessages: { since in
+                (try? await database.reportEvents(from: since, to: .distantFuture))?
+                    .filter { $0.type == .reconciled || $0.type == .reconcileMismatch }.compactMap(\.message)
+            },
+            ranBefore: { date in (try? await database.hasEvents(before: date)) ?? true })
 
         // Hardware: everything opened here is released again if a later step fails.
         var opened: [LaneRuntime] = []
@@ -267,8 +273,12 @@ public final class GateRuntime: Sendable {
             .init(service: FunctionService("lanes", graceful: true) { [self] in await runLanes() }),  // supervised per lane
             supervised("control socket", control),
             supervised("housekeeping", FunctionService("housekeeping") { [self] in await housekeeping() }),
-            supervised("reconcile", FunctionService("reconcile") { [reconcile] in await reconcile.run() }),
         ]
+        // Off (reconcile_every_h = 0): not a part at all — a body that returns at once would be
+        // restarted by its supervisor forever.
+        if reconcile.isOn {
+            services.append(supervised("reconcile", FunctionService("reconcile") { [reconcile] in await reconcile.run() }))
+        }
         if let address = config.gate.metrics {
             services.append(supervised("metrics server", MetricsServer(address: address, metrics: metrics, logger: logger,
                                                                        health: { [journalHealth] in journalHealth.summary })))
@@ -303,6 +313,7 @@ public final class GateRuntime: Sendable {
         if let hangups {
             services.append(supervised("reload", FunctionService("reload") { [self] in await reloadOn(hangups) }))
         }
+        parts.withLock { $0 = services.map { "\($0.service)" } }
         var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.gracefulShutdownSignals = options.handleSignals ? [.sigterm, .sigint] : []
         let group = ServiceGroup(configuration: configuration)
@@ -326,6 +337,9 @@ public final class GateRuntime: Sendable {
         logger.notice("eguma-gate \(config.gate.name) ready — \(status); e-guma \(config.api.baseURL.hasPrefix("https://api.e-guma.ch") ? "production" : "at configured base_url")")
         notifier.ready(status: status)
     }
+
+    /// The supervised parts `run` started (empty before), by name.
+    public var runningParts: [String] { parts.withLock { $0 } }
 
     /// Stops the gate as SIGTERM would: admissions in flight finish, relays go inactive.
     public func shutdown() async {

@@ -87,7 +87,9 @@ public final class LaneRuntime: Sendable {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { [self] in
-                    for await event in source.events() {
+                    let opened = source.opened()
+                    let events = opened.events, close = opened.close
+                    for await event in events {
                         switch event {
                         case .attached(let device): presence.withLock { $0 = (true, device) }
                         case .detached: presence.withLock { $0 = (false, nil) }
@@ -95,7 +97,10 @@ public final class LaneRuntime: Sendable {
                         }
                         scanContinuation.yield(event)
                     }
-                    guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+                    // The run ends only once the device is closed: a restart or the shutdown's
+                    // makeSafe never races the old reader for it.
+                    guard !Task.isShuttingDownGracefully, !Task.isCancelled else { await close(); return }
+                    await close()
                     // A source that ends is a scanner gone for good (stdin at EOF): "scanner
                     // missing" — event, red LED, metric — and the lane stays up for `open`,
                     // status and an orderly stop.

@@ -25,7 +25,10 @@ final class ObservedOutbox: OutboxStore {
     func enqueue(_ operation: OutboxOperation) async throws -> Int64 { try await database.enqueue(operation) }
     func withdraw(_ id: Int64) async throws -> Bool { try await database.withdraw(id) }
     func isPending(_ id: Int64) async throws -> Bool { try await database.isPending(id) }
-    func hasPendingSettle(for code: VoucherCode) async throws -> Bool { try await database.hasPendingSettle(for: code) }
+    func hasPendingEntry(for code: VoucherCode) async throws -> Bool { try await database.hasPendingEntry(for: code) }
+    func otherActivity(on code: VoucherCode, after redemption: Int64) async throws -> Bool {
+        try await database.otherActivity(on: code, after: redemption)
+    }
     func openEntries() async throws -> [OutboxEntry] { try await database.openEntries() }
     func retry(_ id: Int64) async throws -> Bool { try await database.retry(id) }
     func drop(_ id: Int64) async throws -> Bool { try await database.drop(id) }

@@ -9,12 +9,21 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     private var offline: [String: Int64] = [:]
     private var known: [String: Money] = [:]
     private var nextID: Int64 = 0
+    /// When each redemption and outbox entry (one id space) was last created or changed, as a
+    /// sequence number: what `otherActivity` compares.
+    private var touchedAt: [Int64: Int64] = [:]
+    private var ticks: Int64 = 0
+    private var intentAt: [Int64: Int64] = [:]
     let events = Recorder<GateEvent>()
     var failIntents = false
 
     private func id() -> Int64 { nextID += 1; return nextID }
+    private func touch(_ id: Int64) { ticks += 1; touchedAt[id] = ticks }
 
     func setFailIntents(_ on: Bool) { failIntents = on }
+    /// The outbox refuses to queue (a full disk).
+    var failEnqueue = false
+    func setFailEnqueue(_ on: Bool) { failEnqueue = on }
     var redemptions: [StoredRedemption] { redemptionsByID.values.sorted { $0.id < $1.id } }
     func outcome(_ admission: Int64) -> AdmissionOutcome? { admissions[admission] ?? nil }
     func entry(_ id: Int64) -> OutboxEntry? { outbox.first { $0.id == id } }
@@ -28,20 +37,24 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
         if failIntents { throw Refused() }
         let i = id()
         redemptionsByID[i] = StoredRedemption(id: i, intent: intent, state: .intent, token: nil, balanceAfter: nil)
+        touch(i); intentAt[i] = ticks
         return i
     }
     func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws {
+        touch(redemption)
         redemptionsByID[redemption]?.token = token
         redemptionsByID[redemption]?.balanceAfter = balanceAfter
         redemptionsByID[redemption]?.state = .redeemed
     }
     func updateRedemption(_ redemption: Int64, state: RedemptionState, balanceAfter: Money?) async throws {
+        touch(redemption)
         redemptionsByID[redemption]?.state = state
         if let balanceAfter { redemptionsByID[redemption]?.balanceAfter = balanceAfter }
     }
     func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
                           balanceAfter: Money?, event: GateEvent?) async throws -> Bool {
         guard let current = redemptionsByID[redemption], from.contains(current.state) else { return false }
+        touch(redemption)
         redemptionsByID[redemption]?.state = state
         if let balanceAfter { redemptionsByID[redemption]?.balanceAfter = balanceAfter }
         if let event { events.append(event) }
@@ -51,8 +64,8 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     func outcome(ofAdmission id: Int64) async throws -> AdmissionOutcome? { outcome(id) }
     func rememberVoucherBalance(_ code: VoucherCode, balance: Money) async throws { known[code.undashed] = balance }
     func knownBalance(of code: VoucherCode, withinDays days: Int) async throws -> Money? { known[code.undashed] }
-    func hasPendingSettle(for code: VoucherCode) async throws -> Bool {
-        outbox.contains { $0.state == .pending && $0.operation.onlyReads && $0.operation.code.undashed == code.undashed }
+    func hasPendingEntry(for code: VoucherCode) async throws -> Bool {
+        outbox.contains { $0.state == .pending && $0.operation.code.undashed == code.undashed }
     }
     func redemption(reference: String) async throws -> StoredRedemption? {
         redemptions.last { $0.intent.reference == reference }
@@ -67,8 +80,11 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
 
     @discardableResult
     func enqueue(_ operation: OutboxOperation) async throws -> Int64 {
+        struct Full: Error {}
+        if failEnqueue { throw Full() }
         let i = id()
         outbox.append(OutboxEntry(id: i, operation: operation, state: .pending, attempts: 0, lastError: nil))
+        touch(i)
         return i
     }
     func withdraw(_ id: Int64) async throws -> Bool {
@@ -83,17 +99,35 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     func markRetry(_ id: Int64, error: String, delay: Duration) async throws {
         guard let i = outbox.firstIndex(where: { $0.id == id }) else { return }
         outbox[i].attempts += 1; outbox[i].lastError = error; outbox[i].dueIn = delay
+        touch(id)
     }
     func markDead(_ id: Int64, error: String) async throws {
         guard let i = outbox.firstIndex(where: { $0.id == id }) else { return }
         outbox[i].attempts += 1; outbox[i].lastError = error; outbox[i].state = .dead
+        touch(id)
     }
     func retry(_ id: Int64) async throws -> Bool { set(id, .pending, from: [.pending, .dead]) }
     func drop(_ id: Int64) async throws -> Bool { set(id, .withdrawn, from: [.pending, .dead]) }
+    func otherActivity(on code: VoucherCode, after redemption: Int64) async throws -> Bool {
+        guard let me = redemptionsByID[redemption], let since = intentAt[redemption] else { return true }
+        let recent = { (id: Int64) in (self.touchedAt[id] ?? 0) >= since }
+        if redemptions.contains(where: { $0.id != redemption && $0.intent.code.undashed == code.undashed && recent($0.id) }) {
+            return true
+        }
+        return outbox.contains { e in
+            guard e.operation.code.undashed == code.undashed, recent(e.id) else { return false }
+            switch e.operation {
+            case .settle(let o): return o.redemption != redemption && o.replay?.reference != me.intent.reference
+            case .cancel(let o): return o.redemption != redemption && o.reference != me.intent.reference
+            case .offlineRedeem(let o): return o.reference != me.intent.reference
+            }
+        }
+    }
 
     private func set(_ id: Int64, _ state: OutboxEntry.State, from: Set<OutboxEntry.State>) -> Bool {
         guard let i = outbox.firstIndex(where: { $0.id == id }), from.contains(outbox[i].state) else { return false }
         outbox[i].state = state
+        touch(id)
         return true
     }
 }
