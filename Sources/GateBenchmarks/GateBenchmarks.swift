@@ -10,14 +10,20 @@ import Logging
 /// Speed and memory of the parts a guest waits for, measured (never asserted in tests):
 ///
 ///   swift run -c release GateBenchmarks [--admissions N]
+///   swift run -c release GateBenchmarks latency [--samples N] [--admissions N] [--rtt 0,20] [--fsync-ms 2,10]
 ///
-/// Prints one table; the README and the issue notes quote it.
+/// Prints one table; the README and the issue notes quote it. `latency` runs the real daemon
+/// binary end to end (LatencyBenchmark).
 @main
 struct GateBenchmarks {
     static func main() async throws {
         let args = CommandLine.arguments
         let admissions = args.firstIndex(of: "--admissions").flatMap { Int(args[$0 + 1]) } ?? 200
         LoggingSystem.bootstrap { label in GateLogHandler(label: label, level: .critical) }
+        if args.dropFirst().first == "latency" {
+            try await LatencyBenchmark.parse(args).run()
+            return
+        }
         var rows: [(String, String)] = []
         func row(_ what: String, _ figure: String) {
             rows.append((what, figure))
@@ -107,24 +113,9 @@ struct GateBenchmarks {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = FileManager.default.createFile(atPath: dir + "/k.key", contents: Data(SimulatedOutlet.demo.key.utf8), attributes: [.posixPermissions: 0o600])
-        let config = try GateConfig.parse(text: """
-            [gate]
-            name = "bench"
-            database = "\(dir)/g.db"
-            control_socket = "\(dir)/c.sock"
-            metrics = ""
-            [api]
-            base_url = "\(simulator.baseURL)"
-            [outlets.o]
-            api_key_file = "\(dir)/k.key"
-            [lanes.main]
-            outlet = "o"
-            price = "1.00"
-            debounce_ms = 0
-            scanner = { kind = "stdin" }
-            relay = { chip = "sim", line = 0, pulse_ms = 50 }
-            sensor = { chip = "sim", line = 1 }
-            """, file: "bench.toml")
+        let config = try GateConfig.parse(text: GateRun.configText(dir: dir, baseURL: simulator.baseURL,
+                                                                   lane: "sensor = { chip = \"sim\", line = 1 }"),
+                                          file: "bench.toml")
         // One voucher big enough for every admission.
         await simulator.account.add(SimulatedVoucher(code: "BENCH0000001", kind: .value, balanceInCents: Int64(count) * 100 + 100))
         let (scans, feed) = AsyncStream<ScannerEvent>.makeStream()
