@@ -20,6 +20,8 @@ import Glibc
 /// `docs/admission-engine.md`), far below one scan per second per lane.
 public struct GateDatabase: Sendable {
     public let writer: any DatabaseWriter
+    /// Admission ids, handed out without a write (`reserveAdmission`).
+    let admissionIDs: AdmissionIDs
 
     /// Closes the database (the pool's connections). Later calls fail; call once at shutdown.
     public func close() throws {
@@ -30,6 +32,7 @@ public struct GateDatabase: Sendable {
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
         try GateDatabase.migrator.migrate(writer)
+        admissionIDs = try AdmissionIDs(writer)
     }
 
     /// Opens (creating it 0600 if missing) the database at `path` in WAL mode, synchronous FULL.
