@@ -45,6 +45,12 @@ public struct GateDatabase: Sendable {
         try createPrivately(path)
         var config = Configuration()
         config.busyMode = .timeout(5)
+        // Memory on a small gate (issue 13): SQLite's default page cache (2 MiB per connection)
+        // filled up over the first few thousand admissions (~1 kB of new pages each), on the
+        // writer and every reader. The journal's working set is its newest pages and a few index
+        // pages, so 512 KiB per connection and two readers (status, events, outbox) are plenty.
+        config.maximumReaderCount = 2
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -512") }
         let pool = try DatabasePool(path: path, configuration: config)
         // GRDB's pool sets NORMAL on its writer connection after `prepareDatabase` ran, so the
         // setting is made here, on the one long-lived writer connection that commits everything.
