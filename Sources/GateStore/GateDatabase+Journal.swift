@@ -40,14 +40,16 @@ extension GateDatabase: AdmissionJournal {
 
     public func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
                                  balanceAfter: Money?, event: GateEvent?) async throws -> Bool {
-        let allowed = from.map(\.rawValue)
+        let allowed = from.map(\.rawValue).sorted()
+        let placeholders = Array(repeating: "?", count: allowed.count).joined(separator: ", ")
         return try await writer.write { db in
             let now = Date()
+            var arguments: StatementArguments = [state.rawValue, balanceAfter?.cents, now, redemption]
+            arguments += StatementArguments(allowed)
             try db.execute(sql: """
                 UPDATE redemption SET state = ?, balance_after_cents = COALESCE(?, balance_after_cents), updated_at = ?
-                WHERE id = ? AND state IN (SELECT value FROM json_each(?))
-                """, arguments: [state.rawValue, balanceAfter?.cents, now, redemption,
-                                 String(decoding: try JSONEncoder().encode(allowed), as: UTF8.self)])
+                WHERE id = ? AND state IN (\(placeholders))
+                """, arguments: arguments)
             guard db.changesCount == 1 else { return false }
             if let event { try Self.insert(event, at: now, in: db) }
             return true

@@ -146,6 +146,17 @@ public struct GateDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v3-outbox-reference") { db in
+            // The reference a cancel or offline replay is about, in its own column (issue 13):
+            // SQL no longer reads Swift's synthesized Codable layout of the payload. Rows queued
+            // before are filled once from the payload as it was written until now.
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN reference TEXT;
+                UPDATE outbox SET reference = COALESCE(json_extract(payload, '$.cancel._0.reference'),
+                                                       json_extract(payload, '$.offlineRedeem._0.reference'));
+                CREATE INDEX outbox_reference ON outbox(reference);
+                """)
+        }
         return migrator
     }
 }
