@@ -67,6 +67,8 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     /// (`beginRedemption`) or whatever else the scan ends in (`writeUnopenedAdmission`) — so a
     /// paying scan makes two commits before the relay opens, not five (issue 13).
     private var unopened: GateEvent?
+    /// The last reserved admission whose row could not be written (journal failing).
+    private var unwritten: Int64?
     /// A balance Balance reported, remembered for `offline_known_only` once the scan is handled
     /// (after the relay), not while the guest waits.
     private var unremembered: (code: VoucherCode, balance: Money)?
@@ -574,11 +576,14 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     private func writeUnopenedAdmission() async {
         guard let scanned = unopened, let id = scanned.admission else { return }
         unopened = nil
-        try? await journal.openAdmission(id, lane: settings.name, scanned: scanned)
+        do { try await journal.openAdmission(id, lane: settings.name, scanned: scanned) } catch { unwritten = id }
     }
 
+    /// An admission whose row could not be written is not closed: the UPDATE would change
+    /// nothing, yet succeed, and count as "the journal works again" on a full disk.
     private func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async {
         await writeUnopenedAdmission()
+        guard unwritten != id else { return }
         try? await journal.closeAdmission(id, outcome: outcome)
     }
 
