@@ -69,8 +69,8 @@ struct LatencyBenchmark {
                          millis(p(gate.latencies, 50)) - millis(p(floor, 50)), millis(p(gate.latencies, 99)) - millis(p(floor, 99)),
                          millis(p(curl, 50)) / millis(p(gate.latencies, 50))))
             if memoryRun {
-                print(String(format: "  daemon RSS: %.1f MiB after warm-up → %.1f MiB after %d admissions (%+.2f kB per admission)",
-                             gate.rssBefore / 1024, gate.rssAfter / 1024, gate.admitted,
+                print(String(format: "  daemon RSS: %.1f MiB after %d warm-up admissions → %.1f MiB after %d more (%+.2f kB per admission)",
+                             gate.rssBefore / 1024, GateRun.warmUp, gate.rssAfter / 1024, gate.admitted - GateRun.warmUp,
                              (gate.rssAfter - gate.rssBefore) / Double(max(1, gate.admitted - GateRun.warmUp))))
                 print("  RSS by admissions: " + gate.rssSeries.map { String(format: "%d: %.1f", $0.0, $0.1 / 1024) }.joined(separator: ", ")
                       + " MiB; \(gate.threads) threads")
