@@ -11,14 +11,20 @@ import Logging
 ///
 ///   swift run -c release GateBenchmarks [--admissions N]
 ///   swift run -c release GateBenchmarks journal [--events N]   (operator reads on a big journal)
+///   swift run -c release GateBenchmarks latency [--samples N] [--admissions N] [--rtt 0,20] [--fsync-ms 2,10]
 ///
-/// Prints one table; the README and the issue notes quote it.
+/// Prints one table; the README and the issue notes quote it. `latency` runs the real daemon
+/// binary end to end (LatencyBenchmark).
 @main
 struct GateBenchmarks {
     static func main() async throws {
         let args = CommandLine.arguments
         let admissions = args.firstIndex(of: "--admissions").flatMap { Int(args[$0 + 1]) } ?? 200
         LoggingSystem.bootstrap { label in GateLogHandler(label: label, level: .critical) }
+        if args.dropFirst().first == "latency" {
+            try await LatencyBenchmark.parse(args).run()
+            return
+        }
         var rows: [(String, String)] = []
         func row(_ what: String, _ figure: String) {
             rows.append((what, figure))

@@ -4,10 +4,9 @@ import GRDB
 
 extension GateDatabase: AdmissionJournal {
     public func openAdmission(lane: String) async throws -> Int64 {
-        try await writer.write { db in
-            try db.execute(sql: "INSERT INTO admission (lane, started_at) VALUES (?, ?)", arguments: [lane, Date()])
-            return db.lastInsertedRowID
-        }
+        let id = admissionIDs.next()  // one allocator for every admission id (AdmissionIDs)
+        try await openAdmission(id, lane: lane, scanned: nil)
+        return id
     }
 
     public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws {
@@ -18,16 +17,7 @@ extension GateDatabase: AdmissionJournal {
     }
 
     public func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
-        try await writer.write { db in
-            let now = Date()
-            try db.execute(sql: """
-                INSERT INTO redemption (admission_id, lane, outlet, code, amount_cents, reference,
-                    balance_before_cents, state, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?)
-                """, arguments: [intent.admission, intent.lane, intent.outlet, intent.code.text, intent.amount.cents,
-                                 intent.reference, intent.balanceBefore.cents, now, now])
-            return db.lastInsertedRowID
-        }
+        try await writer.write { db in try Self.insertIntent(intent, at: Date(), in: db) }
     }
 
     public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws {
@@ -50,14 +40,16 @@ extension GateDatabase: AdmissionJournal {
 
     public func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
                                  balanceAfter: Money?, event: GateEvent?) async throws -> Bool {
-        let allowed = from.map(\.rawValue)
+        let allowed = from.map(\.rawValue).sorted()
+        let placeholders = Array(repeating: "?", count: allowed.count).joined(separator: ", ")
         return try await writer.write { db in
             let now = Date()
+            var arguments: StatementArguments = [state.rawValue, balanceAfter?.cents, now, redemption]
+            arguments += StatementArguments(allowed)
             try db.execute(sql: """
                 UPDATE redemption SET state = ?, balance_after_cents = COALESCE(?, balance_after_cents), updated_at = ?
-                WHERE id = ? AND state IN (SELECT value FROM json_each(?))
-                """, arguments: [state.rawValue, balanceAfter?.cents, now, redemption,
-                                 String(decoding: try JSONEncoder().encode(allowed), as: UTF8.self)])
+                WHERE id = ? AND state IN (\(placeholders))
+                """, arguments: arguments)
             guard db.changesCount == 1 else { return false }
             if let event { try Self.insert(event, at: now, in: db) }
             return true
@@ -108,7 +100,7 @@ extension GateDatabase: AdmissionJournal {
         try await writer.write { db in try Self.insert(event, at: Date(), in: db) }
     }
 
-    private static func insert(_ event: GateEvent, at time: Date, in db: Database) throws {
+    static func insert(_ event: GateEvent, at time: Date, in db: Database) throws {
         try db.execute(sql: """
             INSERT INTO event (ts, lane, type, admission_id, code, amount_cents, balance_cents, message)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -9,9 +9,9 @@ extension GateDatabase: OutboxStore {
         return try await writer.write { db in
             let now = Date()
             try db.execute(sql: """
-                INSERT INTO outbox (operation, code, payload, state, attempts, next_attempt_at, created_at, updated_at)
-                VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)
-                """, arguments: [operation.name, operation.code.undashed, payload, now, now, now])
+                INSERT INTO outbox (operation, code, reference, payload, state, attempts, next_attempt_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                """, arguments: [operation.name, operation.code.undashed, operation.reference, payload, now, now, now])
             return db.lastInsertedRowID
         }
     }
@@ -22,7 +22,7 @@ extension GateDatabase: OutboxStore {
         try await setState(id, to: .withdrawn, where: """
             state = 'pending' AND operation = 'offline_redeem' AND NOT EXISTS (
                 SELECT 1 FROM redemption r
-                WHERE r.reference = json_extract(outbox.payload, '$.offlineRedeem._0.reference')
+                WHERE r.reference = outbox.reference
                   AND r.state <> 'not_redeemed')
             """)
     }

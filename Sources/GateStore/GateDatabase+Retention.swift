@@ -28,8 +28,8 @@ extension GateDatabase {
                 DELETE FROM redemption WHERE updated_at < ?
                   AND state IN ('redeemed', 'not_redeemed', 'token_unknown', 'cancelled')
                   AND admission_id IN (SELECT id FROM admission WHERE outcome IS NOT NULL)
-                  AND reference NOT IN (SELECT json_extract(payload, '$.cancel._0.reference') FROM outbox
-                                        WHERE state IN ('pending', 'dead') AND operation = 'cancel')
+                  AND reference NOT IN (SELECT reference FROM outbox WHERE state IN ('pending', 'dead')
+                                        AND operation = 'cancel' AND reference IS NOT NULL)
                 """, arguments: [cutoff])
             result.redemptions = db.changesCount
             try db.execute(sql: """

@@ -20,6 +20,8 @@ import Glibc
 /// `docs/admission-engine.md`), far below one scan per second per lane.
 public struct GateDatabase: Sendable {
     public let writer: any DatabaseWriter
+    /// Admission ids, handed out without a write (`reserveAdmission`).
+    let admissionIDs: AdmissionIDs
 
     /// Closes the database (the pool's connections). Later calls fail; call once at shutdown.
     public func close() throws {
@@ -30,6 +32,7 @@ public struct GateDatabase: Sendable {
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
         try GateDatabase.migrator.migrate(writer)
+        admissionIDs = try AdmissionIDs(writer)
     }
 
     /// Opens (creating it 0600 if missing) the database at `path` in WAL mode, synchronous FULL.
@@ -42,6 +45,12 @@ public struct GateDatabase: Sendable {
         try createPrivately(path)
         var config = Configuration()
         config.busyMode = .timeout(5)
+        // Memory on a small gate (issue 13): SQLite's default page cache (2 MiB per connection)
+        // filled up over the first few thousand admissions (~1 kB of new pages each), on the
+        // writer and every reader. The journal's working set is its newest pages and a few index
+        // pages, so 512 KiB per connection and two readers (status, events, outbox) are plenty.
+        config.maximumReaderCount = 2
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -512") }
         let pool = try DatabasePool(path: path, configuration: config)
         // GRDB's pool sets NORMAL on its writer connection after `prepareDatabase` ran, so the
         // setting is made here, on the one long-lived writer connection that commits everything.
@@ -153,6 +162,17 @@ public struct GateDatabase: Sendable {
                 CREATE INDEX event_lane_type_id ON event(lane, type, id);
                 CREATE INDEX event_type_id ON event(type, id);
                 CREATE INDEX event_type_ts ON event(type, ts);
+                """)
+        }
+        migrator.registerMigration("v5-outbox-reference") { db in
+            // The reference a cancel or offline replay is about, in its own column (issue 13):
+            // SQL no longer reads Swift's synthesized Codable layout of the payload. Rows queued
+            // before are filled once from the payload as it was written until now.
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN reference TEXT;
+                UPDATE outbox SET reference = COALESCE(json_extract(payload, '$.cancel._0.reference'),
+                                                       json_extract(payload, '$.offlineRedeem._0.reference'));
+                CREATE INDEX outbox_reference ON outbox(reference);
                 """)
         }
         return migrator

@@ -233,7 +233,8 @@ struct DaemonRobustnessTests {
         defer { events.stop() }
         try await events.waitFor("scanner_attached", count: 2)
 
-        // The disk fills up: the next scan is refused before any call to e-guma.
+        // The disk fills up: the next scan is refused before any redeem (its intent, the first
+        // durable write of a paying scan, cannot be written).
         try disk.fill()
         try main.send(Self.scanned + "\r")
         let broken = try await waitForStatus(gate, "lane main out of order") { status in
@@ -241,7 +242,7 @@ struct DaemonRobustnessTests {
         }
         #expect(broken.lanes.first { $0.name == "main" }?.state.contains("journal cannot be written") == true)
         #expect(await simulator.ledger().filter { $0.endpoint == .redeem }.isEmpty, "a redeem without its durable intent")
-        #expect(gate.child.stderr.contains("lane main: cannot open an admission in the journal"), "\(gate.child.stderr)")
+        #expect(gate.child.stderr.contains("lane main: cannot record the redeem intent of admission #1 in the journal"), "\(gate.child.stderr)")
 
         // The other lane and the daemon keep going: staff can still open it by hand.
         let open = try await gate.cli(["open", "side"])

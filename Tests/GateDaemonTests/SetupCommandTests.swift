@@ -12,9 +12,10 @@ import Testing
 
     /// Runs the binary with `input` on stdin; returns (status, stdout+stderr).
     private func run(_ arguments: [String], input: String) async throws -> (Int32, String) {
-        try await withDeadline(.seconds(60), "eguma-gate \(arguments.first ?? "")") {
+        let binary = Self.binary
+        return try await withDeadline(.seconds(60), "eguma-gate \(arguments.first ?? "")") { try await offPool {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = arguments
             let stdin = Pipe(), out = Pipe()
             process.standardInput = stdin
@@ -26,7 +27,7 @@ import Testing
             let output = out.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
             return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-        }
+        } }
     }
 
     @Test func setupVerifiesTheKeyWritesAValidConfigAndIsSafeToRunAgain() async throws {

@@ -81,7 +81,7 @@ extension DeviceAccess {
                 """.write(toFile: config, atomically: true, encoding: .utf8)
 
             let binary = GateBinary.path
-            let output = try await withDeadline(.seconds(30), "eguma-gate scanners") {
+            let output = try await withDeadline(.seconds(30), "eguma-gate scanners") { try await offPool {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: binary)
                 process.arguments = ["scanners", "--config", config]
@@ -92,7 +92,7 @@ extension DeviceAccess {
                 let data = out.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()
                 return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-            }
+            } }
             #expect(output.0 == 0, "\(output.1)")
             let lines = output.1.split(separator: "\n").map(String.init)
             let acm = try #require(lines.first { $0.hasPrefix("/dev/ttyACM0") }, "\(output.1)")

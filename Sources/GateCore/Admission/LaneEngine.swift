@@ -67,6 +67,16 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
 
     private var debounce: AdmissionDebounce<C.Instant>
     private var collecting: Collecting?
+    /// The "scanned" event of an admission whose id is reserved but not yet written: the row and
+    /// the event go to disk with the admission's first durable fact — the redeem intent
+    /// (`beginRedemption`) or whatever else the scan ends in (`writeUnopenedAdmission`) — so a
+    /// paying scan makes two commits before the relay opens, not five (issue 13).
+    private var unopened: GateEvent?
+    /// The last reserved admission whose row could not be written (journal failing).
+    private var unwritten: Int64?
+    /// A balance Balance reported, remembered for `offline_known_only` once the scan is handled
+    /// (after the relay), not while the guest waits.
+    private var unremembered: (code: VoucherCode, balance: Money)?
     private var generation: UInt64 = 0
     /// Offline admissions of the current outage, and `online.answers` when it was counted.
     private var offlineThisOutage = 0
@@ -157,7 +167,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             guard let c = collecting, c.generation == generation else { return nil }
             collecting = nil
             await deny(.splitTimeout, admission: c.admission, message: "split payment timed out")
-            try? await journal.closeAdmission(c.admission, outcome: .denied)
+            await closeAdmission(c.admission, outcome: .denied)
         case .manualOpen(let reason):
             await emit(.manualOpen, message: reason)
             await endPause(reason)
@@ -253,6 +263,11 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             return nil
         }
         let deadline = await admit(code)
+        await writeUnopenedAdmission()  // every path ends written, even one that forgot
+        if let seen = unremembered {
+            unremembered = nil
+            await rememberForOffline(seen.code, balance: seen.balance)
+        }
         debounce.finished(code.text, at: clock.now)
         return deadline
     }
@@ -263,13 +278,14 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         let admission: Int64
         if let c = collecting {
             admission = c.admission
+            await emit(.scanned, admission: admission, code: scanned.text)
         } else {
-            do { admission = try await journal.openAdmission(lane: settings.name) } catch {
+            do { admission = try await journal.reserveAdmission(lane: settings.name) } catch {
                 await deny(.outOfOrder, admission: nil, message: "journal: \(error)")
                 return nil
             }
+            unopened = GateEvent(.scanned, lane: settings.name, admission: admission, code: scanned.text)
         }
-        await emit(.scanned, admission: admission, code: scanned.text)
         await feedback.show(.checking)
 
         guard await online.shouldTryCall() else {
@@ -303,7 +319,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                                 message: "earlier work on this voucher (a check, cancel or offline redeem) is still pending in the outbox")
             return nil
         }
-        if balance.isRedeemable { await rememberForOffline(code, balance: balance.balance) }
+        if balance.isRedeemable { unremembered = (code, balance.balance) }
         if let c = collecting, c.planned.contains(where: { $0.code == code }) {
             await resumeCollecting()  // the same voucher again while collecting: already counted
             return nil
@@ -353,6 +369,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             return first ? (clock.now.advanced(by: settings.splitTimeout), c.generation) : nil
         }
         collecting = nil
+        unremembered = nil  // the redeem's answer has the newer balance
         await redeemAndOpen(c)
         return nil
     }
@@ -363,7 +380,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         if collecting != nil {
             await resumeCollecting()
         } else {
-            try? await journal.closeAdmission(admission, outcome: .denied)
+            await closeAdmission(admission, outcome: .denied)
         }
     }
 
@@ -382,7 +399,18 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                                           code: item.code, amount: item.amount, reference: reference,
                                           balanceBefore: item.balanceBefore)
             let redemption: Int64
-            do { redemption = try await journal.recordIntent(intent) } catch {
+            do {
+                if let scanned = unopened {
+                    // Commit 1 of 2 before the relay: admission, "scanned" and intent together.
+                    unopened = nil
+                    do { redemption = try await journal.beginRedemption(intent, scanned: scanned) } catch {
+                        unopened = scanned  // written with the denial instead
+                        throw error
+                    }
+                } else {
+                    redemption = try await journal.recordIntent(intent)
+                }
+            } catch {
                 await fail(c.admission, taken: taken, reason: .outOfOrder, message: "journal: \(error)")
                 return
             }
@@ -390,10 +418,12 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             do throws(VoucherServiceError) {
                 let answer = try await service.redeem(item.code, amount: item.amount, reference: reference)
                 await online.recordAnswer(latency: started.duration(to: clock.now))
-                try? await journal.recordRedeemed(redemption, token: answer.token, balanceAfter: answer.newBalance)
-                await rememberForOffline(item.code, balance: answer.newBalance)
-                await emit(.redeemed, admission: c.admission, code: item.code.text, amountCents: item.amount.cents,
-                           balanceCents: answer.newBalance.cents)
+                // Commit 2 of 2: the token with its "redeemed" event. A failure is logged and
+                // counted by the journal; the guest, who paid, still goes in.
+                let redeemed = GateEvent(.redeemed, lane: settings.name, admission: c.admission, code: item.code.text,
+                                         amountCents: item.amount.cents, balanceCents: answer.newBalance.cents)
+                try? await journal.recordRedeemed(redemption, token: answer.token, balanceAfter: answer.newBalance,
+                                                  event: redeemed)
                 taken.append(Taken(redemption: redemption, code: item.code, amount: item.amount,
                                    token: answer.token, balanceAfter: answer.newBalance))
             } catch {
@@ -458,7 +488,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     private func fail(_ admission: Int64, taken: [Taken], reason: DenyReason, message: String) async {
         await cancelAll(taken, admission: admission)
         await deny(reason, admission: admission, message: message)
-        try? await journal.closeAdmission(admission, outcome: .denied)
+        await closeAdmission(admission, outcome: .denied)
     }
 
     // MARK: Steps 5, 6 — open, passage
@@ -473,20 +503,21 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             // Step 7: a GPIO failure after a successful redeem cancels the redemption.
             await cancelAll(taken, admission: admission)
             await show(.cancelled, .denied)
-            try? await journal.closeAdmission(admission, outcome: .cancelled)
+            await closeAdmission(admission, outcome: .cancelled)
             return
         }
+        for t in taken { if let balance = t.balanceAfter { await rememberForOffline(t.code, balance: balance) } }
         await emit(.opened, admission: admission)
         if await passed() {
-            // Closed before the event: a crash in between must not make recovery cancel an entry.
-            try? await journal.closeAdmission(admission, outcome: .entered)
-            await emit(.entered, admission: admission, amountCents: taken.reduce(Money.zero) { $0 + $1.amount }.cents)
+            // Closed with its event in one commit: recovery never cancels an entry.
+            try? await journal.closeAdmission(admission, outcome: .entered, event: GateEvent(
+                .entered, lane: settings.name, admission: admission, amountCents: taken.reduce(Money.zero) { $0 + $1.amount }.cents))
             await show(.idle, .idle)
         } else {
             await emit(.noPassage, admission: admission)
             await cancelAll(taken, admission: admission)
             await show(.cancelled, .denied)
-            try? await journal.closeAdmission(admission, outcome: .cancelled)
+            await closeAdmission(admission, outcome: .cancelled)
         }
     }
 
@@ -531,17 +562,18 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     // MARK: Offline
 
     private func offline(_ scanned: VoucherCode, admission: Int64) async {
+        await writeUnopenedAdmission()
         if let c = collecting {
             // Nothing of a split admission was redeemed yet: it ends here.
             collecting = nil
             await deny(.offlineNotPossible, admission: c.admission, message: "e-guma unreachable during split payment")
-            try? await journal.closeAdmission(c.admission, outcome: .denied)
+            await closeAdmission(c.admission, outcome: .denied)
             return
         }
         guard settings.offline == .admit else {
             await emit(.denied, admission: admission, code: scanned.text, message: "offline")
             await show(.offline, .outOfOrder)
-            try? await journal.closeAdmission(admission, outcome: .denied)
+            await closeAdmission(admission, outcome: .denied)
             return
         }
         let code = VoucherCode(unchecked: scanned.undashed)
@@ -549,19 +581,19 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         guard scanned.isFullVoucherCode, !known else {
             await deny(.offlineNotPossible, admission: admission, code: scanned.text,
                        message: known ? "already admitted offline" : "offline: only a full voucher code can be admitted")
-            try? await journal.closeAdmission(admission, outcome: .denied)
+            await closeAdmission(admission, outcome: .denied)
             return
         }
         if (try? await outbox.hasPendingEntry(for: code)) ?? true {
             await deny(.voucherBeingChecked, admission: admission, code: code.text,
                        message: "offline: earlier work on this voucher (a check, cancel or offline redeem) is still pending in the outbox")
-            try? await journal.closeAdmission(admission, outcome: .denied)
+            await closeAdmission(admission, outcome: .denied)
             return
         }
         if let limit = await offlineLimit(code) {
             await emit(.offlineLimit, admission: admission, code: code.text, message: limit)
             await deny(.offlineNotPossible, admission: admission, code: code.text, message: "offline: \(limit)")
-            try? await journal.closeAdmission(admission, outcome: .denied)
+            await closeAdmission(admission, outcome: .denied)
             return
         }
         let reference = settings.reference(admission: admission)
@@ -573,7 +605,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             try await journal.rememberOfflineAdmitted(code, admission: admission)
         } catch {
             await deny(.outOfOrder, admission: admission, code: code.text, message: "journal: \(error)")
-            try? await journal.closeAdmission(admission, outcome: .denied)
+            await closeAdmission(admission, outcome: .denied)
             return
         }
         offlineThisOutage += 1
@@ -585,7 +617,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         let pulsed = (try? await relay.pulse(for: settings.pulse)) != nil
         if pulsed { await emit(.opened, admission: admission) }
         if pulsed, await passed() {
-            try? await journal.closeAdmission(admission, outcome: .offlineEntered)
+            await closeAdmission(admission, outcome: .offlineEntered)
             await emit(.entered, admission: admission, amountCents: settings.price.cents)
             outboxKick()
             await show(.idle, .idle)
@@ -602,7 +634,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                        message: "queued offline redeem withdrawn")
         }
         await show(.cancelled, .denied)
-        try? await journal.closeAdmission(admission, outcome: .cancelled)
+        await closeAdmission(admission, outcome: .cancelled)
     }
 
     /// The bound an offline admission of `code` would break, or nil (issue 12 item 4). Counters
@@ -646,8 +678,25 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         await lights?.signal(pattern)
     }
 
+    /// Writes the reserved admission and its "scanned" event of a scan that ends without a
+    /// redeem intent (denied, offline, waiting for more), before anything else of it is written.
+    private func writeUnopenedAdmission() async {
+        guard let scanned = unopened, let id = scanned.admission else { return }
+        unopened = nil
+        do { try await journal.openAdmission(id, lane: settings.name, scanned: scanned) } catch { unwritten = id }
+    }
+
+    /// An admission whose row could not be written is not closed: the UPDATE would change
+    /// nothing, yet succeed, and count as "the journal works again" on a full disk.
+    private func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async {
+        await writeUnopenedAdmission()
+        guard unwritten != id else { return }
+        try? await journal.closeAdmission(id, outcome: outcome)
+    }
+
     private func emit(_ type: GateEventType, admission: Int64? = nil, code: String? = nil, amountCents: Int64? = nil,
                       balanceCents: Int64? = nil, message: String? = nil) async {
+        await writeUnopenedAdmission()
         // Events are the narrative; the money facts (intent, token, outbox) are written with
         // their own durable calls above, so a failed event write loses no money.
         try? await journal.append(GateEvent(type, lane: settings.name, admission: admission, code: code,

@@ -14,6 +14,16 @@ public enum OutboxOperation: Sendable, Equatable, Codable {
         }
     }
 
+    /// The `reference_number` a cancel or offline replay is about (nil for a settle): stored in
+    /// the outbox's own `reference` column, so SQL never reads the JSON payload's layout.
+    public var reference: String? {
+        switch self {
+        case .cancel(let o): o.reference
+        case .offlineRedeem(let o): o.reference
+        case .settle: nil
+        }
+    }
+
     /// A settle only reads (Balance), so it need not wait for earlier entries of its voucher.
     public var onlyReads: Bool {
         if case .settle = self { return true }

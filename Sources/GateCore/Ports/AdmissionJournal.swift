@@ -42,4 +42,46 @@ public protocol AdmissionJournal: Sendable {
     func isOfflineAdmission(_ id: Int64) async throws -> Bool
     /// Remembers an offline-admitted code so it is not admitted offline twice.
     func rememberOfflineAdmitted(_ code: VoucherCode, admission: Int64) async throws
+
+    // MARK: The path from scan to relay: at most two durable commits (issue 13)
+
+    /// An id for a new admission on `lane`, without a durable write: the admission is written
+    /// with its first durable fact (`beginRedemption`, or `openAdmission(_:lane:scanned:)`).
+    func reserveAdmission(lane: String) async throws -> Int64
+    /// Writes a reserved admission with its "scanned" event, in one transaction.
+    func openAdmission(_ id: Int64, lane: String, scanned: GateEvent?) async throws
+    /// Commit 1 of 2 before the relay: the reserved admission `intent.admission` and its
+    /// `scanned` event (when given: the admission is not written yet) with the redeem intent, in
+    /// one transaction, before the Redeem call. Returns the redemption's id.
+    func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64
+    /// Commit 2 of 2: the token and new balance with the "redeemed" `event`, in one transaction,
+    /// only if the redemption is still in `intent`.
+    func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws
+    /// After the relay: closes admission `id` with `event` (e.g. "entered") in one transaction, so
+    /// a crash can never leave the event without the outcome or the outcome without the event.
+    func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws
+}
+
+/// Journals without the combined transactions (in-memory test stores) get them as the separate
+/// writes they stand for.
+extension AdmissionJournal {
+    public func openAdmission(_ id: Int64, lane: String, scanned: GateEvent?) async throws {
+        if let scanned { try await append(scanned) }
+    }
+
+    public func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64 {
+        let redemption = try await recordIntent(intent)
+        if let scanned { try await append(scanned) }
+        return redemption
+    }
+
+    public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws {
+        try await recordRedeemed(redemption, token: token, balanceAfter: balanceAfter)
+        try await append(event)
+    }
+
+    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws {
+        try await closeAdmission(id, outcome: outcome)
+        try await append(event)
+    }
 }

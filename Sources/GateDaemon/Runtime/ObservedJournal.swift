@@ -38,6 +38,36 @@ public struct ObservedJournal: AdmissionJournal {
         try await writing("close admission #\(id)") { try await database.closeAdmission(id, outcome: outcome) }
     }
 
+    public func reserveAdmission(lane: String) async throws -> Int64 { database.reserveAdmission(lane: lane) }
+
+    /// The "scanned" event is logged and broadcast even when it cannot be stored (as `append`).
+    public func openAdmission(_ id: Int64, lane: String, scanned: GateEvent?) async throws {
+        defer { if let scanned { observe(scanned) } }
+        try await writing("open admission #\(id)") { try await database.openAdmission(id, lane: lane, scanned: scanned) }
+    }
+
+    /// The "scanned" event is observed only once stored: when this fails, the engine writes it
+    /// again with the admission's denial.
+    public func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64 {
+        let redemption = try await writing("record the redeem intent of admission #\(intent.admission)") {
+            try await database.beginRedemption(intent, scanned: scanned)
+        }
+        if let scanned { observe(scanned) }
+        return redemption
+    }
+
+    public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws {
+        defer { observe(event) }
+        try await writing("record the redeem token of redemption #\(redemption)") {
+            try await database.recordRedeemed(redemption, token: token, balanceAfter: balanceAfter, event: event)
+        }
+    }
+
+    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws {
+        defer { observe(event) }
+        try await writing("close admission #\(id)") { try await database.closeAdmission(id, outcome: outcome, event: event) }
+    }
+
     public func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
         try await writing("record the redeem intent of admission #\(intent.admission)") { try await database.recordIntent(intent) }
     }

@@ -31,7 +31,19 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
         var changes: [SimulatedLineChange] = []
         var observers: [Int: AsyncStream<SimulatedLineChange>.Continuation] = [:]
         var nextObserver = 0
+
+        /// Keeps the newest `changeLogLimit` changes: `chip = "sim"` also runs for days (demo,
+        /// benchmarks), and two changes per admission must not grow the daemon (issue 13).
+        mutating func record(_ change: SimulatedLineChange) {
+            changes.append(change)
+            if changes.count >= SimulatedGPIOChip.changeLogLimit * 2 {
+                changes.removeFirst(changes.count - SimulatedGPIOChip.changeLogLimit)  // amortised O(1)
+            }
+        }
     }
+
+    /// How many recorded changes `changes` keeps at least (the newest); older ones are dropped.
+    public static let changeLogLimit = 4_096
 
     private let state = Mutex(State())
 
@@ -47,7 +59,7 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
 
     // MARK: what tests and the demo read
 
-    /// Every recorded change, oldest first.
+    /// The recorded changes, oldest first: at least the newest `changeLogLimit`.
     public var changes: [SimulatedLineChange] { state.withLock { $0.changes } }
 
     /// The recorded changes of one line.
@@ -100,7 +112,7 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
             }
             let change = SimulatedLineChange(
                 timestamp: now, offset: offset, kind: .input, physicalHigh: high, active: line.active, consumer: line.consumer)
-            s.changes.append(change)
+            s.record(change)
             let kind: GPIOEdgeKind = line.active ? .rising : .falling
             let event = (!line.isOutput && line.edge.includes(kind)) ? GPIOEdgeEvent(kind: kind, timestamp: now) : nil
             return (change, line.continuation, event, Array(s.observers.values))
@@ -159,7 +171,7 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
                 let change = SimulatedLineChange(
                     timestamp: now, offset: offset, kind: .requestedOutput, physicalHigh: state.physicalHigh,
                     active: false, consumer: consumer)
-                s.changes.append(change)
+                s.record(change)
                 return .success((state.generation, change, Array(s.observers.values)))
             }
         let (generation, change, observers) = try result.get()
@@ -193,7 +205,7 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
                 let change = SimulatedLineChange(
                     timestamp: now, offset: offset, kind: .requestedInput, physicalHigh: state.physicalHigh,
                     active: state.active, consumer: consumer)
-                s.changes.append(change)
+                s.record(change)
                 return .success((state.generation, change, Array(s.observers.values)))
             }
         let (generation, change, observers) = try result.get()
@@ -216,7 +228,7 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
                 let change = SimulatedLineChange(
                     timestamp: now, offset: offset, kind: .driven, physicalHigh: line.physicalHigh, active: active,
                     consumer: line.consumer)
-                s.changes.append(change)
+                s.record(change)
                 return .success((change, Array(s.observers.values)))
             }
         let (change, observers) = try result.get()
@@ -245,7 +257,7 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
             line.consumer = nil
             line.continuation = nil
             s.lines[offset] = line
-            s.changes.append(change)
+            s.record(change)
             return (change, continuation, Array(s.observers.values))
         }
         continuation?.finish()

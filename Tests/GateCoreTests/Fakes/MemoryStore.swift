@@ -32,6 +32,8 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
         let i = id(); admissions[i] = .some(nil); return i
     }
     func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws { admissions[id] = outcome }
+    /// Written at once here: the in-memory store has no commits to save.
+    func reserveAdmission(lane: String) async throws -> Int64 { try await openAdmission(lane: lane) }
     func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
         struct Refused: Error {}
         if failIntents { throw Refused() }

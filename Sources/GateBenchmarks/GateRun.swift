@@ -1,0 +1,228 @@
+import EgumaSimulator
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One `eguma-gate run` child for the latency benchmark: stdin scanner fed through a pipe,
+/// simulated relay (no sensor: entered when the pulse ends), kiosk stream as the "open" signal.
+struct GateRun {
+    var latencies: [Duration] = []
+    var ready: Duration = .zero
+    var rssBefore = 0.0
+    var rssAfter = 0.0
+    var admitted = 0
+    /// RSS (KiB) after so many admissions past the warm-up, ten points over the run.
+    var rssSeries: [(Int, Double)] = []
+    var threads = 0
+
+    static let warmUp = 20
+
+    static func measure(binary: String, base: String, caFile: String, voucher: String, samples: Int,
+                        extraAdmissions: Int, fsyncDelayUs: Int, shim: String?) async throws -> GateRun {
+        let dir = NSTemporaryDirectory() + "bench-latency-\(getpid())-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = FileManager.default.createFile(atPath: dir + "/k.key", contents: Data(SimulatedOutlet.demo.key.utf8),
+                                           attributes: [.posixPermissions: 0o600])
+        let kioskPort = try BenchSocket.freePort()
+        try configText(dir: dir, baseURL: base, gate: "display = \"127.0.0.1:\(kioskPort)\"", api: "ca_file = \"\(caFile)\"",
+                       lane: "display = { kind = \"web\" }")
+            .write(toFile: dir + "/gate.toml", atomically: true, encoding: .utf8)
+
+        let notify = try NotifyListener(path: dir + "/notify.sock")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["run", "--config", dir + "/gate.toml", "--log-level", "warning"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = dir + "/notify.sock"
+        if let shim { environment["LD_PRELOAD"] = shim; environment["FSYNC_DELAY_US"] = String(fsyncDelayUs) }
+        process.environment = environment
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        let stderrText = Captured()
+        errors.fileHandleForReading.readabilityHandler = { stderrText.append($0.availableData) }
+        let started = ContinuousClock.now
+        try process.run()
+        defer {
+            if process.isRunning { process.terminate(); process.waitUntilExit() }
+            errors.fileHandleForReading.readabilityHandler = nil
+        }
+        guard let readyAt = notify.waitForReady(timeout: 30) else {
+            throw BenchSocket.Failure(description: "the daemon sent no READY=1 within 30 s: \(stderrText.text)")
+        }
+        var run = GateRun()
+        run.ready = readyAt - started
+        let screens = try KioskStream(port: kioskPort, lane: "main")
+
+        let line = Data((voucher + "\n").utf8)
+        let total = warmUp + samples + extraAdmissions
+        for i in 0..<total {
+            if i == warmUp { run.rssBefore = residentKiB(pid: process.processIdentifier) }
+            if i >= warmUp, (i - warmUp) % max(1, (total - warmUp) / 10) == 0 {
+                run.rssSeries.append((i - warmUp, residentKiB(pid: process.processIdentifier)))
+            }
+            screens.drain()
+            let start = ContinuousClock.now
+            input.fileHandleForWriting.write(line)
+            guard let opened = screens.next(state: "walk through", timeout: 30) else {
+                throw BenchSocket.Failure(description: "admission \(i): no \"walk through\" screen (last: \(screens.last)); daemon said: \(stderrText.text)")
+            }
+            guard screens.next(state: "idle", timeout: 30) != nil else {
+                throw BenchSocket.Failure(description: "admission \(i): the lane did not return to idle (last: \(screens.last))")
+            }
+            if i >= warmUp && i < warmUp + samples { run.latencies.append(opened - start) }
+            run.admitted = i + 1
+        }
+        run.rssAfter = residentKiB(pid: process.processIdentifier)
+        run.rssSeries.append((total - warmUp, run.rssAfter))
+        run.threads = Int(status(pid: process.processIdentifier, "Threads:") ?? 0)
+        screens.close()
+        return run
+    }
+
+    /// A one-lane gate in `dir` (database, socket, key file `k.key`): stdin scanner, price 1.00,
+    /// no debounce, simulated relay; `gate`, `api` and `lane` add lines to those tables.
+    static func configText(dir: String, baseURL: String, gate: String = "", api: String = "", lane: String) -> String {
+        """
+        [gate]
+        name = "bench"
+        database = "\(dir)/g.db"
+        control_socket = "\(dir)/c.sock"
+        metrics = ""
+        \(gate)
+        [api]
+        base_url = "\(baseURL)"
+        \(api)
+        [outlets.o]
+        api_key_file = "\(dir)/k.key"
+        [lanes.main]
+        outlet = "o"
+        price = "1.00"
+        debounce_ms = 0
+        scanner = { kind = "stdin" }
+        relay = { chip = "sim", line = 0, pulse_ms = 50 }
+        \(lane)
+        """
+    }
+
+    /// VmRSS of `pid` in KiB.
+    static func residentKiB(pid: Int32) -> Double { status(pid: pid, "VmRSS:") ?? 0 }
+
+    /// The first number of a line of /proc/PID/status.
+    static func status(pid: Int32, _ key: String) -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return nil }
+        return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Double($0) }
+    }
+}
+
+/// Text a child wrote to stderr, for error messages.
+final class Captured: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func append(_ more: Data) { lock.lock(); data.append(more.suffix(4_000)); lock.unlock() }
+    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data.suffix(2_000), as: UTF8.self) }
+}
+
+/// The `NOTIFY_SOCKET` a systemd `Type=notify` service reports READY=1 to.
+final class NotifyListener: @unchecked Sendable {
+    private let fd: Int32
+    private let condition = NSCondition()
+    private var readyAt: ContinuousClock.Instant?
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw BenchSocket.Failure(description: "cannot bind the notify socket \(path): errno \(errno)") }
+        Thread.detachNewThread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 4_096)
+            while true {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n < 0 { if errno == EINTR { continue }; return }
+                let now = ContinuousClock.now
+                if String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n").contains("READY=1") {
+                    condition.lock(); if readyAt == nil { readyAt = now }; condition.broadcast(); condition.unlock()
+                }
+            }
+        }
+    }
+
+    func waitForReady(timeout: Double) -> ContinuousClock.Instant? {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock(); defer { condition.unlock() }
+        while readyAt == nil, condition.wait(until: deadline) {}
+        return readyAt
+    }
+}
+
+/// The kiosk's Server-Sent Events for one lane, read on a thread; each screen's state is stamped
+/// when its bytes arrive.
+final class KioskStream: @unchecked Sendable {
+    private let fd: Int32
+    private let condition = NSCondition()
+    private var queue: [(String, ContinuousClock.Instant)] = []
+    private(set) var last = ""
+
+    init(port: Int, lane: String) throws {
+        // READY=1 can come a moment before the kiosk server listens: try for up to 10 s.
+        var connected: Int32?
+        for _ in 0..<200 {
+            if let fd = try? BenchSocket.connect(port: port) { connected = fd; break }
+            usleep(50_000)
+        }
+        guard let connected else { throw BenchSocket.Failure(description: "the kiosk server on 127.0.0.1:\(port) never accepted a connection") }
+        fd = connected
+        BenchSocket.noDelay(fd)
+        _ = BenchSocket.writeAll(fd, Array("GET /lanes/\(lane)/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".utf8))
+        Thread.detachNewThread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 16_384)
+            var pending = ""
+            while true {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { return }
+                let now = ContinuousClock.now
+                pending += String(decoding: buffer[0..<n], as: UTF8.self)
+                while let newline = pending.firstIndex(of: "\n") {
+                    let line = pending[..<newline]
+                    pending = String(pending[pending.index(after: newline)...])
+                    guard line.hasPrefix("data: "), let state = Self.state(in: line) else { continue }
+                    condition.lock(); queue.append((state, now)); last = String(line); condition.broadcast(); condition.unlock()
+                }
+            }
+        }
+    }
+
+    private static func state(in line: Substring) -> String? {
+        guard let key = line.range(of: "\"state\":\"") else { return nil }
+        let rest = line[key.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+    }
+
+    func drain() { condition.lock(); queue.removeAll(); condition.unlock() }
+
+    /// Waits for the next screen in `state`, dropping the ones before it.
+    func next(state: String, timeout: Double) -> ContinuousClock.Instant? {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock(); defer { condition.unlock() }
+        while true {
+            while !queue.isEmpty {
+                let (s, at) = queue.removeFirst()
+                if s == state { return at }
+            }
+            if !condition.wait(until: deadline) { return nil }
+        }
+    }
+
+    func close() { shutdown(fd, Int32(SHUT_RDWR)); Glibc.close(fd) }
+}

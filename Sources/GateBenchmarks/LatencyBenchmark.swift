@@ -1,0 +1,186 @@
+import EgumaAPI
+import EgumaSimulator
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `GateBenchmarks latency`: the real `eguma-gate run` binary against the simulator over HTTPS
+/// behind a delay proxy, measured beside the floor (Balance + Redeem on one warm connection) and a
+/// curl-per-call integration, in one run (issue 13).
+///
+/// "Open" is the kiosk stream's "walk through" screen: the engine shows it immediately before it
+/// energises the relay, and the simulated chip has no cheaper outside signal; the kiosk stream is
+/// read on its own thread, so its timestamp is taken when the bytes arrive.
+struct LatencyBenchmark {
+    var binary: String
+    var samples = 200
+    var admissions = 2_000
+    var rtts: [Double] = [0, 20]
+    var fsyncDelaysMs: [Double] = [2, 10]
+    var curlSamples = 40
+    let voucher = "BENCH0000001"
+
+    static func parse(_ args: [String]) -> LatencyBenchmark {
+        func value(_ flag: String) -> String? { args.firstIndex(of: flag).flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } }
+        let ownDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        var bench = LatencyBenchmark(binary: value("--binary") ?? ownDirectory + "/eguma-gate")
+        if let n = value("--samples").flatMap(Int.init) { bench.samples = n }
+        if let n = value("--admissions").flatMap(Int.init) { bench.admissions = n }
+        if let list = value("--rtt") { bench.rtts = list.split(separator: ",").compactMap { Double($0) } }
+        if let list = value("--fsync-ms") { bench.fsyncDelaysMs = list.split(separator: ",").compactMap { Double($0) } }
+        if let n = value("--curl-samples").flatMap(Int.init) { bench.curlSamples = n }
+        return bench
+    }
+
+    func run() async throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchSocket.Failure(description: "no eguma-gate binary at \(binary) — build it first (swift build -c release, or scripts/bench), or pass --binary PATH")
+        }
+        let build = binary.contains("/release/") ? "release" : (binary.contains("/debug/") ? "DEBUG (figures are slower than a release build)" : "unknown build")
+        print("eguma-gate latency benchmark — daemon \(binary) (\(build)), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("open = kiosk stream shows \"walk through\" (sent just before the relay is energised); simulator over HTTPS via a delay proxy\n")
+        let simulator = try await SimulatorServer.start(.init(tls: true))
+        defer { Task { await simulator.stop() } }
+        guard let caFile = simulator.caFile, let simulatorPort = URL(string: simulator.baseURL)?.port else {
+            throw BenchSocket.Failure(description: "the simulator did not start with TLS")
+        }
+        let total = Int64((admissions + samples * 8 + curlSamples * 4 + 1_000) * 100)
+        await simulator.account.add(SimulatedVoucher(code: voucher, kind: .value, balanceInCents: total))
+        let shim = try? FsyncShim.build()
+        var readyTimes: [Duration] = []
+
+        for rtt in rtts {
+            let proxy = try DelayProxy(targetPort: simulatorPort, rttMs: rtt)
+            defer { proxy.stop() }
+            let base = "https://localhost:\(proxy.port)"
+            let floor = try await floorLatencies(base: base, caFile: caFile)
+            let curl = try curlLatencies(base: base, caFile: caFile)
+            let memoryRun = rtt == rtts.first
+            let gate = try await GateRun.measure(binary: binary, base: base, caFile: caFile, voucher: voucher,
+                                                 samples: samples, extraAdmissions: memoryRun ? max(0, admissions - samples) : 0,
+                                                 fsyncDelayUs: 0, shim: nil)
+            readyTimes.append(gate.ready)
+            print("RTT \(Int(rtt)) ms, native fsync")
+            table([("floor: Balance + Redeem, warm connection", floor),
+                   ("eguma-gate scan → open", gate.latencies),
+                   ("curl per call (new TLS each), Balance + Redeem", curl)])
+            print(String(format: "  gate overhead over floor: %+.2f ms p50, %+.2f ms p99; curl-per-call / gate (p50): %.2f×",
+                         millis(p(gate.latencies, 50)) - millis(p(floor, 50)), millis(p(gate.latencies, 99)) - millis(p(floor, 99)),
+                         millis(p(curl, 50)) / millis(p(gate.latencies, 50))))
+            if memoryRun {
+                print(String(format: "  daemon RSS: %.1f MiB after %d warm-up admissions → %.1f MiB after %d more (%+.2f kB per admission)",
+                             gate.rssBefore / 1024, GateRun.warmUp, gate.rssAfter / 1024, gate.admitted - GateRun.warmUp,
+                             (gate.rssAfter - gate.rssBefore) / Double(max(1, gate.admitted - GateRun.warmUp))))
+                print("  RSS by admissions: " + gate.rssSeries.map { String(format: "%d: %.1f", $0.0, $0.1 / 1024) }.joined(separator: ", ")
+                      + " MiB; \(gate.threads) threads")
+            }
+            print("")
+            if rtt == rtts.last {
+                guard let shim else {
+                    print("slow storage: skipped (cannot build Benchmarks/fsync_delay.c with cc)\n")
+                    continue
+                }
+                for delay in fsyncDelaysMs {
+                    let slow = try await GateRun.measure(binary: binary, base: base, caFile: caFile, voucher: voucher,
+                                                         samples: samples, extraAdmissions: 0,
+                                                         fsyncDelayUs: Int(delay * 1000), shim: shim)
+                    readyTimes.append(slow.ready)
+                    print("RTT \(Int(rtt)) ms, every fsync/fdatasync +\(delay) ms (LD_PRELOAD shim)")
+                    table([("eguma-gate scan → open", slow.latencies)])
+                    print(String(format: "  gate overhead over floor: %+.2f ms p50, %+.2f ms p99\n",
+                                 millis(p(slow.latencies, 50)) - millis(p(floor, 50)), millis(p(slow.latencies, 99)) - millis(p(floor, 99))))
+                }
+            }
+        }
+        print("start to READY=1 (NOTIFY_SOCKET), each daemon start: " + readyTimes.map { String(format: "%.0f ms", millis($0)) }.joined(separator: ", "))
+        print(binarySize())
+    }
+
+    /// Balance + Redeem on one keep-alive connection, nothing else: what any integration must pay.
+    func floorLatencies(base: String, caFile: String) async throws -> [Duration] {
+        let client = try EgumaClient(configuration: .init(baseURL: base, caFile: caFile))
+        let key = APIKey(SimulatedOutlet.demo.key)
+        _ = try await client.balance(code: voucher, key: key)
+        var times: [Duration] = []
+        for i in 0..<samples {
+            let start = ContinuousClock.now
+            _ = try await client.balance(code: voucher, key: key)
+            _ = try await client.redeem(code: voucher, amount: Cents(100), reference: "bench/floor/\(i)", key: key)
+            times.append(.now - start)
+        }
+        try await client.shutdown()
+        return times
+    }
+
+    /// The naive integration: one `curl` process (new TCP + TLS connection) per call. The relay
+    /// write that would follow is a few microseconds and is not included.
+    func curlLatencies(base: String, caFile: String) throws -> [Duration] {
+        let key = SimulatedOutlet.demo.key
+        var times: [Duration] = []
+        for i in 0..<curlSamples {
+            let start = ContinuousClock.now
+            try curl(["\(base)/v1/vouchers/\(voucher)/balance.json?apikey=\(key)"], caFile: caFile)
+            try curl(["-X", "POST", "-H", "Content-Type: application/json",
+                      "-d", "{\"amount_in_cents\":100,\"reference_number\":\"bench/curl/\(i)\"}",
+                      "\(base)/v1/vouchers/\(voucher)/redeem.json?apikey=\(key)"], caFile: caFile)
+            times.append(.now - start)
+        }
+        return times
+    }
+
+    private func curl(_ arguments: [String], caFile: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-sSf", "-4", "-o", "/dev/null", "--cacert", caFile] + arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchSocket.Failure(description: "curl failed with status \(process.terminationStatus)") }
+    }
+
+    func binarySize() -> String {
+        let release = binary.contains("/release/") ? binary : nil
+        guard let release else {
+            let size = (try? FileManager.default.attributesOfItem(atPath: binary)[.size] as? Int) ?? 0
+            return String(format: "binary: %.1f MB (not a release build; stripped release size not measured)", Double(size) / 1e6)
+        }
+        let stripped = NSTemporaryDirectory() + "eguma-gate-stripped-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: stripped) }
+        let strip = Process()
+        strip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        strip.arguments = ["strip", "-o", stripped, release]
+        try? strip.run(); strip.waitUntilExit()
+        let size = { (path: String) in Double((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) / 1e6 }
+        return String(format: "release binary: %.1f MB, stripped %.1f MB", size(release), size(stripped))
+    }
+
+    func table(_ rows: [(String, [Duration])]) {
+        print("  \("".padding(toLength: 52, withPad: " ", startingAt: 0))      p50       p95       p99   n")
+        for (name, values) in rows {
+            print("  " + name.padding(toLength: 52, withPad: " ", startingAt: 0)
+                  + String(format: " %8.2f  %8.2f  %8.2f   %d", millis(p(values, 50)), millis(p(values, 95)), millis(p(values, 99)), values.count))
+        }
+    }
+
+    func p(_ values: [Duration], _ percentile: Int) -> Duration { GateBenchmarks.p(values, percentile) }
+}
+
+func millis(_ d: Duration) -> Double {
+    let (s, atto) = d.components
+    return Double(s) * 1000 + Double(atto) / 1e15
+}
+
+/// Builds Benchmarks/fsync_delay.c (next to the package) into a temporary shared object.
+enum FsyncShim {
+    static func build() throws -> String {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Benchmarks/fsync_delay.c").path
+        let output = NSTemporaryDirectory() + "fsync_delay-\(getpid()).so"
+        let cc = Process()
+        cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        cc.arguments = ["cc", "-shared", "-fPIC", "-O2", "-o", output, source, "-ldl"]
+        try cc.run(); cc.waitUntilExit()
+        guard cc.terminationStatus == 0 else { throw BenchSocket.Failure(description: "cc \(source) failed") }
+        return output
+    }
+}

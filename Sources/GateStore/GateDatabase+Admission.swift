@@ -1,0 +1,82 @@
+import Foundation
+import GateCore
+import GRDB
+
+/// The writes on the path from scan to relay (issue 13): at most two durable commits before the
+/// relay opens, each one transaction that keeps the journal's invariants on its own.
+///
+/// 1. `beginRedemption`: the admission, its "scanned" event and the redeem intent, before Redeem.
+/// 2. `recordRedeemed(_:token:balanceAfter:event:)`: the token and its "redeemed" event, right after.
+///
+/// Everything else an admission writes (opened, entered, closing) comes after the relay energised.
+extension GateDatabase {
+    /// An id for a new admission on `lane`; nothing is written until
+    /// `openAdmission(_:lane:scanned:)` or `beginRedemption(_:scanned:)` writes the row.
+    public func reserveAdmission(lane: String) -> Int64 { admissionIDs.next() }
+
+    /// Writes a reserved admission and its "scanned" event in one transaction (a scan that ends
+    /// without a redeem: denied, offline, waiting for a second voucher).
+    public func openAdmission(_ id: Int64, lane: String, scanned: GateEvent?) async throws {
+        try await writer.write { db in
+            let now = Date()
+            try db.execute(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)", arguments: [id, lane, now])
+            if let scanned { try Self.insert(scanned, at: now, in: db) }
+        }
+    }
+
+    /// The first durable fact of a paying admission, before Redeem: when `scanned` is given, the
+    /// admission `intent.admission` (reserved) and its "scanned" event are written with the intent
+    /// in one transaction; without it (a later voucher of a split payment) only the intent.
+    /// Returns the redemption's id.
+    public func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64 {
+        try await writer.write { db in
+            let now = Date()
+            if let scanned {
+                try db.execute(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)",
+                               arguments: [intent.admission, intent.lane, now])
+                try Self.insert(scanned, at: now, in: db)
+            }
+            return try Self.insertIntent(intent, at: now, in: db)
+        }
+    }
+
+    /// A redemption in state `intent`; returns its id.
+    static func insertIntent(_ intent: RedemptionIntent, at now: Date, in db: Database) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO redemption (admission_id, lane, outlet, code, amount_cents, reference,
+                balance_before_cents, state, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?)
+            """, arguments: [intent.admission, intent.lane, intent.outlet, intent.code.text, intent.amount.cents,
+                             intent.reference, intent.balanceBefore.cents, now, now])
+        return db.lastInsertedRowID
+    }
+
+    /// The token and new balance of a redeem that succeeded, with its "redeemed" event, in one
+    /// transaction. Guarded: only a redemption still in `intent` takes a token; anything else
+    /// (settled meanwhile by someone else) writes nothing and throws.
+    public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws {
+        try await writer.write { db in
+            let now = Date()
+            try db.execute(sql: """
+                UPDATE redemption SET token = ?, balance_after_cents = ?, state = 'redeemed', updated_at = ?
+                WHERE id = ? AND state = 'intent'
+                """, arguments: [token, balanceAfter.cents, now, redemption])
+            guard db.changesCount == 1 else {
+                throw GateStoreError(operation: "record the redeem token of redemption #\(redemption)",
+                                     reason: "it is no longer in state intent (or does not exist)",
+                                     hint: "another path settled it meanwhile — check `eguma-gate events` for this admission")
+            }
+            try Self.insert(event, at: now, in: db)
+        }
+    }
+
+    /// Closes admission `id` with its last event ("entered") in one transaction, after the relay.
+    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws {
+        try await writer.write { db in
+            let now = Date()
+            try db.execute(sql: "UPDATE admission SET outcome = ?, closed_at = ? WHERE id = ?",
+                           arguments: [outcome.rawValue, now, id])
+            try Self.insert(event, at: now, in: db)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import EgumaAPI
+import EgumaSimulator
+import Foundation
+import GateCore
+import GateDaemon
+import GateStore
+import GRDB
+import Testing
+import TestSupport
+
+/// Counts the commits of one database connection (GRDB calls it after every committed write
+/// transaction of the pool's writer, which is the only connection that writes).
+final class CommitCounter: TransactionObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var commits: Int { lock.withLock { count } }
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseDidCommit(_ db: Database) { lock.withLock { count += 1 } }
+    func databaseDidRollback(_ db: Database) {}
+}
+
+/// A relay that, when the engine energises it, notes how many commits were made since the scan
+/// and what the journal on disk holds at that moment.
+actor JournalSnapshotRelay: Relay {
+    let counter: CommitCounter
+    let db: GateDatabase
+    var baseline = 0
+    private(set) var commitsBeforePulse: [Int] = []
+    private(set) var redemptionsAtPulse: [StoredRedemption] = []
+    private(set) var eventsAtPulse: [GateEventType] = []
+
+    init(counter: CommitCounter, db: GateDatabase) { self.counter = counter; self.db = db }
+    func scanStarts() { baseline = counter.commits }
+    func pulse(for duration: Duration) async throws {
+        commitsBeforePulse.append(counter.commits - baseline)
+        redemptionsAtPulse = try await db.redemptions()
+        eventsAtPulse = try await db.events().map(\.event.type)
+    }
+    func forceInactive() async {}
+}
+
+/// Issue 13: a paying scan makes at most two durable commits before the relay opens — the
+/// admission with its "scanned" event and the redeem intent, then the token with its "redeemed"
+/// event — and everything else after. Real SQLite file, real simulator over HTTP.
+@Suite("Commits on the path from scan to relay", .serialized)
+struct CriticalPathCommitTests {
+    struct Lane {
+        let server: SimulatorServer
+        let client: EgumaClient
+        let db: GateDatabase
+        let directory: URL
+        let relay: JournalSnapshotRelay
+        let engine: LaneEngine<TestClock>
+
+        static func start(_ vouchers: [SimulatedVoucher], configure: (inout LaneSettings) -> Void = { _ in }) async throws -> Lane {
+            let server = try await SimulatorServer.start(SimulatorConfiguration(vouchers: SimulatedVoucherFile(vouchers: vouchers)))
+            let client = try EgumaClient(configuration: EgumaClientConfiguration(
+                baseURL: server.baseURL, connectTimeout: .seconds(2), requestTimeout: .seconds(3)))
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("commits-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let db = try GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
+            let counter = CommitCounter()
+            try await db.writer.writeWithoutTransaction { $0.add(transactionObserver: counter, extent: .databaseLifetime) }
+            let relay = JournalSnapshotRelay(counter: counter, db: db)
+            var settings = LaneSettings(name: "main", gateName: "spa-north", outlet: "spa", price: Money(cents: 2_500))
+            configure(&settings)
+            let clock = TestClock()
+            let engine = LaneEngine(settings: settings, service: EgumaVoucherService(client: client, key: APIKey(SimulatedOutlet.demo.key)),
+                                    relay: relay, sensor: nil, feedback: RecordingGuestFeedback(),
+                                    journal: db, outbox: db, online: OnlineMonitor(clock: clock), clock: clock)
+            return Lane(server: server, client: client, db: db, directory: directory, relay: relay, engine: engine)
+        }
+
+        func scan(_ code: String) async {
+            await relay.scanStarts()
+            _ = await engine.handle(.scanner(.frame(Array(code.utf8))))
+        }
+
+        func stop() async {
+            try? await client.shutdown()
+            await server.stop()
+            try? db.close()
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
+    @Test func aPayingScanCommitsAtMostTwiceBeforeTheRelayAndTheTokenIsOnDiskWhenItOpens() async throws {
+        let lane = try await Lane.start([SimulatedVoucher(code: "AAAA1111AAAA", kind: .value, balanceInCents: 10_000)])
+        await lane.scan("AAAA1111AAAA")
+        let commits = try #require(await lane.relay.commitsBeforePulse.first)
+        #expect(commits <= 2, "\(commits) durable commits between scan and relay; at most 2 allowed")
+        let atPulse = try #require(await lane.relay.redemptionsAtPulse.first)
+        #expect(atPulse.state == .redeemed)
+        #expect(atPulse.token != nil)
+        #expect(await lane.relay.eventsAtPulse == [.scanned, .redeemed])
+        // The rest of the admission is written after the relay.
+        #expect(try await lane.db.events().map(\.event.type) == [.scanned, .redeemed, .opened, .entered])
+        #expect(try await lane.db.outcome(ofAdmission: atPulse.intent.admission) == .entered)
+        #expect(atPulse.intent.reference == "spa-north/main/\(atPulse.intent.admission)")
+        await lane.stop()
+    }
+
+    @Test func theSecondAdmissionAlsoCommitsAtMostTwiceAndGetsTheNextID() async throws {
+        let lane = try await Lane.start([SimulatedVoucher(code: "AAAA1111AAAA", kind: .value, balanceInCents: 10_000),
+                                         SimulatedVoucher(code: "BBBB2222BBBB", kind: .value, balanceInCents: 10_000)])
+        await lane.scan("AAAA1111AAAA")
+        await lane.scan("BBBB2222BBBB")
+        #expect(await lane.relay.commitsBeforePulse.count == 2)
+        #expect(await lane.relay.commitsBeforePulse.allSatisfy { $0 <= 2 })
+        #expect(try await lane.db.redemptions().map(\.intent.admission) == [1, 2])
+        await lane.stop()
+    }
+
+    @Test func aRefusedScanWritesItsAdmissionAndScannedEventBeforeTheDenial() async throws {
+        let lane = try await Lane.start([SimulatedVoucher(code: "BBBB2222BBBB", kind: .value, balanceInCents: 1_000)]) {
+            $0.splitPayment = false
+        }
+        await lane.scan("BBBB2222BBBB")  // 10.00 below the 25.00 price, no split payment
+        let events = try await lane.db.events()
+        #expect(events.map(\.event.type) == [.scanned, .denied])
+        let admission = try #require(events.first?.event.admission)
+        #expect(events.last?.event.admission == admission)
+        #expect(try await lane.db.outcome(ofAdmission: admission) == .denied)
+        #expect(await lane.relay.commitsBeforePulse.isEmpty)
+        await lane.stop()
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import GateCore
+@testable import GateStore
+import GRDB
+import Testing
+
+/// The store's side of issue 13: the two transactions before the relay, and admission ids
+/// handed out without a write.
+@Suite("Writes before the relay")
+struct CriticalPathWriteTests {
+    @Test func beginRedemptionWritesTheAdmissionItsScannedEventAndTheIntentTogether() async throws {
+        let temp = try TempDatabase(); defer { temp.remove() }
+        let db = try temp.open()
+        let admission = db.reserveAdmission(lane: "main")
+        #expect(try await db.outcome(ofAdmission: admission) == nil)
+        #expect(try await db.events().isEmpty)  // reserving writes nothing
+        let scanned = GateEvent(.scanned, lane: "main", admission: admission, code: "AAAA1111AAAA")
+        let redemption = try await db.beginRedemption(intent(admission: admission), scanned: scanned)
+        try db.close()
+
+        let reopened = try temp.open()
+        #expect(try await reopened.events().map(\.event) == [scanned])
+        #expect(try await reopened.redemption(id: redemption)?.state == .intent)
+        #expect(try await reopened.unsettledRedemptions().map(\.id) == [redemption])
+        let started = try await reopened.writer.read { try Int64.fetchOne($0, sql: "SELECT COUNT(*) FROM admission WHERE id = ?", arguments: [admission]) }
+        #expect(started == 1)
+        try reopened.close()
+    }
+
+    @Test func theTokenAndItsEventAreWrittenOnlyWhileTheRedemptionIsAnIntent() async throws {
+        let temp = try TempDatabase(); defer { temp.remove() }
+        let db = try temp.open()
+        let admission = db.reserveAdmission(lane: "main")
+        let redemption = try await db.beginRedemption(intent(admission: admission),
+                                                      scanned: GateEvent(.scanned, lane: "main", admission: admission))
+        let redeemed = GateEvent(.redeemed, lane: "main", admission: admission, amountCents: 2_500)
+        try await db.recordRedeemed(redemption, token: "tok-1", balanceAfter: Money(cents: 2_500), event: redeemed)
+        #expect(try await db.redemption(id: redemption)?.token == "tok-1")
+        // A second token for the same redemption (already redeemed) is refused and writes no event.
+        await #expect(throws: GateStoreError.self) {
+            try await db.recordRedeemed(redemption, token: "tok-2", balanceAfter: Money(cents: 0), event: redeemed)
+        }
+        #expect(try await db.redemption(id: redemption)?.token == "tok-1")
+        #expect(try await db.events().map(\.event.type) == [.scanned, .redeemed])
+        try db.close()
+    }
+
+    @Test func admissionIDsNeverRepeatAWrittenOneAcrossReopening() async throws {
+        let temp = try TempDatabase(); defer { temp.remove() }
+        var db = try temp.open()
+        let first = try await db.openAdmission(lane: "main")
+        let reserved = db.reserveAdmission(lane: "main")
+        try await db.openAdmission(reserved, lane: "main", scanned: nil)
+        let unwritten = db.reserveAdmission(lane: "main")  // the process "dies" before writing it
+        #expect([first, reserved, unwritten] == [1, 2, 3])
+        try db.close()
+        db = try temp.open()
+        // Pruned rows do not bring ids back (AUTOINCREMENT's sqlite_sequence is read too).
+        try await db.writer.write { try $0.execute(sql: "DELETE FROM admission") }
+        try db.close()
+        db = try temp.open()
+        #expect(db.reserveAdmission(lane: "main") == 3)  // 3 was never written, so it may come again
+        #expect(try await db.openAdmission(lane: "main") == 4)
+        try db.close()
+    }
+}

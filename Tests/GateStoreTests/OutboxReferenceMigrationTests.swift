@@ -1,0 +1,50 @@
+import Foundation
+import GateCore
+@testable import GateStore
+import GRDB
+import Testing
+
+/// Migration v5-outbox-reference: entries queued by an older version (reference only inside the
+/// JSON payload) keep protecting what they refer to after the upgrade.
+@Suite("Outbox reference column")
+struct OutboxReferenceMigrationTests {
+    @Test func entriesQueuedBeforeTheUpgradeGetTheirReferenceAndStillBlockWithdrawAndPrune() async throws {
+        let temp = try TempDatabase(); defer { temp.remove() }
+        // A journal as the previous version left it: schema up to v2, entries without the column.
+        let old = try DatabaseQueue(path: temp.path)
+        try GateDatabase.migrator.migrate(old, upTo: "v2-known-vouchers")
+        let replay = OutboxOperation.offlineRedeem(OfflineRedeemOrder(lane: "main", outlet: "spa", admission: 7,
+                                                                      code: "AAAA1111AAAA", reference: "spa-north/main/7", amountCents: 2_500))
+        let cancel = cancelOp("BBBB2222BBBB", admission: 8)
+        let long = Date().addingTimeInterval(-400 * 86_400)
+        try await old.write { db in
+            for operation in [replay, cancel] {
+                let payload = String(decoding: try JSONEncoder().encode(operation), as: UTF8.self)
+                try db.execute(sql: """
+                    INSERT INTO outbox (operation, code, payload, state, attempts, next_attempt_at, created_at, updated_at)
+                    VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)
+                    """, arguments: [operation.name, operation.code.undashed, payload, long, long, long])
+            }
+            // The cancel's redemption, long finished: prune would delete it without the entry.
+            try db.execute(sql: "INSERT INTO admission (id, lane, started_at, closed_at, outcome) VALUES (8, 'main', ?, ?, 'cancelled')",
+                           arguments: [long, long])
+            try db.execute(sql: """
+                INSERT INTO redemption (admission_id, lane, outlet, code, amount_cents, reference, token,
+                    balance_before_cents, state, created_at, updated_at)
+                VALUES (8, 'main', 'spa', 'BBBB2222BBBB', 2500, 'spa-north/main/8', 'tok-1', 5000, 'redeemed', ?, ?)
+                """, arguments: [long, long])
+        }
+        try old.close()
+
+        let db = try temp.open()  // migrates to the current schema
+        let references = try await db.writer.read { try String?.fetchAll($0, sql: "SELECT reference FROM outbox ORDER BY id") }
+        #expect(references == ["spa-north/main/7", "spa-north/main/8"])
+        // The replay journalled its intent: withdrawing it is refused, as before the upgrade.
+        _ = try await db.recordIntent(intent(admission: 7))
+        #expect(try await !db.withdraw(1))
+        // The pending cancel still protects its redemption from pruning.
+        _ = try await db.prune(retentionDays: 30)
+        #expect(try await db.redemption(reference: "spa-north/main/8") != nil)
+        try db.close()
+    }
+}
