@@ -17,6 +17,11 @@ import Testing
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = arguments
+            // Not inside another test's umockdev testbed: the suite runs under umockdev-wrapper and
+            // a testbed of a concurrent test (its PTY-backed ttyACM0) must not be offered or read.
+            var environment = ProcessInfo.processInfo.environment
+            environment["UMOCKDEV_DIR"] = nil
+            process.environment = environment
             let stdin = Pipe(), out = Pipe()
             process.standardInput = stdin
             process.standardOutput = out
