@@ -27,9 +27,7 @@ struct ReportCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         if json && csv { throw CLIError.usage("give --json or --csv, not both") }
-        if let lane, config.lane(lane) == nil {
-            throw CLIError.usage("--lane \(lane): no such lane — configured: \(config.laneNames.joined(separator: ", "))")
-        }
+        if let lane { try requireLane(lane, in: config) }
         let local = EgumaLocalTime(config.api.timeZone)
         let interval = try window.window(local)
         let database = try OutboxCommand.open(options)
