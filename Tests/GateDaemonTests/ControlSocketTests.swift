@@ -147,8 +147,11 @@ struct ControlSocketTests {
 }
 
 /// A connection that sends nothing.
+/// Close-on-exec like every socket in the suite: a child process another test spawns meanwhile
+/// must not inherit it — an inherited copy kept the server's side open after `close` (the
+/// "slots to be freed" wait timed out in a fresh-clone run).
 private func connectIdle(_ path: String) throws -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     var address = try sockaddrUnix(path)
     let rc = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
@@ -159,7 +162,7 @@ private func connectIdle(_ path: String) throws -> Int32 {
 
 /// Writes one raw line and reads the answer (to send what ControlClient would not).
 private func rawExchange(path: String, line: String) throws -> String {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)

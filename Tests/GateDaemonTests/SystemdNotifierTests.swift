@@ -11,7 +11,7 @@ struct SystemdNotifierTests {
     private func listeningSocket() throws -> (Int32, String) {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("notify-\(UUID().uuidString.prefix(8)).sock").path
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         try #require(fd >= 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
