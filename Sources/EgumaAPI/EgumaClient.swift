@@ -54,6 +54,14 @@ public final class EgumaClient: Sendable {
     /// Closes pooled connections. Call once at shutdown.
     public func shutdown() async throws { try await http.shutdown() }
 
+    /// A client dropped without `shutdown()` (a start-up that failed half-way, a test that stopped
+    /// at a failed expectation) closes its pool in the background: AsyncHTTPClient stops a debug
+    /// process whose client is freed before it was shut down, which took every other test with it.
+    /// After `shutdown()` this second call only reports "already shut down", which is ignored.
+    deinit {
+        http.shutdown(queue: .global()) { _ in }
+    }
+
     /// Opens (or keeps open) a pooled connection to e-guma without calling any voucher endpoint,
     /// so the first guest of the morning does not wait for a TLS handshake. Sends no key.
     /// Returns whether e-guma answered at all (any HTTP status counts).

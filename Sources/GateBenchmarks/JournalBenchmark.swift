@@ -30,7 +30,7 @@ enum JournalBenchmark {
 
         // Fill: four lanes, a scan's usual events, spread over the last 400 days (retention).
         let fillStart = ContinuousClock.now
-        let db = try GateDatabase.open(path: dir + "/g.db")
+        let db = try await GateDatabase.open(path: dir + "/g.db")
         let types: [GateEventType] = [.scanned, .redeemed, .opened, .entered, .scanned, .denied, .scanned, .redeemed, .opened, .entered]
         let now = Date()
         try await db.writer.write { db in
@@ -46,7 +46,7 @@ enum JournalBenchmark {
         try db.close()
         row("fill the journal with \(count) events", GateBenchmarks.ms(.now - fillStart))
 
-        let reader = try GateDatabase.open(path: dir + "/g.db")
+        let reader = try await GateDatabase.open(path: dir + "/g.db")
         var latest: [Duration] = []
         for _ in 0..<20 {
             let t = ContinuousClock.now

@@ -40,6 +40,19 @@ public struct GateDatabase: Sendable {
         try open(path: path, synchronous: "FULL")
     }
 
+    /// `open(path:)` for async code: opening runs the migrations, a handful of commits and as many
+    /// fsyncs, which take 5–50 ms each on an SD card or a cloud disk. Run on Swift's cooperative
+    /// pool they would block one of its threads (two on a 2-core gate) and stall every task of
+    /// the process meanwhile, so this opens on a thread of its own and resumes the caller after.
+    /// From async code the compiler picks this overload; the blocking one is left to sync callers.
+    public static func open(path: String) async throws -> GateDatabase {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try open(path: path, synchronous: "FULL") }) }
+            thread.name = "eguma-gate: open journal"
+            thread.start()
+        }
+    }
+
     /// `synchronous` other than FULL exists only so tests and the benchmark can measure what FULL costs.
     public static func open(path: String, synchronous: String) throws -> GateDatabase {
         try createPrivately(path)

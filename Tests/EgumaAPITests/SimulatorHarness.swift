@@ -18,7 +18,7 @@ struct SimulatorHarness {
         tls: Bool = false, trustCA: Bool = true,
         outlets: [SimulatedOutlet] = [.demo], vouchers: SimulatedVoucherFile = .demo,
         now: @escaping @Sendable () -> Date = { Date() },
-        connectTimeout: Duration = .seconds(2), requestTimeout: Duration = .seconds(5), maxResponseBytes: Int = 64 * 1024,
+        connectTimeout: Duration = .seconds(2), requestTimeout: Duration = .seconds(30), maxResponseBytes: Int = 64 * 1024,
         logger: Logger = Logger(label: "test-eguma", factory: { _ in SwiftLogNoOpLogHandler() }),
         key: APIKey? = nil,
         _ body: (SimulatorHarness) async throws -> T

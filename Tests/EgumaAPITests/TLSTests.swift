@@ -58,7 +58,7 @@ import Testing
         // A misconfigured base URL (http:// to an https port) must fail, not hang or succeed.
         let server = try await SimulatorServer.start(.init(tls: true))
         let client = try EgumaClient(configuration: .init(
-            baseURL: "http://127.0.0.1:\(server.port)", connectTimeout: .seconds(2), requestTimeout: .seconds(3)))
+            baseURL: "http://127.0.0.1:\(server.port)", connectTimeout: .seconds(2), requestTimeout: .seconds(30)))
         let error = await expectEgumaError { try await client.balance(code: DemoVouchers.plenty, key: APIKey(SimulatedOutlet.demo.key)) }
         #expect(error != nil)
         try await client.shutdown()

@@ -48,9 +48,9 @@ struct CrashTests {
         let seed = try #require(env["EGUMA_CRASH_SEED"].flatMap(UInt64.init))
         let count = try #require(env["EGUMA_CRASH_STEPS"].flatMap(Int.init))
         let client = try EgumaClient(configuration: EgumaClientConfiguration(
-            baseURL: baseURL, connectTimeout: .seconds(2), requestTimeout: .seconds(3)))
+            baseURL: baseURL, connectTimeout: .seconds(2), requestTimeout: .seconds(30)))
         let service = EgumaVoucherService(client: client, key: APIKey(SimulatedOutlet.demo.key))
-        let db = try GateDatabase.open(path: path)
+        let db = try await GateDatabase.open(path: path)
         let clock = ContinuousClock()
         // A short settle schedule: an interrupted redeem is re-checked within a fraction of a second.
         let worker = OutboxWorker(store: db, journal: db, services: ["spa": service],
@@ -104,7 +104,7 @@ struct CrashTests {
         }
 
         // Compare the simulator's ledger with the journal.
-        let db = try GateDatabase.open(path: path)
+        let db = try await GateDatabase.open(path: path)
         let ledger = await server.ledger().filter { $0.referenceNumber?.hasPrefix("crash/main/") == true || $0.endpoint == .cancelRedemption }
         let redeems = ledger.filter { $0.endpoint == .redeem && $0.applied }
         let cancels = ledger.filter { $0.endpoint == .cancelRedemption && $0.applied }

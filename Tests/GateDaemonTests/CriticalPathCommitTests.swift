@@ -56,10 +56,10 @@ struct CriticalPathCommitTests {
         static func start(_ vouchers: [SimulatedVoucher], configure: (inout LaneSettings) -> Void = { _ in }) async throws -> Lane {
             let server = try await SimulatorServer.start(SimulatorConfiguration(vouchers: SimulatedVoucherFile(vouchers: vouchers)))
             let client = try EgumaClient(configuration: EgumaClientConfiguration(
-                baseURL: server.baseURL, connectTimeout: .seconds(2), requestTimeout: .seconds(3)))
+                baseURL: server.baseURL, connectTimeout: .seconds(2), requestTimeout: .seconds(30)))
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("commits-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let db = try GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
+            let db = try await GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
             let counter = CommitCounter()
             try await db.writer.writeWithoutTransaction { $0.add(transactionObserver: counter, extent: .databaseLifetime) }
             let relay = JournalSnapshotRelay(counter: counter, db: db)

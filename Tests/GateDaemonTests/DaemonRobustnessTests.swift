@@ -266,7 +266,7 @@ struct DaemonRobustnessTests {
         // Every redeem e-guma saw has its intent row in the journal.
         let redeems = await simulator.ledger().filter { $0.endpoint == .redeem }
         #expect(redeems.count == 2)
-        let journal = try GateDatabase.open(path: database)
+        let journal = try await GateDatabase.open(path: database)
         defer { try? journal.close() }
         for redeem in redeems {
             let reference = try #require(redeem.referenceNumber)

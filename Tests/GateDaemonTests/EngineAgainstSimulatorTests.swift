@@ -24,7 +24,7 @@ struct SimulatedLane {
     let worker: OutboxWorker<TestClock>
 
     static func start(_ vouchers: [SimulatedVoucher], shortCodes: [SimulatedVoucherFile.ShortCode] = [],
-                      requestTimeout: Duration = .seconds(3),
+                      requestTimeout: Duration = .seconds(30),
                       configure: (inout LaneSettings) -> Void = { _ in }) async throws -> SimulatedLane {
         let server = try await SimulatorServer.start(SimulatorConfiguration(
             vouchers: SimulatedVoucherFile(vouchers: vouchers, shortCodes: shortCodes)))
@@ -32,7 +32,7 @@ struct SimulatedLane {
             baseURL: server.baseURL, connectTimeout: .seconds(2), requestTimeout: requestTimeout))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-sim-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let db = try GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
+        let db = try await GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
         var settings = LaneSettings(name: "main", gateName: "spa-north", outlet: "spa", price: Money(cents: 2_500))
         configure(&settings)
         return SimulatedLane(server: server, client: client, db: db, directory: directory, settings: settings)

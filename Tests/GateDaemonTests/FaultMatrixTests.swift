@@ -175,7 +175,7 @@ struct FaultMatrixTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fault-matrix-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let db = try GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
+        let db = try await GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
         let key = APIKey(SimulatedOutlet.demo.key)
         let route = RoutedService.Route()
         let service = RoutedService(live: EgumaVoucherService(client: live, key: key),

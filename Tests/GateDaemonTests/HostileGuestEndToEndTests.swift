@@ -174,7 +174,7 @@ struct HostileGuestEndToEndTests {
     /// The answers of those of `fds` that answered (and closed) within `within`, waiting until
     /// `expecting` did or the time is up. Connections held open by the daemon do not answer.
     private func answered(_ fds: [Int32], expecting: Int, within: Duration) -> [String] {
-        let deadline = ContinuousClock.now + within
+        let deadline = ContinuousClock.now + TestPatience.scaled(within)
         var answers: [Int32: String] = [:]
         while answers.count < expecting, ContinuousClock.now < deadline {
             var polled = fds.filter { answers[$0] == nil }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }

@@ -18,10 +18,10 @@ import TestSupport
         let lines = Recorder<String>()
         let outbox: ObservedOutbox
 
-        init() throws {
+        init() async throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("observed-outbox-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            database = try GateDatabase.open(path: directory + "/gate.db")
+            database = try await GateDatabase.open(path: directory + "/gate.db")
             let lines = self.lines
             let logger = Logger(label: "outbox") { label in
                 GateLogHandler(label: label, level: .debug, environment: ["JOURNAL_STREAM": "8:1"], sink: { lines.append($0) })
@@ -41,7 +41,7 @@ import TestSupport
     }
 
     @Test func aRetriedCallIsLoggedOnceAtInfoAndADeadLetterAtWarning() async throws {
-        let rig = try Rig(); defer { rig.remove() }
+        let rig = try await Rig(); defer { rig.remove() }
         let id = try await rig.outbox.enqueue(Self.cancel(1))
         for _ in 0..<4 { try await rig.outbox.markRetry(id, error: "connect timed out", delay: .seconds(2)) }
         #expect(rig.lines.values.count == 1)
@@ -53,7 +53,7 @@ import TestSupport
     }
 
     @Test func anUndecodableRowIsLoggedCountedAndTheRestIsReturned() async throws {
-        let rig = try Rig(); defer { rig.remove() }
+        let rig = try await Rig(); defer { rig.remove() }
         let good = try await rig.outbox.enqueue(Self.cancel(2))
         let bad = try await rig.database.writer.write { db in
             try db.execute(sql: """

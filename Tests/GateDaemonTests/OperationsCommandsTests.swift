@@ -43,7 +43,7 @@ struct OperationsCommandsTests {
             try config.write()
             var gate: RunningGate?
             do {
-                let journal = try GateDatabase.open(path: config.databasePath)
+                let journal = try await GateDatabase.open(path: config.databasePath)
                 try await before(journal)
                 try journal.close()
                 if daemon { gate = try await RunningGate.start(config: config.configPath, directory: config.directory) }
@@ -60,7 +60,7 @@ struct OperationsCommandsTests {
             try await GateBinary.run(arguments + ["--config", config.configPath])
         }
 
-        func database() throws -> GateDatabase { try GateDatabase.open(path: config.databasePath) }
+        func database() async throws -> GateDatabase { try await GateDatabase.open(path: config.databasePath) }
     }
 
     static func cancel(admission: Int64) -> OutboxOperation {
@@ -85,7 +85,7 @@ struct OperationsCommandsTests {
             try await events.waitFor("redeemed") { $0.admission == 899 }
             // Written behind the daemon's back, as an entry waiting out a long back-off would be:
             // nothing but the retry command wakes the worker for it.
-            let db = try rig.database()
+            let db = try await rig.database()
             let id = try await db.enqueue(Self.offlineRedeem(admission: 900))
             let retry = try await rig.cli("outbox", "retry", "\(id)")
             #expect(retry.status == 0, "\(retry)")
@@ -98,7 +98,7 @@ struct OperationsCommandsTests {
 
     @Test func outboxDropNeedsAReasonAndRecordsWhoAndWhyThroughTheDaemon() async throws {
         try await Rig.with { rig in
-            let db = try rig.database()
+            let db = try await rig.database()
             let id = try await db.enqueue(Self.cancel(admission: 901))
             try await db.markDead(id, error: "Gutschein gesperrt")
             let events = try EventFollower(config: rig.config.configPath)
@@ -125,7 +125,7 @@ struct OperationsCommandsTests {
 
     @Test func outboxDropWithoutADaemonWritesTheEventItself() async throws {
         try await Rig.with(daemon: false) { rig in
-            let db = try rig.database()
+            let db = try await rig.database()
             let id = try await db.enqueue(Self.cancel(admission: 902))
             let drop = try await rig.cli("outbox", "drop", "\(id)", "--reason", "settled in the back office")
             #expect(drop.status == 0, "\(drop)")
@@ -138,12 +138,15 @@ struct OperationsCommandsTests {
 
     @Test func statusIsSnakeCaseCountsDeadApartAndListsTheNewestAdmissionFirst() async throws {
         let metricsPort = try GateTestConfig.freePort()
-        try await Rig.with({ $0.metricsPort = metricsPort }) { rig in
-            let db = try rig.database()
-            try await db.append(GateEvent(.entered, lane: "main", admission: 1, code: Self.plenty, amountCents: 2_500))
-            try await db.append(GateEvent(.denied, lane: "main", admission: 2, code: Self.plenty, message: "Gutschein abgelaufen"))
+        // The dead entry is written before the daemon starts: queued while it runs, its worker
+        // could try the cancel first and count a real cancel_failed (seen on a slow machine).
+        try await Rig.with({ $0.metricsPort = metricsPort }, before: { db in
             let dead = try await db.enqueue(Self.cancel(admission: 903))
             try await db.markDead(dead, error: "refused")
+        }) { rig in
+            let db = try await rig.database()
+            try await db.append(GateEvent(.entered, lane: "main", admission: 1, code: Self.plenty, amountCents: 2_500))
+            try await db.append(GateEvent(.denied, lane: "main", admission: 2, code: Self.plenty, message: "Gutschein abgelaufen"))
 
             let run = try await rig.cli("status", "--json")
             #expect(run.status == 0, "\(run)")
@@ -199,7 +202,7 @@ struct OperationsCommandsTests {
 
     @Test func eventsShowTheNewestRowsFilterByTypeAndFollowFromTheEnd() async throws {
         try await Rig.with(daemon: false) { rig in
-            let db = try rig.database()
+            let db = try await rig.database()
             try await db.writer.write { db in
                 for i in 1...12_000 {
                     try db.execute(sql: "INSERT INTO event (ts, lane, type, message) VALUES (?, 'main', ?, ?)",

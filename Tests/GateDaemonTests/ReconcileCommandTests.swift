@@ -59,8 +59,8 @@ import Testing
             text = text.replacingOccurrences(of: "[outlets.demo]\n", with: "[outlets.demo]\nuser_id = \(SimulatedOutlet.demo.userID)\n")
         }
         try config.write(text)
-        let database = try GateDatabase.open(path: config.databasePath)
-        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .seconds(5)),
+        let database = try await GateDatabase.open(path: config.databasePath)
+        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .seconds(30)),
                                      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let day = Day(server: server, config: config, database: database, client: client)
         do {

@@ -52,7 +52,7 @@ import Testing
             outlets: [spa, shop], vouchers: SimulatedVoucherFile(vouchers: [SimulatedVoucher(code: "RUNAAAAA0001", kind: .value, balanceInCents: 10_000)]),
             logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("reconcile-run-\(UUID().uuidString).db").path
-        let database = try GateDatabase.open(path: path)
+        let database = try await GateDatabase.open(path: path)
         let client = try EgumaClient(configuration: .init(baseURL: server.baseURL), logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
@@ -106,7 +106,7 @@ import Testing
         let local = EgumaLocalTime()
         let start = try #require(local.parse("2026-06-11T00:05:00"))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("reconcile-catchup-\(UUID().uuidString).db").path
-        let database = try GateDatabase.open(path: path)
+        let database = try await GateDatabase.open(path: path)
         let client = try EgumaClient(configuration: .init(baseURL: "http://127.0.0.1:9"), logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { try? database.close(); try? FileManager.default.removeItem(atPath: path) }
         do {

@@ -25,8 +25,8 @@ import Testing
             logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-list-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let database = try GateDatabase.open(path: directory + "/gate.db")
-        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .seconds(5)),
+        let database = try await GateDatabase.open(path: directory + "/gate.db")
+        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .seconds(30)),
                                      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
@@ -85,8 +85,8 @@ import Testing
             logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-list-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let database = try GateDatabase.open(path: directory + "/gate.db")
-        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .seconds(5)),
+        let database = try await GateDatabase.open(path: directory + "/gate.db")
+        let client = try EgumaClient(configuration: .init(baseURL: server.baseURL, requestTimeout: .seconds(30)),
                                      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {

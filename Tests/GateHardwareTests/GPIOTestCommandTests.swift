@@ -118,7 +118,7 @@ import TestSupport
 
     /// Reads from `handle` until `marker` appears, waiting with `poll` up to `timeout` in all.
     private static func read(_ handle: FileHandle, until marker: String, timeout: Duration) throws -> String {
-        let limit = ContinuousClock.now + timeout
+        let limit = ContinuousClock.now + TestPatience.scaled(timeout)
         var text = ""
         var fds = [pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)]
         while !text.contains(marker) {

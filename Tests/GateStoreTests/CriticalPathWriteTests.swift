@@ -10,7 +10,7 @@ import Testing
 struct CriticalPathWriteTests {
     @Test func beginRedemptionWritesTheAdmissionItsScannedEventAndTheIntentTogether() async throws {
         let temp = try TempDatabase(); defer { temp.remove() }
-        let db = try temp.open()
+        let db = try await temp.open()
         let admission = db.reserveAdmission(lane: "main")
         #expect(try await db.outcome(ofAdmission: admission) == nil)
         #expect(try await db.events().isEmpty)  // reserving writes nothing
@@ -18,7 +18,7 @@ struct CriticalPathWriteTests {
         let redemption = try await db.beginRedemption(intent(admission: admission), scanned: scanned)
         try db.close()
 
-        let reopened = try temp.open()
+        let reopened = try await temp.open()
         #expect(try await reopened.events().map(\.event) == [scanned])
         #expect(try await reopened.redemption(id: redemption)?.state == .intent)
         #expect(try await reopened.unsettledRedemptions().map(\.id) == [redemption])
@@ -29,7 +29,7 @@ struct CriticalPathWriteTests {
 
     @Test func theTokenAndItsEventAreWrittenOnlyWhileTheRedemptionIsAnIntent() async throws {
         let temp = try TempDatabase(); defer { temp.remove() }
-        let db = try temp.open()
+        let db = try await temp.open()
         let admission = db.reserveAdmission(lane: "main")
         let redemption = try await db.beginRedemption(intent(admission: admission),
                                                       scanned: GateEvent(.scanned, lane: "main", admission: admission))
@@ -47,18 +47,18 @@ struct CriticalPathWriteTests {
 
     @Test func admissionIDsNeverRepeatAWrittenOneAcrossReopening() async throws {
         let temp = try TempDatabase(); defer { temp.remove() }
-        var db = try temp.open()
+        var db = try await temp.open()
         let first = try await db.openAdmission(lane: "main")
         let reserved = db.reserveAdmission(lane: "main")
         try await db.openAdmission(reserved, lane: "main", scanned: nil)
         let unwritten = db.reserveAdmission(lane: "main")  // the process "dies" before writing it
         #expect([first, reserved, unwritten] == [1, 2, 3])
         try db.close()
-        db = try temp.open()
+        db = try await temp.open()
         // Pruned rows do not bring ids back (AUTOINCREMENT's sqlite_sequence is read too).
         try await db.writer.write { try $0.execute(sql: "DELETE FROM admission") }
         try db.close()
-        db = try temp.open()
+        db = try await temp.open()
         #expect(db.reserveAdmission(lane: "main") == 3)  // 3 was never written, so it may come again
         #expect(try await db.openAdmission(lane: "main") == 4)
         try db.close()

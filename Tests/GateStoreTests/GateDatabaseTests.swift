@@ -14,7 +14,7 @@ struct TempDatabase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    func open() throws -> GateDatabase { try GateDatabase.open(path: path) }
+    func open() async throws -> GateDatabase { try await GateDatabase.open(path: path) }
     func remove() { try? FileManager.default.removeItem(at: directory) }
 }
 
@@ -32,7 +32,7 @@ func cancelOp(_ code: String = "AAAA1111AAAA", admission: Int64 = 1) -> OutboxOp
 struct GateDatabaseTests {
     @Test func databaseFileIsCreatedPrivateInWALModeWithSynchronousFull() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         let attributes = try FileManager.default.attributesOfItem(atPath: tmp.path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let (mode, sync) = try await db.writer.write { db in
@@ -47,12 +47,12 @@ struct GateDatabaseTests {
     @Test func intentAndTokenAreReadBackAfterReopening() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
         do {
-            let db = try tmp.open()
+            let db = try await tmp.open()
             let a = try await db.openAdmission(lane: "main")
             let r = try await db.recordIntent(intent(admission: a))
             try await db.recordRedeemed(r, token: "tok-1", balanceAfter: Money(cents: 2_500))
         }
-        let reopened = try tmp.open()
+        let reopened = try await tmp.open()
         let stored = try #require(try await reopened.redemption(reference: "spa-north/main/1"))
         #expect(stored.state == .redeemed && stored.token == "tok-1")
         #expect(stored.intent.amount == Money(cents: 2_500) && stored.intent.balanceBefore == Money(cents: 5_000))
@@ -61,7 +61,7 @@ struct GateDatabaseTests {
 
     @Test func unsettledRedemptionsAreIntentsAndRedeemedOnesOfOpenAdmissions() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         let open = try await db.openAdmission(lane: "main")
         let inFlight = try await db.recordIntent(intent(admission: open))
         let closed = try await db.openAdmission(lane: "main")
@@ -78,7 +78,7 @@ struct GateDatabaseTests {
     /// transaction; a second settle of the same redemption changes and writes nothing.
     @Test func settlingARedemptionIsGuardedAndWritesItsEventOnce() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         let admission = try await db.openAdmission(lane: "main")
         let id = try await db.recordIntent(intent(admission: admission))
         let event = GateEvent(.tokenUnknown, lane: "main", admission: admission, message: "charged without entry")
@@ -110,7 +110,7 @@ struct GateDatabaseTests {
     /// redemption or outbox entry of the same voucher created or changed since.
     @Test func otherActivityOnAVoucherIgnoresTheRedemptionsOwnEntriesOnly() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         let code = VoucherCode(unchecked: "AAAA1111AAAA")
         let earlier = try await db.recordIntent(intent(admission: 1))
         try await db.recordRedeemed(earlier, token: "tok-1", balanceAfter: Money(cents: 2_500))
@@ -136,14 +136,14 @@ struct GateDatabaseTests {
         try await db.markDone(cancelEarlier)  // the earlier admission's cancel completes after the intent
         #expect(try await db.otherActivity(on: code, after: mine))
         #expect(try await db.otherActivity(on: code, after: 999))  // unknown: counts as activity
-        let later = try tmp.open()
+        let later = try await tmp.open()
         try await later.recordIntent(intent(admission: 4))
         #expect(try await later.otherActivity(on: code, after: earlier))
     }
 
     @Test func aKnownVoucherBalanceIsRememberedForOfflineKnownOnly() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         let code = VoucherCode(unchecked: "AAAA1111AAAA")
         #expect(try await db.knownBalance(of: code, withinDays: 30) == nil)
         try await db.rememberVoucherBalance(code, balance: Money(cents: 7_500))
@@ -156,7 +156,7 @@ struct GateDatabaseTests {
 
     @Test func outboxEntryLivesThroughRetryDeadLetterOperatorRetryAndDone() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         let id = try await db.enqueue(cancelOp())
         #expect(try await db.pendingEntries().map(\.operation) == [cancelOp()])
         try await db.markRetry(id, error: "connection refused", delay: .seconds(4))
@@ -173,7 +173,7 @@ struct GateDatabaseTests {
 
     @Test func withdrawIsRefusedOnceTheReplayJournalledItsIntentAndDropAlwaysWorks() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         func redeemOp(_ admission: Int64) -> OutboxOperation {
             .offlineRedeem(OfflineRedeemOrder(lane: "main", outlet: "spa", admission: admission, code: "AAAA1111AAAA",
                                               reference: "spa-north/main/\(admission)", amountCents: 2_500))
@@ -197,7 +197,7 @@ struct GateDatabaseTests {
 
     @Test func pruningRemovesOldFinishedRowsButNeverPendingWork() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         let finished = try await db.openAdmission(lane: "main")
         let r1 = try await db.recordIntent(intent(admission: finished))
         try await db.recordRedeemed(r1, token: "t1", balanceAfter: .zero)
@@ -220,7 +220,7 @@ struct GateDatabaseTests {
 
     @Test func admissionIdsAreNeverReusedAfterPruning() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         let first = try await db.openAdmission(lane: "main")
         try await db.closeAdmission(first, outcome: .denied)
         try await db.prune(retentionDays: 1, now: Date().addingTimeInterval(2 * 86_400))
@@ -229,7 +229,7 @@ struct GateDatabaseTests {
 
     @Test func eventsAreReadBackInOrderFilteredByLane() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         try await db.append(GateEvent(.scanned, lane: "main", admission: 1, code: "AAAA1111AAAA"))
         try await db.append(GateEvent(.scanned, lane: "side", admission: 2))
         try await db.append(GateEvent(.redeemed, lane: "main", admission: 1, amountCents: 2_500, balanceCents: 2_500))
@@ -241,37 +241,10 @@ struct GateDatabaseTests {
 
     @Test func offlineAdmittedCodesAreRememberedAcrossDashedAndUndashedForms() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         try await db.rememberOfflineAdmitted(VoucherCode(unchecked: "L4FU-5LQT-KJR3"), admission: 7)
         #expect(try await db.wasOfflineAdmitted(VoucherCode(unchecked: "L4FU5LQTKJR3")))
         #expect(try await db.isOfflineAdmission(7))
         #expect(try await !db.isOfflineAdmission(8))
-    }
-
-    /// The durable writes of one online admission (open, scanned, intent, token, redeemed,
-    /// opened, entered, close): measured so the `synchronous = FULL` choice has a number.
-    @Test func costOfTheDurableWritesOfOneAdmission() async throws {
-        func perAdmission(synchronous: String) async throws -> Duration {
-            let tmp = try TempDatabase(); defer { tmp.remove() }
-            let db = try GateDatabase.open(path: tmp.path, synchronous: synchronous)
-            let rounds = 50
-            let elapsed = try await ContinuousClock().measure {
-                for _ in 0..<rounds {
-                    let a = try await db.openAdmission(lane: "main")
-                    try await db.append(GateEvent(.scanned, lane: "main", admission: a, code: "AAAA1111AAAA"))
-                    let r = try await db.recordIntent(intent(admission: a))
-                    try await db.recordRedeemed(r, token: "tok", balanceAfter: Money(cents: 2_500))
-                    try await db.append(GateEvent(.redeemed, lane: "main", admission: a, amountCents: 2_500))
-                    try await db.append(GateEvent(.opened, lane: "main", admission: a))
-                    try await db.append(GateEvent(.entered, lane: "main", admission: a))
-                    try await db.closeAdmission(a, outcome: .entered)
-                }
-            }
-            return elapsed / rounds
-        }
-        let full = try await perAdmission(synchronous: "FULL")
-        let normal = try await perAdmission(synchronous: "NORMAL")
-        print("durable writes per admission (8 commits): synchronous=FULL \(full), NORMAL \(normal)")
-        #expect(full < .seconds(1))
     }
 }

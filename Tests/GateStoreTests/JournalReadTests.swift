@@ -21,7 +21,7 @@ struct JournalReadTests {
 
     @Test func theNewestEventsAreShownPastTenThousandRows() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         try await Self.fill(db, count: 12_000)
         let last = try await db.latestEvents(limit: 3)
         #expect(last.map(\.event.message) == ["n11998", "n11999", "n12000"], "oldest first, ending with the newest row")
@@ -39,7 +39,7 @@ struct JournalReadTests {
 
     @Test func entriesAreCountedPerLaneSinceAStart() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         try await Self.fill(db, count: 50, at: Date().addingTimeInterval(-2 * 86_400))  // 10 entries two days ago
         try await Self.fill(db, count: 25)  // 5 entries now
         let counts = try await db.entryCounts(since: Date().addingTimeInterval(-86_400))
@@ -50,7 +50,7 @@ struct JournalReadTests {
     /// use an index, never a scan of the whole event table.
     @Test func operatorReadsUseAnIndex() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         let queries: [(String, StatementArguments)] = [
             ("SELECT * FROM event WHERE 1 AND lane = ? ORDER BY id DESC LIMIT 5", ["main"]),
             ("SELECT * FROM event WHERE 1 AND type IN (?) ORDER BY id DESC LIMIT 5", ["entered"]),
@@ -68,7 +68,7 @@ struct JournalReadTests {
 
     @Test func anUndecodablePayloadIsSetAsideAndTheRestGoesOn() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         let first = try await db.enqueue(cancelOp("AAAA1111AAAA", admission: 1))
         let bad = try await db.writer.write { db in
             try db.execute(sql: """
@@ -94,7 +94,7 @@ struct JournalReadTests {
 
     @Test func aDropIsRecordedWithUserAndReasonInTheSameTransaction() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
-        let db = try tmp.open()
+        let db = try await tmp.open()
         let id = try await db.enqueue(cancelOp("AAAA1111AAAA", admission: 4))
         try await db.markDead(id, error: "Gutschein gesperrt")
         let event = try #require(try await db.dropRecorded(id, user: "anna", reason: "refunded at the desk"))

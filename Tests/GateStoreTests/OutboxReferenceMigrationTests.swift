@@ -36,7 +36,7 @@ struct OutboxReferenceMigrationTests {
         }
         try old.close()
 
-        let db = try temp.open()  // migrates to the current schema
+        let db = try await temp.open()  // migrates to the current schema
         let references = try await db.writer.read { try String?.fetchAll($0, sql: "SELECT reference FROM outbox ORDER BY id") }
         #expect(references == ["spa-north/main/7", "spa-north/main/8"])
         // The replay journalled its intent: withdrawing it is refused, as before the upgrade.

@@ -5,13 +5,13 @@ import Testing
 
 /// The window queries of `reconcile` and `report` (migration `v3-reconcile`).
 @Suite struct ReconcileQueryTests {
-    static func database() throws -> (GateDatabase, String) {
+    static func database() async throws -> (GateDatabase, String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("reconcile-\(UUID().uuidString).db").path
-        return (try GateDatabase.open(path: path), path)
+        return (try await GateDatabase.open(path: path), path)
     }
 
     @Test func everyWindowQueryUsesAnIndex() async throws {
-        let (db, path) = try Self.database()
+        let (db, path) = try await Self.database()
         defer { try? db.close(); try? FileManager.default.removeItem(atPath: path) }
         for plan in try await db.explainWindowQueries() {
             #expect(plan.contains("USING INDEX") || plan.contains("USING COVERING INDEX"), "\(plan)")
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func theWindowIsHalfOpenAndFiltersByOutlet() async throws {
-        let (db, path) = try Self.database()
+        let (db, path) = try await Self.database()
         defer { try? db.close(); try? FileManager.default.removeItem(atPath: path) }
         let before = Date()
         let admission = try await db.openAdmission(lane: "main")

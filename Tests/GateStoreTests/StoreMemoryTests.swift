@@ -10,7 +10,7 @@ import Testing
 struct StoreMemoryTests {
     @Test func everyConnectionHasTheSmallPageCacheAndThePoolTwoReaders() async throws {
         let temp = try TempDatabase(); defer { temp.remove() }
-        let db = try temp.open()
+        let db = try await temp.open()
         let writerCache = try await db.writer.write { try Int.fetchOne($0, sql: "PRAGMA cache_size") }
         #expect(writerCache == -512)
         let pool = try #require(db.writer as? DatabasePool)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Thrown by `withDeadline` when the awaited work did not finish in time.
 public struct DeadlineExceeded: Error, CustomStringConvertible {
     public let what: String
@@ -5,17 +7,38 @@ public struct DeadlineExceeded: Error, CustomStringConvertible {
     public var description: String { "\(what) did not happen within \(after)" }
 }
 
-/// Awaits `body`, but fails with `DeadlineExceeded` after `timeout` (real time), cancelling it.
-/// Tests await events this way instead of sleeping.
+/// How much longer than its written deadline a test waits for an event that should happen.
+///
+/// A deadline only bounds a test that is failing: a passing test never waits it out, so waiting
+/// longer costs nothing when all is well, and it keeps a slow or loaded machine (a CI box whose
+/// fsync takes 30 ms, two cores shared by 500 concurrent tests) from turning "later" into
+/// "never". Every waiting helper here (`withDeadline`, `TestClock.waitForSleepers`, the child,
+/// recorder and daemon waits built on them) scales its deadline by this factor.
+/// `EGUMA_TEST_PATIENCE` overrides the default of 4 (1 = the deadlines as written).
+public enum TestPatience {
+    public static let factor: Double = {
+        if let text = getenv("EGUMA_TEST_PATIENCE").map({ String(cString: $0) }), let value = Double(text), value >= 1 {
+            return value
+        }
+        return 4
+    }()
+
+    /// `written`, stretched by `factor`.
+    public static func scaled(_ written: Duration) -> Duration { written * factor }
+}
+
+/// Awaits `body`, but fails with `DeadlineExceeded` after `timeout` × `TestPatience.factor` (real
+/// time), cancelling it. Tests await events this way instead of sleeping.
 public func withDeadline<T: Sendable>(
     _ timeout: Duration = .seconds(10), _ what: String = "the awaited event",
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
+    let patience = TestPatience.scaled(timeout)
+    return try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(for: timeout)
-            throw DeadlineExceeded(what: what, after: timeout)
+            try await Task.sleep(for: patience)
+            throw DeadlineExceeded(what: what, after: patience)
         }
         defer { group.cancelAll() }
         guard let first = try await group.next() else { throw DeadlineExceeded(what: what, after: timeout) }

@@ -1,5 +1,6 @@
 import EgumaSimulator
 import Foundation
+import Glibc
 
 /// A complete `eguma-gate.toml` for tests, written into a fresh short temp directory with the
 /// database, control socket and a 0600 key file of the simulator's demo outlet beside it.
@@ -53,7 +54,7 @@ public struct GateTestConfig: Sendable {
         [api]
         base_url = "\(baseURL)"
         connect_timeout_ms = 1000
-        request_timeout_ms = 3000
+        request_timeout_ms = 15000
 
         [outlets.demo]
         api_key_file = "\(keyPath)"
@@ -72,9 +73,27 @@ public struct GateTestConfig: Sendable {
     }
 
     /// Writes the config file; returns its path.
+    ///
+    /// A plain write without fsync: a test's config needs no durability, and Foundation's atomic
+    /// write fsyncs — on a slow disk that blocked a thread of Swift's cooperative pool (two on
+    /// CI) and stalled every concurrent test.
     @discardableResult
     public func write(_ text: String? = nil) throws -> String {
-        try (text ?? self.text).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let bytes = Array((text ?? self.text).utf8)
+        let fd = open(configPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw NotifySocket.SocketError(description: "cannot write \(configPath): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes[done...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw NotifySocket.SocketError(description: "cannot write \(configPath): \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
         return configPath
     }
 

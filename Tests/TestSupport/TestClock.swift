@@ -79,7 +79,7 @@ public final class TestClock: Clock, @unchecked Sendable {
     /// Returns false on timeout, so a test can `#expect` it and fail instead of hanging.
     @discardableResult
     public func waitForSleepers(_ count: Int = 1, timeout: Duration = .seconds(5)) async -> Bool {
-        let limit = ContinuousClock.now + timeout
+        let limit = ContinuousClock.now + TestPatience.scaled(timeout)
         while sleeperCount < count {
             if ContinuousClock.now >= limit { return false }
             await Task.yield()

@@ -67,7 +67,7 @@ public final class GateRuntime: Sendable {
 
         let database: GateDatabase
         do {
-            database = try GateDatabase.open(path: config.gate.database)
+            database = try await GateDatabase.open(path: config.gate.database)
         } catch {
             throw StartupError(what: "open the database \(config.gate.database)", reason: "\(error)", isConfiguration: false)
         }
