@@ -36,7 +36,7 @@ struct EventsCommand: AsyncParsableCommand {
             throw CLIError.runtime("no journal at \(config.gate.database) yet — has the daemon run? (gate.database)")
         }
         let database: GateDatabase
-        do { database = try GateDatabase.open(path: config.gate.database) } catch {
+        do { database = try await GateDatabase.open(path: config.gate.database) } catch {
             throw CLIError.runtime("cannot open the journal \(config.gate.database): \(error)")
         }
         // Newest first through the indexes (any journal size); `-f` goes on after the newest row
