@@ -54,16 +54,18 @@ public actor SimulatedAccount {
     }
 
     public nonisolated let currency: String
-    private let now: @Sendable () -> Date
-    private var outlets: [SimulatedOutlet]
-    private var vouchers: [String: VoucherState] = [:]
-    private var voucherOrder: [String] = []
-    private var shortCodes: [String: ShortCode] = [:]
-    private var redemptions: [String: Redemption] = [:]
-    private var charges: [String: Charge] = [:]
-    private var entries: [LedgerEntry] = []
-    private var requests: [SimulatorRequestRecord] = []
-    private var faults: [String: SimulatorFault] = [:]
+    // Internal rather than private: each endpoint family is an extension in its own file
+    // (SimulatedAccount+Redeem, +Charge, +Depot, +RedemptionList).
+    let now: @Sendable () -> Date
+    var outlets: [SimulatedOutlet]
+    var vouchers: [String: VoucherState] = [:]
+    var voucherOrder: [String] = []
+    var shortCodes: [String: ShortCode] = [:]
+    var redemptions: [String: Redemption] = [:]
+    var charges: [String: Charge] = [:]
+    var entries: [LedgerEntry] = []
+    var requests: [SimulatorRequestRecord] = []
+    var faults: [String: SimulatorFault] = [:]
 
     /// - Parameter now: the simulator's wall clock (ShortCode expiry, ledger timestamps); tests
     ///   inject one they can move.
@@ -245,326 +247,6 @@ public actor SimulatedAccount {
         }
     }
 
-    // MARK: List of Voucher Redemptions
-
-    /// `GET /v1/vouchers/redemptions.json?from=…&to=…[&user_id=…][&complimentary=…]`.
-    ///
-    /// The model for cancels (e-guma's documentation does not say; see docs/simulator.md): every
-    /// redemption is listed once, at the time it was redeemed. A fully cancelled one stays in the
-    /// list with `derecognized: true` and its original amount; a partly cancelled one shows the
-    /// amount still redeemed, `derecognized: false`. `from`/`to` are inclusive, local time
-    /// (Europe/Zurich) without offset. Any outlet's key sees the whole account; `user_id` narrows
-    /// it to one user's rows.
-    func redemptionList(parameters: [String: String]) -> SimulatorAnswer {
-        guard let key = parameters["apikey"], !key.isEmpty else {
-            return .text(401, "API-Schlüssel fehlt (Parameter apikey)")
-        }
-        guard outlets.contains(where: { $0.key == key }) else { return .text(401, "Ungültiger API-Schlüssel") }
-        let local = EgumaLocalTime()
-        var window: [Date] = []
-        for name in ["from", "to"] {
-            guard let text = parameters[name], !text.isEmpty else { return .text(400, "Parameter \(name) fehlt") }
-            guard let date = local.parse(text) else {
-                return .text(400, "Parameter \(name) ist kein Zeitpunkt wie 2025-05-21T00:00:00")
-            }
-            window.append(date)
-        }
-        var user: Int64?
-        if let text = parameters["user_id"], !text.isEmpty {
-            guard let id = Int64(text) else { return .text(400, "Parameter user_id ist keine Zahl") }
-            user = id
-        }
-        let complimentary = parameters["complimentary"].flatMap { $0.isEmpty ? nil : $0 } ?? "included"
-        guard ["included", "excluded", "only"].contains(complimentary) else {
-            return .text(400, "Parameter complimentary muss included, excluded oder only sein")
-        }
-        // Whole seconds, as e-guma stores them: a redemption at 23:59:59.6 belongs to `to=23:59:59`.
-        let rows = redemptions.values
-            .filter { r in
-                let second = r.at.timeIntervalSince1970.rounded(.down)
-                return second >= window[0].timeIntervalSince1970 && second <= window[1].timeIntervalSince1970
-            }
-            .filter { user == nil || $0.outlet.userID == user }
-            .filter { complimentary == "included" || (complimentary == "only") == $0.complimentary }
-            .sorted { ($0.at, $0.sequence) < ($1.at, $1.sequence) }
-        let items: [WireValue] = rows.map { r in
-            let code = Array(r.code)
-            let dashed = code.count == 12 ? String(code[0..<4]) + "-" + String(code[4..<8]) + "-" + String(code[8..<12]) : r.code
-            return .fields([
-                "code": .string(dashed), "redeemed_at": .string(local.format(r.at)),
-                "redeemed_amount_in_cents": .int(r.fullyCancelled ? r.amount : r.amount - r.cancelled),
-                "derecognized": .bool(r.fullyCancelled), "is_complimentary": .bool(r.complimentary),
-                "user": .fields(["id": .int(r.outlet.userID), "name": .string(r.outlet.userName)]),
-                "product": .fields(["id": r.productId.wire, "name": r.productName.wire]),
-                "issuer": .fields(["name": .string("Simulated e-guma account"), "is_third_party": .bool(false)]),
-            ])
-        }
-        return .jsonArray(items)
-    }
-
-    /// Why a voucher cannot be redeemed now, or nil when it can.
-    private func refusal(_ v: VoucherState) -> String? {
-        switch v.kind {
-        case .unpaid: return Messages.unpaid
-        case .proforma: return Messages.proforma
-        case .redeemed: return Messages.redeemed
-        case .service: return v.serviceRedeemed ? Messages.redeemed : nil
-        case .depot: return v.activated ? (v.balance > 0 ? nil : Messages.redeemed) : Messages.depotNotActivated
-        case .value, .chargeable: return v.balance > 0 ? nil : Messages.redeemed
-        }
-    }
-
-    private func balance(_ call: inout Call) -> SimulatorAnswer {
-        guard let v = vouchers[call.code] else {
-            call.message = Messages.notFound
-            return .json(["code": .string(call.code), "is_redeemable": .bool(false), "balance_in_cents": .int(0),
-                          "total_amount_in_cents": .int(0), "currency": .string(currency),
-                          "product_id": .null, "message": .string(Messages.notFound), "extra": .null])
-        }
-        let why = refusal(v)
-        call.message = why ?? v.note
-        return .json(["code": .string(v.code), "is_redeemable": .bool(why == nil),
-                      "balance_in_cents": .int(v.balance), "total_amount_in_cents": .int(v.total),
-                      "currency": .string(currency), "product_id": v.productId.wire,
-                      "message": (why ?? v.note).wire, "extra": .null])
-    }
-
-    private func info(_ call: inout Call) -> SimulatorAnswer {
-        guard let v = vouchers[call.code] else { return .text(400, Messages.notFound) }
-        let redeemed = v.kind == .redeemed || (v.kind == .service && v.serviceRedeemed)
-            || ([.value, .chargeable].contains(v.kind) && v.balance == 0)
-            || (v.kind == .depot && v.activated && v.balance == 0)
-        return .json(["code": .string(v.code), "name": v.name.wire, "description": v.description.wire,
-                      "balance_in_cents": .int(v.balance), "is_redeemed": .bool(redeemed),
-                      "valid_until": v.validUntil.wire])
-    }
-
-    private func redeem(_ call: inout Call) -> SimulatorAnswer {
-        let amount: Int64
-        switch Self.amount(call.parameters) {
-        case .failure(let message): return .text(400, message.text)
-        case .success(let a): amount = a
-        }
-        call.amount = amount
-        if let ref = call.parameters["reference_number"], ref.count > 1024 {
-            return .text(400, "reference_number ist länger als 1024 Zeichen")
-        }
-        guard var v = vouchers[call.code] else { return .text(400, Messages.notFound) }
-        if let why = refusal(v) { return .text(400, why) }
-        if v.kind == .service {
-            // A service voucher is one entitlement: redeemed once, whatever amount is booked.
-            v.serviceRedeemed = true
-        } else {
-            guard amount > 0 else { return .text(400, "amount_in_cents muss grösser als 0 sein") }
-            guard amount <= v.balance else {
-                return .text(400, "Betrag \(Cents(amount)) übersteigt das Guthaben des Gutscheins (\(Cents(v.balance)) \(currency))")
-            }
-            v.balance -= amount
-        }
-        vouchers[call.code] = v
-        let token = UUID().uuidString.lowercased()
-        redemptions[token] = Redemption(code: v.code, amount: amount, sequence: redemptions.count + 1,
-                                        outlet: call.outlet, at: now(), productId: v.productId, productName: v.name,
-                                        complimentary: v.complimentary)
-        call.token = token
-        call.applied = true
-        return .json(["code": .string(v.code), "balance_in_cents": .int(v.balance), "redeem_token": .string(token)])
-    }
-
-    private func cancelRedemption(_ call: inout Call) -> SimulatorAnswer {
-        guard let token = call.parameters["redeem_token"], !token.isEmpty else {
-            return .text(400, "Parameter redeem_token fehlt")
-        }
-        call.token = token
-        let amount: Int64
-        switch Self.amount(call.parameters) {
-        case .failure(let message): return .text(400, message.text)
-        case .success(let a): amount = a
-        }
-        call.amount = amount
-        guard var v = vouchers[call.code] else { return .text(400, Messages.notFound) }
-        guard var r = redemptions[token.lowercased()], r.code == v.code else {
-            return .text(400, "Einlösung nicht gefunden (redeem_token passt nicht zu diesem Gutschein)")
-        }
-        guard !r.fullyCancelled else { return .text(400, "Einlösung wurde bereits vollständig storniert") }
-        let open = r.amount - r.cancelled
-        guard amount <= open else {
-            return .text(400, "Betrag \(Cents(amount)) übersteigt den noch stornierbaren Betrag (\(Cents(open)) \(currency))")
-        }
-        guard amount > 0 || r.amount == 0 else { return .text(400, "amount_in_cents muss grösser als 0 sein") }
-        r.cancelled += amount
-        if r.cancelled == r.amount { r.fullyCancelled = true }
-        if v.kind == .service {
-            if r.fullyCancelled { v.serviceRedeemed = false }
-        } else {
-            v.balance += amount
-        }
-        redemptions[token.lowercased()] = r
-        vouchers[call.code] = v
-        call.applied = true
-        return .json(["code": .string(v.code), "balance_in_cents": .int(v.balance)])
-    }
-
-    private func chargeStatus(_ call: inout Call) -> SimulatorAnswer {
-        guard let v = vouchers[call.code] else {
-            call.message = Messages.notFound
-            return .json(["code": .string(call.code), "balance_in_cents": .int(0), "can_be_charged": .bool(false),
-                          "message": .string(Messages.notFound)])
-        }
-        let why: String? = v.kind == .chargeable ? nil : Messages.notChargeable
-        call.message = why
-        return .json(["code": .string(v.code), "balance_in_cents": .int(v.balance),
-                      "can_be_charged": .bool(why == nil), "message": why.wire])
-    }
-
-    private func charge(_ call: inout Call) -> SimulatorAnswer {
-        let amount: Int64
-        switch Self.amount(call.parameters) {
-        case .failure(let message): return .text(400, message.text)
-        case .success(let a): amount = a
-        }
-        call.amount = amount
-        guard amount > 0 else { return .text(400, "amount_in_cents muss grösser als 0 sein") }
-        if let ref = call.parameters["reference"], ref.count > 256 {
-            return .text(400, "reference ist länger als 256 Zeichen")
-        }
-        var percent: Int64 = 0
-        if let p = call.parameters["free_credit_in_percentage"], !p.isEmpty {
-            guard let n = Int64(p.trimmingCharacters(in: .whitespaces)), (0...100).contains(n) else {
-                return .text(400, "free_credit_in_percentage muss eine ganze Zahl von 0 bis 100 sein")
-            }
-            percent = n
-        }
-        guard var v = vouchers[call.code] else { return .text(400, Messages.notFound) }
-        guard v.kind == .chargeable else { return .text(400, Messages.notChargeable) }
-        let free = amount * percent / 100
-        v.balance += amount + free
-        v.total += amount + free
-        vouchers[call.code] = v
-        let token = UUID().uuidString.lowercased()
-        charges[token] = Charge(code: v.code, amount: amount, freeCredit: free, paymentId: call.parameters["payment_id"])
-        call.token = token
-        call.applied = true
-        return .json(["charge_token": .string(token), "code": .string(v.code), "balance_in_cents": .int(v.balance),
-                      "free_credit_amount_in_cents": .int(free)])
-    }
-
-    private func cancelCharge(_ call: inout Call) -> SimulatorAnswer {
-        if let reason = call.parameters["cancel_reason"], reason.count > 1024 {
-            return .text(400, "cancel_reason ist länger als 1024 Zeichen")
-        }
-        guard var v = vouchers[call.code] else { return .text(400, Messages.notFound) }
-        let token: String
-        if let t = call.parameters["charge_token"], !t.isEmpty {
-            token = t.lowercased()
-            guard let c = charges[token], c.code == v.code else {
-                return .text(400, "Aufladung nicht gefunden (charge_token passt nicht zu diesem Gutschein)")
-            }
-        } else if let amountText = call.parameters["amount_in_cents"], let paymentId = call.parameters["payment_id"] {
-            // The legacy form: the charge is named by its amount and payment id.
-            guard let amount = Int64(amountText.trimmingCharacters(in: .whitespaces)) else {
-                return .text(400, "amount_in_cents ist keine ganze Zahl")
-            }
-            guard let found = charges.first(where: { $0.value.code == v.code && !$0.value.cancelled
-                                                     && $0.value.amount == amount && $0.value.paymentId == paymentId }) else {
-                return .text(400, "Aufladung nicht gefunden (amount_in_cents und payment_id)")
-            }
-            token = found.key
-        } else {
-            return .text(400, "Parameter charge_token fehlt")
-        }
-        call.token = token
-        guard var c = charges[token] else { return .text(400, "Aufladung nicht gefunden") }
-        call.amount = c.amount
-        guard !c.cancelled else { return .text(400, "Aufladung wurde bereits storniert") }
-        let back = c.amount + c.freeCredit
-        guard v.balance >= back else {
-            return .text(400, "Guthaben \(Cents(v.balance)) reicht für die Stornierung der Aufladung (\(Cents(back))) nicht — es wurde bereits eingelöst")
-        }
-        v.balance -= back
-        v.total -= back
-        c.cancelled = true
-        charges[token] = c
-        vouchers[call.code] = v
-        call.applied = true
-        return .json(["code": .string(v.code), "balance_in_cents": .int(v.balance)])
-    }
-
-    private func activateStatus(_ call: inout Call) -> SimulatorAnswer {
-        guard let v = vouchers[call.code] else {
-            call.message = Messages.notFound
-            return .json(["code": .string(call.code), "can_be_activated": .bool(false), "free_amount": .bool(false),
-                          "amount_in_cents": .null, "message": .string(Messages.notFound)])
-        }
-        let why: String? = v.kind != .depot ? Messages.notDepot : (v.activated ? Messages.alreadyActivated : nil)
-        call.message = why
-        return .json(["code": .string(v.code), "can_be_activated": .bool(why == nil),
-                      "free_amount": .bool(v.kind == .depot && v.freeAmount),
-                      "amount_in_cents": v.kind == .depot && !v.freeAmount ? v.depotAmount.wire : .null,
-                      "message": why.wire])
-    }
-
-    private func activate(_ call: inout Call) -> SimulatorAnswer {
-        guard var v = vouchers[call.code] else { return .text(400, Messages.notFound) }
-        guard v.kind == .depot else { return .text(400, Messages.notDepot) }
-        guard !v.activated else { return .text(400, Messages.alreadyActivated) }
-        let amount: Int64
-        if v.freeAmount {
-            switch Self.amount(call.parameters) {
-            case .failure(.missing): return .text(400, "Parameter amount_in_cents fehlt (Gutschein mit freiem Betrag)")
-            case .failure(let message): return .text(400, message.text)
-            case .success(let a): amount = a
-            }
-            guard amount > 0 else { return .text(400, "amount_in_cents muss grösser als 0 sein") }
-        } else {
-            amount = v.depotAmount ?? 0
-        }
-        call.amount = amount
-        v.activated = true
-        v.balance = amount
-        v.total = amount
-        vouchers[call.code] = v
-        call.applied = true
-        return .json(["code": .string(v.code), "balance_in_cents": .int(v.balance)])
-    }
-
-    private func deactivationRefusal(_ v: VoucherState) -> String? {
-        if v.kind != .depot { return Messages.notDepot }
-        if !v.activated { return Messages.depotNotActivated }
-        if v.balance != v.total { return "Gutschein wurde bereits eingelöst und kann nicht deaktiviert werden" }
-        return nil
-    }
-
-    private func deactivateStatus(_ call: inout Call) -> SimulatorAnswer {
-        guard let v = vouchers[call.code] else {
-            call.message = Messages.notFound
-            return .json(["code": .string(call.code), "can_be_deactivated": .bool(false),
-                          "amount_in_cents": .null, "message": .string(Messages.notFound)])
-        }
-        let why = deactivationRefusal(v)
-        call.message = why
-        return .json(["code": .string(v.code), "can_be_deactivated": .bool(why == nil),
-                      "amount_in_cents": v.kind == .depot && v.activated ? .int(v.total) : .null,
-                      "message": why.wire])
-    }
-
-    private func deactivate(_ call: inout Call) -> SimulatorAnswer {
-        if let reason = call.parameters["deactivate_reason"], reason.count > 1024 {
-            return .text(400, "deactivate_reason ist länger als 1024 Zeichen")
-        }
-        guard var v = vouchers[call.code] else { return .text(400, Messages.notFound) }
-        if let why = deactivationRefusal(v) { return .text(400, why) }
-        let amount = v.total
-        call.amount = amount
-        // Back into the depot: it can be sold (activated) again.
-        v.activated = false
-        v.balance = 0
-        v.total = 0
-        vouchers[call.code] = v
-        call.applied = true
-        return .json(["code": .string(v.code), "amount_in_cents": .int(amount)])
-    }
-
     enum AmountProblem: Error {
         case missing, notANumber, negative
         var text: String {
@@ -573,6 +255,22 @@ public actor SimulatedAccount {
             case .notANumber: "amount_in_cents ist keine ganze Zahl"
             case .negative: "amount_in_cents darf nicht negativ sein"
             }
+        }
+    }
+
+    /// An answer that refuses a request outright.
+    struct Refusal: Error {
+        let answer: SimulatorAnswer
+    }
+
+    /// The call's `amount_in_cents`, recorded on the call; on a missing or bad amount, the 400
+    /// answer e-guma gives before it looks at the voucher.
+    func takeAmount(_ call: inout Call) -> Result<Int64, Refusal> {
+        switch Self.amount(call.parameters) {
+        case .failure(let problem): return .failure(Refusal(answer: .text(400, problem.text)))
+        case .success(let amount):
+            call.amount = amount
+            return .success(amount)
         }
     }
 
