@@ -19,4 +19,11 @@ struct ConfigOption: ParsableArguments {
             throw CLIError.usage("configuration is not valid:\n" + error.errors.map { "  " + $0.description }.joined(separator: "\n"))
         }
     }
+
+    /// The configured journal, read directly (`events`, `outbox`, `report`, `reconcile`); exit 1
+    /// when it does not exist yet or cannot be opened.
+    func journal() async throws -> JournalView {
+        let config = try load()
+        do { return try await JournalView.open(path: config.gate.database) } catch { throw CLIError.runtime(error.description) }
+    }
 }

@@ -32,40 +32,14 @@ struct EventsCommand: AsyncParsableCommand {
         if let lane { try requireLane(lane, in: config) }
         let types = try type.map { [try Self.parseType($0)] }
         let sinceDate = try since.map(Self.parseSince)
-        guard FileManager.default.fileExists(atPath: config.gate.database) else {
-            throw CLIError.runtime("no journal at \(config.gate.database) yet — has the daemon run? (gate.database)")
-        }
-        let database: GateDatabase
-        do { database = try await GateDatabase.open(path: config.gate.database) } catch {
-            throw CLIError.runtime("cannot open the journal \(config.gate.database): \(error)")
-        }
-        // Newest first through the indexes (any journal size); `-f` goes on after the newest row
-        // that existed before the first read, so nothing is replayed and nothing is missed.
-        let start = try await database.newestEventID()
-        var lastID: Int64 = 0
-        if let sinceDate {
-            let filter = GateDatabase.EventFilter(lane: lane, types: types, since: sinceDate)
-            while true {
-                let page = try await database.events(after: lastID, filter, limit: 1_000)
-                for e in page { print(render(e)) }
-                guard let newest = page.last, page.count == 1_000 else { lastID = page.last?.id ?? lastID; break }
-                lastID = newest.id
-            }
-        } else {
-            let events = try await database.latestEvents(.init(lane: lane, types: types), limit: last)
-            for e in events { print(render(e)) }
-            lastID = events.last?.id ?? 0
-        }
+        let view = try await options.journal()
+        let selection = JournalView.Selection(lane: lane, types: types, since: sinceDate)
+        let position = try await view.history(selection, last: last) { print(JournalView.line($0, json: json)) }
         fflush(nil)
         guard follow else { return }
-        lastID = max(lastID, start)
-        let live = GateDatabase.EventFilter(lane: lane, types: types)
-        // Another process writes the database: poll it (cheap: an indexed range query).
-        while !Task.isCancelled {
-            try await Task.sleep(for: .milliseconds(300))
-            let fresh = try await database.events(after: lastID, live, limit: 1_000)
-            for e in fresh { print(render(e)) }
-            if let newest = fresh.last { lastID = newest.id; fflush(nil) }
+        try await view.follow(selection, from: position) { fresh in
+            for e in fresh { print(JournalView.line(e, json: json)) }
+            fflush(nil)
         }
     }
 
@@ -74,27 +48,6 @@ struct EventsCommand: AsyncParsableCommand {
             throw CLIError.usage("--type \(text): not an event type — one of \(GateEventType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return type
-    }
-
-    func render(_ e: JournalEvent) -> String {
-        let ts = e.timestamp.formatted(.iso8601)
-        if json {
-            var object: [String: Any] = ["ts": ts, "lane": e.event.lane, "type": e.event.type.rawValue]
-            object["admission"] = e.event.admission.map { NSNumber(value: $0) } ?? NSNull()
-            object["code"] = e.event.code ?? NSNull()
-            object["amount_cents"] = e.event.amountCents.map { NSNumber(value: $0) } ?? NSNull()
-            object["balance_cents"] = e.event.balanceCents.map { NSNumber(value: $0) } ?? NSNull()
-            object["message"] = e.event.message ?? NSNull()
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-            return String(decoding: data, as: UTF8.self)
-        }
-        var line = "\(ts)  \(e.event.lane.padding(toLength: 8, withPad: " ", startingAt: 0)) \(e.event.type.rawValue.padding(toLength: 21, withPad: " ", startingAt: 0))"
-        if let a = e.event.admission { line += " #\(a)" }
-        if let c = e.event.code { line += " \(c)" }
-        if let a = e.event.amountCents { line += " \(Money(cents: a))" }
-        if let b = e.event.balanceCents { line += " (balance \(Money(cents: b)))" }
-        if let m = e.event.message, !m.isEmpty { line += " — \(m)" }
-        return line
     }
 
     static func parseSince(_ text: String) throws -> Date {
@@ -121,46 +74,14 @@ struct OutboxCommand: AsyncParsableCommand {
         commandName: "outbox", abstract: "Pending cancels and offline redeems, and what to do with them.",
         subcommands: [List.self, Retry.self, Drop.self], defaultSubcommand: List.self)
 
-    static func open(_ options: ConfigOption) throws -> GateDatabase {
-        let config = try options.load()
-        guard FileManager.default.fileExists(atPath: config.gate.database) else {
-            throw CLIError.runtime("no database at \(config.gate.database) yet — has the daemon run? (gate.database)")
-        }
-        do { return try GateDatabase.open(path: config.gate.database) } catch {
-            throw CLIError.runtime("cannot open \(config.gate.database): \(error)")
-        }
-    }
-
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open entries with their attempts and last error.")
         @OptionGroup var options: ConfigOption
         @Flag(help: "Print JSON lines.") var json = false
         func run() async throws {
-            let database = try OutboxCommand.open(options)
-            let entries = try await database.openEntries()
-            let undecodable = try await database.undecodableEntries()
-            if entries.isEmpty && undecodable.isEmpty && !json { print("outbox empty: nothing waits for e-guma"); return }
-            for row in undecodable {
-                if json {
-                    let object: [String: Any] = ["id": row.id, "operation": row.operation, "state": "dead", "last_error": row.error]
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
-                } else {
-                    print("#\(row.id) \(row.operation) dead — \(row.error); settle it by hand, then outbox drop \(row.id) --reason …")
-                }
-            }
-            for entry in entries {
-                let (lane, admission, amount) = entry.operation.summary
-                if json {
-                    let object: [String: Any] = ["id": entry.id, "operation": entry.operation.name, "state": entry.state.rawValue,
-                                                 "attempts": entry.attempts, "lane": lane, "admission": admission,
-                                                 "code": entry.operation.code.text, "amount_cents": amount,
-                                                 "last_error": entry.lastError ?? NSNull()]
-                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                    print(String(decoding: data, as: UTF8.self))
-                } else {
-                    print("#\(entry.id) \(entry.operation.name) \(entry.state.rawValue) lane \(lane) admission #\(admission) \(entry.operation.code.text) \(Money(cents: amount)) — \(entry.attempts) attempt(s)\(entry.lastError.map { ", last error: \($0)" } ?? "")")
-                }
-            }
+            let lines = try await options.journal().outboxLines(json: json)
+            if lines.isEmpty && !json { print("outbox empty: nothing waits for e-guma"); return }
+            for line in lines { print(line) }
         }
     }
 
@@ -176,7 +97,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 print(response.message ?? "outbox entry #\(id) is being tried now")
                 return
             }
-            guard try await OutboxCommand.open(options).retry(id) else { throw CLIError.runtime("no open outbox entry #\(id) — see eguma-gate outbox list") }
+            guard try await options.journal().database.retry(id) else { throw CLIError.runtime("no open outbox entry #\(id) — see eguma-gate outbox list") }
             print("outbox entry #\(id) is due again; the daemon is not running, it tries the entry when it starts")
         }
     }
@@ -207,7 +128,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 return
             }
             let user = PeerCredentials.userName(uid: getuid())
-            guard try await OutboxCommand.open(options).dropRecorded(id, user: user, reason: reason) != nil else {
+            guard try await options.journal().database.dropRecorded(id, user: user, reason: reason) != nil else {
                 throw CLIError.runtime("no open outbox entry #\(id) — see eguma-gate outbox list")
             }
             print("outbox entry #\(id) dropped by \(user)")
