@@ -29,22 +29,19 @@ struct SetupCommand: AsyncParsableCommand {
                 throw CLIError.usage(error.description)
             }
         }
-        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
 
         // Gate and e-guma.
-        let gateName = io.ask("Gate name (shown in e-guma's back office)", default: existing?.gate.name ?? "gate-1") { $0.contains("/") ? "must not contain /" : nil }
-        try set("gate.name", quoted(gateName))
+        let gateName = io.ask("Gate name (shown in e-guma's back office)", default: existing?.gate.name ?? "gate-1", check: SetupAnswers.gateNameProblem)
+        try set("gate.name", SetupAnswers.string(gateName))
         let baseURL = io.ask("e-guma address", default: existing?.api.baseURL ?? EgumaClientConfiguration.productionBaseURL) {
             EgumaClientConfiguration.problem(withBaseURL: $0)
         }
-        try set("api.base_url", quoted(baseURL))
+        try set("api.base_url", SetupAnswers.string(baseURL))
         var api = existing?.api ?? EgumaClientConfiguration()
         api.baseURL = baseURL
 
         // Outlet and its key, verified before it is written.
-        let outlet = io.ask("Outlet name", default: existing?.outlets.keys.sorted().first ?? "main") { name in
-            name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } && !name.isEmpty ? nil : "letters, digits, - and _ only"
-        }
+        let outlet = io.ask("Outlet name", default: existing?.outlets.keys.sorted().first ?? "main", check: SetupAnswers.outletNameProblem)
         let keyDir = keysDir ?? ((config as NSString).deletingLastPathComponent + "/keys")
         let keyPath = keyDir + "/\(outlet).key"
         let haveKey = FileManager.default.fileExists(atPath: keyPath)
@@ -53,25 +50,25 @@ struct SetupCommand: AsyncParsableCommand {
             try writeKey(key, to: keyPath)
             io.say("  key stored in \(keyPath) (mode 0640, never printed)")
         }
-        try set("outlets.\(outlet).api_key_file", quoted(keyPath))
+        try set("outlets.\(outlet).api_key_file", SetupAnswers.string(keyPath))
 
         // Lane.
-        let lane = io.ask("Lane name", default: existing?.laneNames.first ?? "main") { $0.isEmpty || $0.contains("/") || $0.contains(".") ? "a short name without / or ." : nil }
+        let lane = io.ask("Lane name", default: existing?.laneNames.first ?? "main", check: SetupAnswers.laneNameProblem)
         let old = existing?.lane(lane)
-        try set("lanes.\(lane).outlet", quoted(outlet))
-        let price = io.ask("Entry price (CHF)", default: old?.settings.price.decimalString ?? "25.00") { Money(decimal: $0) == nil ? "write it like 25.00" : nil }
-        try set("lanes.\(lane).price", quoted(price))
+        try set("lanes.\(lane).outlet", SetupAnswers.string(outlet))
+        let price = io.ask("Entry price (CHF)", default: old?.settings.price.decimalString ?? "25.00", check: SetupAnswers.priceProblem)
+        try set("lanes.\(lane).price", SetupAnswers.string(price))
         try set("lanes.\(lane).scanner", try await askScanner(io: io, current: old?.scanner))
 
         // Relay and sensor, with a test pulse.
-        let chip = io.ask("GPIO chip of the relay (\"sim\" for none)", default: old?.relay?.chip ?? "gpiochip0") { $0.isEmpty ? "required" : nil }
-        let relayLine = io.ask("Relay line (offset or name)", default: old?.relay.map(lineText) ?? "17") { GPIOLineID(parsing: $0) == nil ? "an offset like 17 or a name like GPIO17" : nil }
+        let chip = io.ask("GPIO chip of the relay (\"sim\" for none)", default: old?.relay?.chip ?? "gpiochip0", check: SetupAnswers.chipProblem)
+        let relayLine = io.ask("Relay line (offset or name)", default: old?.relay.map(SetupAnswers.lineText) ?? "17", check: SetupAnswers.relayLineProblem)
         let activeLow = io.confirm("Is the relay energised by a LOW level (active-low board)?", default: old?.relay?.activeLow ?? false)
-        let pulseMs = io.ask("Pulse length (ms)", default: old.map { String($0.settings.pulse.components.seconds * 1000 + $0.settings.pulse.components.attoseconds / 1_000_000_000_000_000) } ?? "800") { Int($0).map { (50...30_000).contains($0) } == true ? nil : "50…30000" }
-        try set("lanes.\(lane).relay", "{ chip = \(quoted(chip)), line = \(lineLiteral(relayLine)), active_low = \(activeLow), pulse_ms = \(pulseMs) }")
-        let sensorLine = io.ask("Passage sensor line (empty: no sensor)", default: old?.sensor.map(lineText) ?? "") { $0.isEmpty || GPIOLineID(parsing: $0) != nil ? nil : "an offset, a name, or empty" }
+        let pulseMs = io.ask("Pulse length (ms)", default: old.map { SetupAnswers.milliseconds($0.settings.pulse) } ?? "800", check: SetupAnswers.pulseProblem)
+        try set("lanes.\(lane).relay", SetupAnswers.relay(chip: chip, line: relayLine, activeLow: activeLow, pulseMs: pulseMs))
+        let sensorLine = io.ask("Passage sensor line (empty: no sensor)", default: old?.sensor.map(SetupAnswers.lineText) ?? "", check: SetupAnswers.sensorLineProblem)
         if !sensorLine.isEmpty {
-            try set("lanes.\(lane).sensor", "{ chip = \(quoted(chip)), line = \(lineLiteral(sensorLine)), edge = \"falling\", bias = \"pull-up\", debounce_ms = 20 }")
+            try set("lanes.\(lane).sensor", SetupAnswers.sensor(chip: chip, line: sensorLine))
         }
         if chip != "sim", io.confirm("Pulse the relay now to test it?", default: true) {
             await testPulse(io: io, config: GPIOLineConfig(chip: chip, line: GPIOLineID(parsing: relayLine)!, activeLow: activeLow),
@@ -79,14 +76,7 @@ struct SetupCommand: AsyncParsableCommand {
         }
 
         // Validate the whole file, then write it atomically.
-        do {
-            let checked = try GateConfig.parse(text: text, file: config)
-            _ = try checked.outlets[outlet]?.loadKey(configFile: config)
-        } catch let error as ConfigErrors {
-            throw CLIError.usage("not written — the result would be invalid:\n" + error.description)
-        } catch let error as ConfigError {
-            throw CLIError.usage("not written: \(error)")
-        }
+        do { try SetupAnswers.check(text, file: config, outlet: outlet) } catch { throw CLIError.usage(error.description) }
         do {
             try FileManager.default.createDirectory(atPath: (config as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try ConfigEditor.writeAtomically(text, to: config)
@@ -95,17 +85,6 @@ struct SetupCommand: AsyncParsableCommand {
         }
         io.say("\nWritten \(config). Check it with: eguma-gate config check --config \(config)")
         io.say("Start the gate: systemctl enable --now eguma-gate (or reload a running one: systemctl reload eguma-gate)")
-    }
-
-    private func lineText(_ config: GPIOLineConfig) -> String {
-        switch config.line {
-        case .offset(let n): String(n)
-        case .name(let s): s
-        }
-    }
-
-    private func lineLiteral(_ text: String) -> String {
-        Int(text) != nil ? text : "\"\(text)\""
     }
 
     /// Asks until e-guma accepts the key: a Balance call for a code that does not exist answers
@@ -119,21 +98,17 @@ struct SetupCommand: AsyncParsableCommand {
         for _ in 0..<5 {
             let key = APIKey(io.secret("e-guma API key of this outlet (input hidden)"))
             if key.isEmpty { io.say("  the key is required"); continue }
-            do {
-                _ = try await client.balance(code: "SETUPCHECK00", key: key)
+            var failure: EgumaError?
+            do { _ = try await client.balance(code: SetupAnswers.keyCheckCode, key: key) } catch { failure = error }
+            switch SetupAnswers.keyVerdict(failure) {
+            case .accepted:
                 io.say("  key accepted by e-guma")
                 return key
-            } catch {
-                switch error.kind {
-                case .badRequest, .httpStatus(404, _):
-                    io.say("  key accepted by e-guma")
-                    return key
-                case .unauthorized:
-                    io.say("  e-guma refused this key (HTTP 401) — copy it again from e-guma's back office")
-                case .notSent, .uncertain, .httpStatus, .undecodable:
-                    io.say("  cannot check the key now: \(error)")
-                    if io.confirm("Store it unchecked?", default: false) { return key }
-                }
+            case .refused:
+                io.say("  e-guma refused this key (HTTP 401) — copy it again from e-guma's back office")
+            case .unchecked(let why):
+                io.say("  cannot check the key now: \(why)")
+                if io.confirm("Store it unchecked?", default: false) { return key }
             }
         }
         throw CLIError.usage("no valid API key after 5 tries")
@@ -156,9 +131,7 @@ struct SetupCommand: AsyncParsableCommand {
     }
 
     private func askScanner(io: SetupIO, current: LaneScannerConfig?) async throws -> String {
-        let devices = ((try? UdevWatcher.enumerate()) ?? []).filter {
-            $0.kind != nil && ($0.properties["ID_BUS"] != nil || $0.properties["ID_VENDOR_ID"] != nil)
-        }.sorted { $0.devnode < $1.devnode }
+        let devices = SetupAnswers.scannerCandidates((try? UdevWatcher.enumerate()) ?? [])
         io.say("\nScanners udev sees now:")
         for (i, d) in devices.enumerated() {
             io.say("  \(i + 1)) \(d.devnode)  \(d.kind!.rawValue)  \(d.properties["ID_VENDOR"] ?? d.properties["ID_VENDOR_ID"] ?? "?") \(d.properties["ID_MODEL"] ?? d.properties["ID_MODEL_ID"] ?? "")  serial \(d.properties["ID_SERIAL_SHORT"] ?? "-")")
@@ -175,8 +148,8 @@ struct SetupCommand: AsyncParsableCommand {
                 throw CLIError.usage("no scanner chosen and no more input — nothing written. Plug the scanner in and run "
                                      + "eguma-gate setup again (answer s and scan a voucher, or pick it by number)")
             }
-            if answer == "keep", let current { return Self.literal(current) }
-            if answer == "k" { return "{ kind = \"stdin\" }" }
+            if answer == "keep", let current { return SetupAnswers.scanner(current) }
+            if answer == "k" { return SetupAnswers.stdinScanner }
             if answer == "s" {
                 guard !devices.isEmpty else {
                     io.say("  no scanner is connected — plug it in (USB), then run setup again; or pick k for the keyboard")
@@ -196,16 +169,16 @@ struct SetupCommand: AsyncParsableCommand {
         guard let device = chosen, let kind = device.kind else {
             throw CLIError.usage("\(chosen?.devnode ?? "the device") is not a scanner eguma-gate can read — nothing written")
         }
-        let p = device.properties
-        var match: [String: String] = [:]
-        if let serial = p["ID_SERIAL"] { match["ID_SERIAL"] = serial } else {
-            if let v = p["ID_VENDOR_ID"] { match["ID_VENDOR_ID"] = v }
-            if let m = p["ID_MODEL_ID"] { match["ID_MODEL_ID"] = m }
+        var layout = LaneScannerConfig.Layout.ch
+        if kind == .hid {
+            layout = LaneScannerConfig.Layout(rawValue: io.ask("Keyboard layout the scanner is set to (us, de, ch)", default: "ch") {
+                LaneScannerConfig.Layout(rawValue: $0) == nil ? "us, de or ch" : nil
+            }) ?? .ch
         }
-        var config = LaneScannerConfig(kind: kind, match: match, path: match.isEmpty ? device.devnode : nil)
-        if kind == .serial { config.terminator = .cr }
-        if kind == .hid { config.layout = LaneScannerConfig.Layout(rawValue: io.ask("Keyboard layout the scanner is set to (us, de, ch)", default: "ch") { LaneScannerConfig.Layout(rawValue: $0) == nil ? "us, de or ch" : nil }) ?? .us }
-        return Self.literal(config)
+        guard let entry = SetupAnswers.scannerConfig(for: device, layout: layout) else {
+            throw CLIError.usage("\(device.devnode) is not a scanner eguma-gate can read — nothing written")
+        }
+        return SetupAnswers.scanner(entry)
     }
 
     /// Opens every candidate and returns the first that delivers a frame.
@@ -225,17 +198,6 @@ struct SetupCommand: AsyncParsableCommand {
         timer.cancel()
         for reader in readers { await reader.stop() }
         return found
-    }
-
-    static func literal(_ c: LaneScannerConfig) -> String {
-        var parts = ["kind = \"\(c.kind.rawValue)\""]
-        if let path = c.path { parts.append("path = \"\(path)\"") }
-        if !c.match.isEmpty {
-            parts.append("match = { " + c.match.sorted { $0.key < $1.key }.map { "\($0.key) = \"\($0.value)\"" }.joined(separator: ", ") + " }")
-        }
-        if c.kind == .serial { parts.append("baud = \(c.baud)"); parts.append("terminator = \"\(c.terminator.rawValue)\"") }
-        if c.kind == .hid { parts.append("layout = \"\(c.layout.rawValue)\"") }
-        return "{ " + parts.joined(separator: ", ") + " }"
     }
 
     private func testPulse(io: SetupIO, config: GPIOLineConfig, pulse: Duration) async {
