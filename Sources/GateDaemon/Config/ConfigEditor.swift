@@ -66,8 +66,7 @@ public enum ConfigEditor {
         if v == "true" || v == "false" { return v }
         if Int(v) != nil { return v }
         if v.hasPrefix("\"") || v.hasPrefix("[") || v.hasPrefix("{") || v.hasPrefix("'") { return v }
-        let escaped = v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        return "\"\(escaped)\""
+        return TOMLText.string(v)
     }
 
     /// Keeps a `# comment` at the end of the replaced line (outside of strings, roughly).

@@ -106,13 +106,9 @@ extension GateConfig {
         return "{ " + (parts + extra).joined(separator: ", ") + " }"
     }
 
-    static func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    static func quoted(_ s: String) -> String { TOMLText.string(s) }
 
-    static func ms(_ d: Duration) -> Int64 {
-        d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
-    }
+    static func ms(_ d: Duration) -> Int64 { TOMLText.milliseconds(d) }
 
     private static func list(_ items: Set<String>) -> String {
         "[" + items.sorted().map(quoted).joined(separator: ", ") + "]"

@@ -95,27 +95,8 @@ public enum SetupAnswers {
 
     // MARK: TOML values
 
-    /// A TOML basic string: quotes, backslashes and control characters escaped, so a name or a
-    /// udev property with any character stays one value.
-    public static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    out += String(format: "\\u%04X", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A TOML basic string (`TOMLText`, as `config show` and `config set` write them).
+    public static func string(_ text: String) -> String { TOMLText.string(text) }
 
     /// A GPIO line as the file writes it: an offset bare, a name quoted.
     public static func line(_ text: String) -> String {
@@ -131,9 +112,7 @@ public enum SetupAnswers {
     }
 
     /// Whole milliseconds, as `pulse_ms` is written.
-    public static func milliseconds(_ duration: Duration) -> String {
-        String(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-    }
+    public static func milliseconds(_ duration: Duration) -> String { String(TOMLText.milliseconds(duration)) }
 
     public static func relay(chip: String, line: String, activeLow: Bool, pulseMs: String) -> String {
         "{ chip = \(string(chip)), line = \(self.line(line)), active_low = \(activeLow), pulse_ms = \(pulseMs) }"
