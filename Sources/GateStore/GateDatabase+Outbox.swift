@@ -9,9 +9,9 @@ extension GateDatabase: OutboxStore {
         return try await writer.write { db in
             let now = Date()
             try db.execute(sql: """
-                INSERT INTO outbox (operation, code, reference, payload, state, attempts, next_attempt_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-                """, arguments: [operation.name, operation.code.undashed, operation.reference, payload, now, now, now])
+                INSERT INTO outbox (operation, code, reference, redemption, payload, state, attempts, next_attempt_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                """, arguments: [operation.name, operation.code.undashed, operation.reference, operation.redemption, payload, now, now, now])
             return db.lastInsertedRowID
         }
     }
@@ -46,11 +46,8 @@ extension GateDatabase: OutboxStore {
                                WHERE r.code = ? AND r.id <> me.id AND (r.created_at >= me.at OR r.updated_at >= me.at))
                     OR EXISTS (SELECT 1 FROM outbox o, me
                                WHERE o.code = ? AND (o.created_at >= me.at OR o.updated_at >= me.at)
-                                 AND COALESCE(json_extract(o.payload, '$.settle._0.redemption'),
-                                              json_extract(o.payload, '$.cancel._0.redemption'), -1) <> me.id
-                                 AND COALESCE(json_extract(o.payload, '$.offlineRedeem._0.reference'),
-                                              json_extract(o.payload, '$.cancel._0.reference'),
-                                              json_extract(o.payload, '$.settle._0.replay.reference'), '') <> me.reference)
+                                 AND COALESCE(o.redemption, -1) <> me.id
+                                 AND COALESCE(o.reference, '') <> me.reference)
                 """, arguments: [redemption, code.undashed, code.undashed]) ?? true
         }
     }

@@ -188,6 +188,19 @@ public struct GateDatabase: Sendable {
                 CREATE INDEX outbox_reference ON outbox(reference);
                 """)
         }
+        migrator.registerMigration("v6-outbox-redemption") { db in
+            // The journal redemption a cancel or settle is about, and a settle's replay reference,
+            // in columns (issue 13): the "other activity on this voucher" check read them from
+            // Swift's synthesized Codable layout of the payload. Rows queued before are filled
+            // once from the payload as it was written until now; nothing reads that layout later.
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN redemption INTEGER;
+                UPDATE outbox SET redemption = COALESCE(json_extract(payload, '$.settle._0.redemption'),
+                                                        json_extract(payload, '$.cancel._0.redemption'));
+                UPDATE outbox SET reference = json_extract(payload, '$.settle._0.replay.reference')
+                    WHERE operation = 'settle' AND reference IS NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -14,13 +14,25 @@ public enum OutboxOperation: Sendable, Equatable, Codable {
         }
     }
 
-    /// The `reference_number` a cancel or offline replay is about (nil for a settle): stored in
-    /// the outbox's own `reference` column, so SQL never reads the JSON payload's layout.
+    /// The `reference_number` the operation is about — a cancel's, an offline replay's, or the
+    /// replay a settle checks (nil for a settle of an online redeem): stored in the outbox's own
+    /// `reference` column, so SQL never reads the JSON payload's layout.
     public var reference: String? {
         switch self {
         case .cancel(let o): o.reference
         case .offlineRedeem(let o): o.reference
-        case .settle: nil
+        case .settle(let o): o.replay?.reference
+        }
+    }
+
+    /// The journal redemption a cancel or settle is about (nil for an offline replay, and for a
+    /// cancel of a replay that had not happened when it was queued): the outbox's `redemption`
+    /// column.
+    public var redemption: Int64? {
+        switch self {
+        case .cancel(let o): o.redemption
+        case .offlineRedeem: nil
+        case .settle(let o): o.redemption
         }
     }
 
