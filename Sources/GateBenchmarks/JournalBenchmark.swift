@@ -33,15 +33,10 @@ enum JournalBenchmark {
         let db = try await GateDatabase.open(path: dir + "/g.db")
         let types: [GateEventType] = [.scanned, .redeemed, .opened, .entered, .scanned, .denied, .scanned, .redeemed, .opened, .entered]
         let now = Date()
-        try await db.writer.write { db in
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO event (ts, lane, type, admission_id, code, amount_cents, message) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            for i in 0..<count {
-                let age = Double(count - i) / Double(count) * 400 * 86_400
-                try insert.execute(arguments: [now.addingTimeInterval(-age), "lane\(i % 4 + 1)", types[i % types.count].rawValue,
-                                               Int64(i / 4), "K7QM2XPA9HTD", 2_500, nil])
-            }
+        try await db.appendHistory(count: count) { i in
+            let age = Double(count - i) / Double(count) * 400 * 86_400
+            return (now.addingTimeInterval(-age), GateEvent(types[i % types.count], lane: "lane\(i % 4 + 1)", admission: Int64(i / 4),
+                                                            code: "K7QM2XPA9HTD", amountCents: 2_500))
         }
         try db.close()
         row("fill the journal with \(count) events", GateBenchmarks.ms(.now - fillStart))

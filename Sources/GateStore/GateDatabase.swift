@@ -19,7 +19,9 @@ import Glibc
 /// fsync per commit; the engine commits a handful of rows per admission (see the report in
 /// `docs/admission-engine.md`), far below one scan per second per lane.
 public struct GateDatabase: Sendable {
-    public let writer: any DatabaseWriter
+    /// Private to the store (GRDB's AppDatabase style): everything outside changes the journal
+    /// through the named, invariant-keeping methods of these extensions, never with its own SQL.
+    let writer: any DatabaseWriter
     /// Admission ids, handed out without a write (`reserveAdmission`).
     let admissionIDs: AdmissionIDs
 

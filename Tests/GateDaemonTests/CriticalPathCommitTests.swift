@@ -3,7 +3,7 @@ import EgumaSimulator
 import Foundation
 import GateCore
 import GateDaemon
-import GateStore
+@testable import GateStore
 import GRDB
 import Testing
 import TestSupport

@@ -1,7 +1,7 @@
 import Foundation
 import GateCore
 import GateDaemon
-import GateStore
+@testable import GateStore
 import GRDB
 import Testing
 import TestSupport

@@ -1,7 +1,7 @@
 import Foundation
 import GateCore
 @testable import GateDaemon
-import GateStore
+@testable import GateStore
 import GRDB
 import Logging
 import Testing
