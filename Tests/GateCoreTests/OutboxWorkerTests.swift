@@ -149,6 +149,24 @@ struct OutboxWorkerTests {
         #expect(await eguma.count(.redeem) == 0)
     }
 
+    /// A replay whose admission's outcome cannot be read waits and redeems nothing: an unreadable
+    /// journal is no evidence that the guest walked through.
+    @Test func aReplayWhoseAdmissionCannotBeReadWaitsAndRedeemsNothing() async throws {
+        await eguma.add("AAAA1111AAAA", balance: 5_000)
+        let admission = try await store.openAdmission(lane: "main")
+        try await store.closeAdmission(admission, outcome: .cancelled)
+        let id = try await store.enqueue(offlineRedeem("AAAA1111AAAA", admission: admission))
+        await store.setFailOutcomeReads(true)
+        #expect(await worker().runOnce() != nil, "retried later")
+        #expect(await store.entry(id)?.state == .pending)
+        #expect(await eguma.count(.redeem) == 0)
+        #expect(await eguma.count(.balance) == 0)
+        await store.setFailOutcomeReads(false)
+        #expect(await worker().runOnce() == nil)
+        #expect(await store.entry(id)?.state == .done)
+        #expect(await eguma.count(.redeem) == 0)
+    }
+
     /// An intent journalled for the redeem of `code` (balance 5000 before, amount 2500) and its settle entry.
     func uncertain(_ code: String, admission: Int64 = 1) async throws -> (redemption: Int64, settle: OutboxOperation) {
         await eguma.add(code, balance: 5_000)

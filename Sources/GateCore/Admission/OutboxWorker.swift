@@ -328,7 +328,13 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         }
         // The guest never walked through (the lane closed the admission as cancelled): nothing is
         // owed. This matters when a replay is queued again after its first try proved not applied.
-        if (try? await journal.outcome(ofAdmission: order.admission)) == .cancelled {
+        // A journal that cannot say is no answer: "not cancelled" would charge a guest who may
+        // never have walked through.
+        let outcome: AdmissionOutcome?
+        do { outcome = try await journal.outcome(ofAdmission: order.admission) } catch {
+            return await retry(entry, "journal not readable")
+        }
+        if outcome == .cancelled {
             try? await store.markDone(entry.id)
             return nil
         }

@@ -21,9 +21,13 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     private func touch(_ id: Int64) { ticks += 1; touchedAt[id] = ticks }
 
     func setFailIntents(_ on: Bool) { failIntents = on }
+    struct Refused: Error {}
     /// The outbox refuses to queue (a full disk).
     var failEnqueue = false
     func setFailEnqueue(_ on: Bool) { failEnqueue = on }
+    /// Reading an admission's outcome fails (a damaged or locked journal).
+    var failOutcomeReads = false
+    func setFailOutcomeReads(_ on: Bool) { failOutcomeReads = on }
     var redemptions: [StoredRedemption] { redemptionsByID.values.sorted { $0.id < $1.id } }
     func outcome(_ admission: Int64) -> AdmissionOutcome? { admissions[admission] ?? nil }
     func entry(_ id: Int64) -> OutboxEntry? { outbox.first { $0.id == id } }
@@ -35,7 +39,6 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     /// Written at once here: the in-memory store has no commits to save.
     func reserveAdmission(lane: String) async throws -> Int64 { try await openAdmission(lane: lane) }
     func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
-        struct Refused: Error {}
         if failIntents { throw Refused() }
         let i = id()
         redemptionsByID[i] = StoredRedemption(id: i, intent: intent, state: .intent, token: nil, balanceAfter: nil)
@@ -63,7 +66,10 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
         return true
     }
     func redemption(id: Int64) async throws -> StoredRedemption? { redemptionsByID[id] }
-    func outcome(ofAdmission id: Int64) async throws -> AdmissionOutcome? { outcome(id) }
+    func outcome(ofAdmission id: Int64) async throws -> AdmissionOutcome? {
+        if failOutcomeReads { throw Refused() }
+        return outcome(id)
+    }
     func rememberVoucherBalance(_ code: VoucherCode, balance: Money) async throws { known[code.undashed] = balance }
     func knownBalance(of code: VoucherCode, withinDays days: Int) async throws -> Money? { known[code.undashed] }
     func hasPendingEntry(for code: VoucherCode) async throws -> Bool {
