@@ -329,6 +329,25 @@ struct OutboxWorkerTests {
         #expect(await eguma.balanceOf("AAAA1111AAAA") == 2_500)  // the charge stands
     }
 
+    /// Recovery that cannot read whether the guest entered concludes nothing: a Balance showing
+    /// the charge would otherwise say "charged without entry — refund the guest" about a guest
+    /// who walked in, and staff would pay the money out twice.
+    @Test func recoveryThatCannotReadTheOutcomeConcludesNothing() async throws {
+        let admission = try await store.openAdmission(lane: "main")
+        let (rid, _) = try await uncertain("AAAA1111AAAA", admission: admission)
+        _ = try await eguma.redeem(VoucherCode(unchecked: "AAAA1111AAAA"), amount: Money(cents: 2_500), reference: "g/main/\(admission)")
+        try await store.closeAdmission(admission, outcome: .entered)
+        await store.setFailOutcomeReads(true)
+        await worker().recoverInterrupted()
+        #expect(await store.redemptionsByID[rid]?.state == .intent)
+        #expect(!store.events.values.contains { $0.type == .tokenUnknown })
+        #expect(await store.outcome(admission) == .entered, "an outcome it could not read is not overwritten as cancelled")
+        await store.setFailOutcomeReads(false)
+        await worker().recoverInterrupted()
+        let raised = try #require(store.events.values.last { $0.type == .tokenUnknown })
+        #expect(raised.message?.contains("refund") == false, "\(raised)")
+    }
+
     @Test func runWakesUpWhenKickedAndWhenABackoffExpires() async throws {
         let (rid, token) = try await redeemed("AAAA1111AAAA")
         let w = worker()

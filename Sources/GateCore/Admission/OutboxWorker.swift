@@ -428,9 +428,11 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         }
     }
 
-    /// Whether an admission has no outcome yet (unreadable: treated as open, as before).
+    /// Whether an admission has no outcome yet. Unreadable: not open — closing it as cancelled
+    /// could overwrite an "entered" that is there, and the next recovery of a readable journal
+    /// still closes it.
     private func isOpen(_ admission: Int64) async -> Bool {
-        do { return try await journal.outcome(ofAdmission: admission) == nil } catch { return true }
+        do { return try await journal.outcome(ofAdmission: admission) == nil } catch { return false }
     }
 
     /// A lane's uncertain redeem whose settle entry could not be queued (disk full) stays
@@ -465,8 +467,11 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         // The lane opens only after a redeem answered (or was proven applied): an entered
         // admission means the journal write of its answer failed, not that the guest was charged
         // without entry.
-        let entered = (try? await journal.outcome(ofAdmission: r.intent.admission)) == .entered
-        if entered {
+        // Unreadable: nothing is concluded now (a guest who entered would be reported "charged
+        // without entry — refund"); the intent stays and the next sweep decides.
+        let outcome: AdmissionOutcome?
+        do { outcome = try await journal.outcome(ofAdmission: r.intent.admission) } catch { return }
+        if outcome == .entered {
             let now = try? await service.balance(of: r.intent.code)
             let event = GateEvent(.tokenUnknown, lane: r.intent.lane, admission: r.intent.admission, code: r.intent.code.text,
                                   amountCents: r.intent.amount.cents, balanceCents: now?.balance.cents,
