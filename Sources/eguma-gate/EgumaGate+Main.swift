@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GateDaemon
 
 extension EgumaGate {
     /// Runs the command and maps failures to SPEC §6 exit codes: ArgumentParser's own usage
@@ -9,6 +10,12 @@ extension EgumaGate {
         // control client, a kiosk page) must be an EPIPE error for that one write, never the
         // end of the daemon (rc 141).
         signal(SIGPIPE, SIG_IGN)
+        // The hidden child of TOMLSyntaxGuard: parse stdin, answer by exit status (or by dying).
+        if CommandLine.arguments.dropFirst().first == "toml-syntax-check" {
+            Foundation.exit(TOMLSyntaxGuard.childMain())
+        }
+        // Every config this process reads is first parsed by such a child.
+        TOMLSyntaxGuard.executable = "/proc/self/exe"
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()

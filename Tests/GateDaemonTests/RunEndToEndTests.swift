@@ -213,6 +213,39 @@ struct RunEndToEndTests {
         }
     }
 
+    /// toml++ aborts its process on some malformed TOML (`x =[}`): a typo and `systemctl reload`
+    /// killed the running gate. The file is now parsed by a child first; the daemon refuses the
+    /// reload with the line, keeps admitting guests, and `config check` says the same.
+    @Test func aReloadOfAFileThatWouldAbortTheParserIsRefusedAndTheGateRunsOn() async throws {
+        try await Rig.with { rig in
+            try await rig.plugScanner()
+            let good = try String(contentsOfFile: rig.config.configPath, encoding: .utf8)
+            try rig.config.write(good + "\nx =[}\n")
+            let lineOfTypo = good.split(separator: "\n", omittingEmptySubsequences: false).count + 1
+
+            let check = try await GateBinary.run(["config", "check", "--config", rig.config.configPath])
+            #expect(check.status == 2, "\(check)")
+            #expect(check.stderr.contains("eguma-gate.toml:\(lineOfTypo): not valid TOML"), "\(check.stderr)")
+            #expect(!check.stderr.contains("Assertion"), "no parser abort: \(check.stderr)")
+
+            let before = rig.gate.notify.count
+            rig.gate.child.signal(SIGHUP)
+            try await rig.gate.notify.waitFor("READY=1", after: before)
+            try await rig.gate.child.stderrLines.waitFor("the reload refused") { $0.contains("reload refused") }
+            #expect(rig.gate.child.isRunning)
+            #expect(rig.gate.child.stderr.contains(":\(lineOfTypo): not valid TOML"), "\(rig.gate.child.stderr)")
+
+            try rig.config.write(good)  // the commands below read the file too
+            try rig.scan()
+            try await rig.events.waitFor("opened")
+            #expect(try await rig.cli("sim", "passage", "main").status == 0)
+            let entered = try await rig.events.waitFor("entered")
+            #expect(entered.amountCents == 2500, "the previous configuration still runs")
+            let exit = try await rig.gate.stop(SIGTERM)
+            #expect(exit == .init(status: 0, signalled: false), "\(rig.gate.child.stderr)")
+        }
+    }
+
     @Test func sigtermWhileWaitingForPassageLosesNothing() async throws {
         let timeoutMs = 3000
         try await Rig.with({ $0.passageTimeoutMs = timeoutMs }) { rig in

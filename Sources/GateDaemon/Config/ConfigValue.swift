@@ -15,6 +15,7 @@ public indirect enum ConfigValue: Sendable, Equatable {
     /// Parses TOML text. Syntax errors carry TOML's line and column.
     public static func parse(toml text: String, file: String) throws(ConfigError) -> [String: ConfigValue] {
         try TableHeaderCheck.check(text, file: file)
+        try TOMLSyntaxGuard.check(text, file: file)
         do {
             let table = try TOMLTable(string: text)
             return convert(table)
