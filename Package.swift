@@ -111,7 +111,8 @@ let package = Package(
         // MARK: tests
         .target(
             name: "TestSupport",
-            dependencies: ["EgumaAPI", "EgumaSimulator", "GateCore", "CUmockdev"],
+            dependencies: ["EgumaAPI", "EgumaSimulator", "GateCore", "CUmockdev",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
         .testTarget(

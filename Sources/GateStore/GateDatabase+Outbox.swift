@@ -6,14 +6,31 @@ extension GateDatabase: OutboxStore {
     @discardableResult
     public func enqueue(_ operation: OutboxOperation) async throws -> Int64 {
         let payload = String(decoding: try JSONEncoder().encode(operation), as: UTF8.self)
+        return try await writer.write { db in try Self.insert(operation, payload: payload, at: Date(), in: db) }
+    }
+
+    @discardableResult
+    public func queueCancel(_ order: CancelOrder) async throws -> Int64 {
+        let operation = OutboxOperation.cancel(order)
+        let payload = String(decoding: try JSONEncoder().encode(operation), as: UTF8.self)
         return try await writer.write { db in
             let now = Date()
-            try db.execute(sql: """
-                INSERT INTO outbox (operation, code, reference, redemption, payload, state, attempts, next_attempt_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-                """, arguments: [operation.name, operation.code.undashed, operation.reference, operation.redemption, payload, now, now, now])
-            return db.lastInsertedRowID
+            let id = try Self.insert(operation, payload: payload, at: now, in: db)
+            if let redemption = order.redemption {
+                try db.execute(sql: """
+                    UPDATE redemption SET state = 'cancel_queued', updated_at = ? WHERE id = ? AND state = 'redeemed'
+                    """, arguments: [now, redemption])
+            }
+            return id
         }
+    }
+
+    static func insert(_ operation: OutboxOperation, payload: String, at now: Date, in db: Database) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO outbox (operation, code, reference, redemption, payload, state, attempts, next_attempt_at, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+            """, arguments: [operation.name, operation.code.undashed, operation.reference, operation.redemption, payload, now, now, now])
+        return db.lastInsertedRowID
     }
 
     public func withdraw(_ id: Int64) async throws -> Bool {

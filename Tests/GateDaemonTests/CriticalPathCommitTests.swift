@@ -8,18 +8,6 @@ import GRDB
 import Testing
 import TestSupport
 
-/// Counts the commits of one database connection (GRDB calls it after every committed write
-/// transaction of the pool's writer, which is the only connection that writes).
-final class CommitCounter: TransactionObserver, @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    var commits: Int { lock.withLock { count } }
-    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
-    func databaseDidChange(with event: DatabaseEvent) {}
-    func databaseDidCommit(_ db: Database) { lock.withLock { count += 1 } }
-    func databaseDidRollback(_ db: Database) {}
-}
-
 /// A relay that, when the engine energises it, notes how many commits were made since the scan
 /// and what the journal on disk holds at that moment.
 actor JournalSnapshotRelay: Relay {

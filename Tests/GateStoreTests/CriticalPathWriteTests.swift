@@ -3,6 +3,7 @@ import GateCore
 @testable import GateStore
 import GRDB
 import Testing
+import TestSupport
 
 /// The store's side of issue 13: the two transactions before the relay, and admission ids
 /// handed out without a write.
@@ -42,6 +43,31 @@ struct CriticalPathWriteTests {
         }
         #expect(try await db.redemption(id: redemption)?.token == "tok-1")
         #expect(try await db.events().map(\.event.type) == [.scanned, .redeemed])
+        try db.close()
+    }
+
+    /// `queueCancel`: the cancel entry and its redemption's `cancel_queued` in one transaction,
+    /// the state change guarded (only a `redeemed` redemption becomes `cancel_queued`).
+    @Test func aQueuedCancelAndItsRedemptionStateAreOneCommit() async throws {
+        let temp = try TempDatabase(); defer { temp.remove() }
+        let db = try await temp.open()
+        let admission = db.reserveAdmission(lane: "main")
+        let redemption = try await db.beginRedemption(intent(admission: admission),
+                                                      scanned: GateEvent(.scanned, lane: "main", admission: admission))
+        try await db.recordRedeemed(redemption, token: "tok-1", balanceAfter: Money(cents: 2_500))
+        let order = CancelOrder(lane: "main", outlet: "spa", admission: admission, redemption: redemption, code: "AAAA1111AAAA",
+                                token: "tok-1", reference: "spa-north/main/\(admission)", amountCents: 2_500)
+        let commits = CommitCounter()
+        try await db.writer.writeWithoutTransaction { $0.add(transactionObserver: commits, extent: .databaseLifetime) }
+        let entry = try await db.queueCancel(order)
+        #expect(commits.commits == 1)
+        #expect(try await db.redemption(id: redemption)?.state == .cancelQueued)
+        #expect(try await db.pendingEntries().map(\.id) == [entry])
+
+        // Settled meanwhile (cancelled by another path): the state is not taken back.
+        try await db.updateRedemption(redemption, state: .cancelled, balanceAfter: Money(cents: 5_000))
+        try await db.queueCancel(order)
+        #expect(try await db.redemption(id: redemption)?.state == .cancelled)
         try db.close()
     }
 

@@ -542,15 +542,15 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                                         redemption: t.redemption, code: t.code.text, token: token,
                                         reference: settings.reference(admission: admission), amountCents: t.amount.cents,
                                         balanceAfterRedeemCents: t.balanceAfter?.cents)
-                await queueCancel(order, redemption: t.redemption, error: error.detail)
+                await queueCancel(order, error: error.detail)
             }
         }
     }
 
-    private func queueCancel(_ order: CancelOrder, redemption: Int64?, error: String) async {
+    /// Queues the cancel with its redemption's `cancel_queued` in one write (`Outbox.queueCancel`).
+    private func queueCancel(_ order: CancelOrder, error: String) async {
         do {
-            try await outbox.enqueue(.cancel(order))
-            if let redemption { try? await journal.updateRedemption(redemption, state: .cancelQueued, balanceAfter: nil) }
+            try await outbox.queueCancel(order)
             await emit(.cancelQueued, admission: order.admission, code: order.code, amountCents: order.amountCents, message: error)
         } catch {
             await emit(.cancelFailed, admission: order.admission, code: order.code, amountCents: order.amountCents,
@@ -628,7 +628,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             // The replay already ran (e-guma came back meanwhile): cancel it after it, in order.
             let cancel = CancelOrder(lane: settings.name, outlet: settings.outlet, admission: admission, redemption: nil,
                                      code: code.text, token: nil, reference: reference, amountCents: settings.price.cents)
-            await queueCancel(cancel, redemption: nil, error: "offline redeem already replayed")
+            await queueCancel(cancel, error: "offline redeem already replayed")
         } else {
             await emit(.cancelled, admission: admission, code: code.text, amountCents: settings.price.cents,
                        message: "queued offline redeem withdrawn")

@@ -415,8 +415,7 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
                                         redemption: r.id, code: r.intent.code.text, token: token,
                                         reference: r.intent.reference, amountCents: r.intent.amount.cents,
                                         balanceAfterRedeemCents: r.balanceAfter?.cents)
-                if (try? await store.enqueue(.cancel(order))) != nil {
-                    try? await journal.updateRedemption(r.id, state: .cancelQueued, balanceAfter: nil)
+                if (try? await store.queueCancel(order)) != nil {
                     await emit(.cancelQueued, lane: r.intent.lane, admission: r.intent.admission, code: r.intent.code.text,
                                amount: r.intent.amount.cents, balance: nil, message: "admission interrupted by a restart")
                 }

@@ -3,6 +3,11 @@ public protocol Outbox: Sendable {
     /// Queues `operation`; durable when this returns. Returns the entry's id.
     @discardableResult
     func enqueue(_ operation: OutboxOperation) async throws -> Int64
+    /// Queues a cancel and marks its redemption (`order.redemption`, when known) `cancel_queued`
+    /// in one durable write: after a crash the journal never says "redeemed" about a redemption
+    /// whose cancel waits, nor the other way round. Only a `redeemed` redemption changes state.
+    @discardableResult
+    func queueCancel(_ order: CancelOrder) async throws -> Int64
     /// Withdraws a still-pending entry (an offline admission whose guest never walked through).
     /// Returns false when the entry was already processed or its replay has begun (a redeem
     /// intent with its reference exists): the caller then queues a cancel behind it.

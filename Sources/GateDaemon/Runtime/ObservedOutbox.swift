@@ -23,6 +23,7 @@ final class ObservedOutbox: OutboxStore {
     }
 
     func enqueue(_ operation: OutboxOperation) async throws -> Int64 { try await database.enqueue(operation) }
+    func queueCancel(_ order: CancelOrder) async throws -> Int64 { try await database.queueCancel(order) }
     func withdraw(_ id: Int64) async throws -> Bool { try await database.withdraw(id) }
     func isPending(_ id: Int64) async throws -> Bool { try await database.isPending(id) }
     func hasPendingEntry(for code: VoucherCode) async throws -> Bool { try await database.hasPendingEntry(for: code) }

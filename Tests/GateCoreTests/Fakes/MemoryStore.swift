@@ -95,6 +95,15 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
         touch(i)
         return i
     }
+    @discardableResult
+    func queueCancel(_ order: CancelOrder) async throws -> Int64 {
+        let id = try await enqueue(.cancel(order))
+        if let r = order.redemption, redemptionsByID[r]?.state == .redeemed {
+            touch(r)
+            redemptionsByID[r]?.state = .cancelQueued
+        }
+        return id
+    }
     func withdraw(_ id: Int64) async throws -> Bool {
         guard case .offlineRedeem(let o)? = entry(id)?.operation,
               !redemptions.contains(where: { $0.intent.reference == o.reference && $0.state != .notRedeemed }) else { return false }
