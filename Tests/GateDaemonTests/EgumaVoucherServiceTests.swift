@@ -1,4 +1,5 @@
 import EgumaAPI
+import EgumaSimulator
 import GateCore
 @testable import GateDaemon
 import Testing
@@ -40,6 +41,31 @@ struct EgumaVoucherServiceTests {
         #expect(error(.httpStatus(code: 404, message: "voucher not found"), .balance) == .rejected(message: "voucher not found"))
         #expect(error(.httpStatus(code: 429, message: ""), .redeem) == .uncertain)
         #expect(error(.httpStatus(code: 408, message: ""), .balance) == .badAnswer)
+    }
+
+    /// A wrong or rotated API key is the gate's problem, not the voucher's: never `.rejected`
+    /// (which dead-letters a queued cancel or offline redeem and counts a guess), always
+    /// `.badAnswer` — nothing applied, retried once the key is fixed.
+    @Test func aRefusedKeyIsABadAnswerForEveryCallNeverARefusalOfTheVoucher() async throws {
+        for endpoint: Endpoint in [.balance, .redeem, .cancelRedemption] {
+            #expect(error(.unauthorized(message: "Ungültiger API-Schlüssel"), endpoint) == .badAnswer)
+            #expect(error(.httpStatus(code: 401, message: ""), endpoint) == .badAnswer)
+        }
+        // Over HTTP against the simulator, with a key it does not know.
+        let server = try await SimulatorServer.start()
+        let client = try EgumaClient(configuration: EgumaClientConfiguration(baseURL: server.baseURL, requestTimeout: .seconds(30)))
+        let service = EgumaVoucherService(client: client, key: APIKey("not-the-outlets-key"))
+        let code = VoucherCode(unchecked: DemoVouchers.plenty)
+        do {
+            _ = try await service.cancel(code, token: "tok", amount: Money(cents: 2_500))
+            Issue.record("a cancel with a wrong key succeeded")
+        } catch {
+            #expect(error.kind == .badAnswer)
+            #expect(error.detail.contains("HTTP 401") && error.detail.contains("api_key_file"), "\(error.detail)")
+            #expect(!error.detail.contains("not-the-outlets-key"))
+        }
+        try await client.shutdown()
+        await server.stop()
     }
 
     @Test func aRefusedConnectionOverRealLoopbackIsNotSent() async throws {

@@ -11,6 +11,10 @@ import GateCore
 /// - a GET that e-guma answered with a 5xx or an unreadable body → `.badAnswer`: nothing
 ///   changed, but e-guma is reachable, so it is never a reason to admit offline;
 /// - 408 and 429 count like a 5xx (retrying can succeed);
+/// - 401 (e-guma refused the outlet's API key: rotated, mistyped) → `.badAnswer` for every
+///   call: nothing was applied, the guest is not to blame (it is no guess for the guard), and
+///   a queued cancel or offline redeem is retried until the key is fixed, never dead-lettered
+///   as if e-guma had refused that voucher;
 /// - any other 4xx → `.rejected` with e-guma's text, shown verbatim.
 public struct EgumaVoucherService: VoucherService {
     private let client: EgumaClient
@@ -55,6 +59,8 @@ public struct EgumaVoucherService: VoucherService {
         let detail = error.description
         let isPost = error.endpoint.method == .post
         switch error.kind {
+        case .unauthorized, .httpStatus(401, _):
+            return VoucherServiceError(.badAnswer, detail: "e-guma refused this outlet's API key (HTTP 401) — check the outlet's api_key_file: \(detail)")
         case .notSent:
             return VoucherServiceError(.notSent, detail: detail)
         case .uncertain:
@@ -65,7 +71,7 @@ public struct EgumaVoucherService: VoucherService {
             return VoucherServiceError(.rejected(message: message.isEmpty ? "HTTP \(code)" : message), detail: detail)
         case .httpStatus:
             return VoucherServiceError(isPost ? .uncertain : .badAnswer, detail: detail)
-        case .badRequest(let message), .unauthorized(let message):
+        case .badRequest(let message):
             return VoucherServiceError(.rejected(message: message), detail: detail)
         }
     }
