@@ -143,28 +143,18 @@ struct CrashTests {
     enum ChildStatus: Equatable { case exited(Int32), killed }
 
     /// Starts this test binary again as the child; kills it with SIGKILL after `killAfter`.
+    /// Through `ChildProcess`, so the child stays in the run's process group: a run that
+    /// scripts/run-swift-tests stops kills it too (Foundation's `Process` gave it a session of
+    /// its own, and it outlived a stopped run).
     func runChild(baseURL: String, path: String, seed: UInt64, steps: Int, killAfter: Duration?) async throws -> ChildStatus {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["--testing-library", "swift-testing", "--filter", "crashChildLane"]
-        var env = ProcessInfo.processInfo.environment
-        env["EGUMA_CRASH_CHILD"] = "1"
-        env["EGUMA_CRASH_BASE_URL"] = baseURL
-        env["EGUMA_CRASH_DB"] = path
-        env["EGUMA_CRASH_SEED"] = String(seed)
-        env["EGUMA_CRASH_STEPS"] = String(steps)
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let exited = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exited.continuation.yield(); exited.continuation.finish() }
-        try process.run()
+        let child = try ChildProcess(CommandLine.arguments[0], ["--testing-library", "swift-testing", "--filter", "crashChildLane"],
+                                     environment: ["EGUMA_CRASH_CHILD": "1", "EGUMA_CRASH_BASE_URL": baseURL, "EGUMA_CRASH_DB": path,
+                                                   "EGUMA_CRASH_SEED": String(seed), "EGUMA_CRASH_STEPS": String(steps)])
         if let killAfter {
             try await Task.sleep(for: killAfter)  // the kill schedule, not a wait for an event
-            kill(process.processIdentifier, SIGKILL)
+            child.signal(SIGKILL)
         }
-        for await _ in exited.stream {}
-        if process.terminationReason == .uncaughtSignal { return .killed }
-        return .exited(process.terminationStatus)
+        let exit = try await child.waitForExit(timeout: .seconds(300), "the crash-test child to end")
+        return exit.signalled ? .killed : .exited(exit.status)
     }
 }
