@@ -348,6 +348,25 @@ struct OutboxWorkerTests {
         #expect(raised.message?.contains("refund") == false, "\(raised)")
     }
 
+    /// Recovery whose cancel cannot be queued (a full disk) leaves the admission open, so the
+    /// redemption is still owed back at the next start — closing it as cancelled dropped it from
+    /// every later recovery with the guest charged.
+    @Test func anInterruptedAdmissionWhoseCancelCannotBeQueuedStaysOwedForTheNextStart() async throws {
+        let admission = try await store.openAdmission(lane: "main")
+        let (rid, _) = try await redeemed("AAAA1111AAAA", admission: admission)
+        await store.setFailEnqueue(true)
+        await worker().recoverInterrupted()
+        #expect(await store.outcome(admission) == nil)
+        #expect(await store.redemptionsByID[rid]?.state == .redeemed)
+        #expect(store.events.values.contains { $0.type == .settleUnclear && $0.message?.contains("do not refund") == true })
+        #expect(try await store.unsettledRedemptions().map(\.id) == [rid])
+
+        await store.setFailEnqueue(false)
+        await worker().recoverInterrupted()
+        #expect(await store.redemptionsByID[rid]?.state == .cancelQueued)
+        #expect(await store.outcome(admission) == .cancelled)
+    }
+
     @Test func runWakesUpWhenKickedAndWhenABackoffExpires() async throws {
         let (rid, token) = try await redeemed("AAAA1111AAAA")
         let w = worker()

@@ -410,18 +410,29 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
             if r.state == .intent, !isOfflineReplay {
                 await recoverIntent(r, service: service)
             }
+            var cancelOwed = false
             if r.state == .redeemed, let token = r.token, !isOfflineReplay {
                 let order = CancelOrder(lane: r.intent.lane, outlet: r.intent.outlet, admission: r.intent.admission,
                                         redemption: r.id, code: r.intent.code.text, token: token,
                                         reference: r.intent.reference, amountCents: r.intent.amount.cents,
                                         balanceAfterRedeemCents: r.balanceAfter?.cents)
-                if (try? await store.queueCancel(order)) != nil {
+                do {
+                    try await store.queueCancel(order)
                     await emit(.cancelQueued, lane: r.intent.lane, admission: r.intent.admission, code: r.intent.code.text,
                                amount: r.intent.amount.cents, balance: nil, message: "admission interrupted by a restart")
+                } catch {
+                    // The admission stays open, so the redemption stays in `unsettledRedemptions`
+                    // and the next start queues its cancel: closing it now would leave the guest
+                    // charged with nothing owed back in the journal.
+                    cancelOwed = true
+                    await emit(.settleUnclear, lane: r.intent.lane, admission: r.intent.admission, code: r.intent.code.text,
+                               amount: r.intent.amount.cents, balance: nil,
+                               message: "admission interrupted by a restart: its cancel could not be queued (\(error)); it is queued at the "
+                                 + "next start once the journal can be written — do not refund by hand meanwhile (reference \(r.intent.reference))")
                 }
             }
             // Only admissions still open: one that ended (entered, denied) keeps its outcome.
-            if !isOfflineReplay, closed.insert(r.intent.admission).inserted, await isOpen(r.intent.admission) {
+            if !isOfflineReplay, !cancelOwed, closed.insert(r.intent.admission).inserted, await isOpen(r.intent.admission) {
                 try? await journal.closeAdmission(r.intent.admission, outcome: .cancelled)
             }
         }
