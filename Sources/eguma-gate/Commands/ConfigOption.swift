@@ -21,9 +21,10 @@ struct ConfigOption: ParsableArguments {
     }
 
     /// The configured journal, read directly (`events`, `outbox`, `report`, `reconcile`); exit 1
-    /// when it does not exist yet or cannot be opened.
-    func journal() async throws -> JournalView {
-        let config = try load()
+    /// when it does not exist yet or cannot be opened. Pass the configuration when the command
+    /// already loaded it: each load parses the file (and checks its TOML in a child) again.
+    func journal(_ loaded: GateConfig? = nil) async throws -> JournalView {
+        let config = try loaded ?? load()
         do { return try await JournalView.open(path: config.gate.database) } catch { throw CLIError.runtime(error.description) }
     }
 }

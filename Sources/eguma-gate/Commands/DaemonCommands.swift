@@ -3,8 +3,9 @@ import Foundation
 import GateDaemon
 
 /// Sends one request to the running daemon and fails with a clear message when it cannot.
-func ask(_ options: ConfigOption, _ request: ControlRequest) throws -> ControlResponse {
-    let config = try options.load()
+/// Takes the configuration the command already loaded: each load parses the file (and checks its
+/// TOML in a child process) again.
+func ask(_ config: GateConfig, _ request: ControlRequest) throws -> ControlResponse {
     let response: ControlResponse
     do {
         response = try ControlClient(path: config.gate.controlSocket).send(request)
@@ -28,7 +29,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() async throws {
-        let response = try ask(options, ControlRequest(command: "status"))
+        let response = try ask(try options.load(), ControlRequest(command: "status"))
         guard let status = response.status else { throw CLIError.runtime("the daemon sent no status") }
         if json { return try printJSON(status) }
         let dead = status.outboxDead > 0 ? ", \(status.outboxDead) DEAD (see eguma-gate outbox list)" : ""
@@ -50,8 +51,9 @@ struct OpenCommand: AsyncParsableCommand {
     @Option(help: "Why (kept in the manual_open event), e.g. \"wheelchair\".") var reason: String?
 
     func run() async throws {
-        try requireLane(lane, in: try options.load())
-        let response = try ask(options, ControlRequest(command: "open", lane: lane, reason: reason))
+        let config = try options.load()
+        try requireLane(lane, in: config)
+        let response = try ask(config, ControlRequest(command: "open", lane: lane, reason: reason))
         print(response.message ?? "lane \(lane) opened")
     }
 }
@@ -64,7 +66,7 @@ struct UnlockCommand: AsyncParsableCommand {
     @Argument(help: "Lane name.") var lane: String
 
     func run() async throws {
-        let response = try ask(options, ControlRequest(command: "unlock", lane: lane))
+        let response = try ask(try options.load(), ControlRequest(command: "unlock", lane: lane))
         print(response.message ?? "lane \(lane) unlocked")
     }
 }
@@ -80,7 +82,7 @@ struct SimCommand: AsyncParsableCommand {
         @Argument(help: "Lane name.") var lane: String
 
         func run() async throws {
-            let response = try ask(options, ControlRequest(command: "sim_passage", lane: lane))
+            let response = try ask(try options.load(), ControlRequest(command: "sim_passage", lane: lane))
             print(response.message ?? "passage on \(lane)")
         }
     }

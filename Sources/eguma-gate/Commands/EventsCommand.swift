@@ -32,7 +32,7 @@ struct EventsCommand: AsyncParsableCommand {
         if let lane { try requireLane(lane, in: config) }
         let types = try type.map { [try Self.parseType($0)] }
         let sinceDate = try since.map(Self.parseSince)
-        let view = try await options.journal()
+        let view = try await options.journal(config)
         let selection = JournalView.Selection(lane: lane, types: types, since: sinceDate)
         let position = try await view.history(selection, last: last) { print(JournalView.line($0, json: json)) }
         fflush(nil)
@@ -93,11 +93,11 @@ struct OutboxCommand: AsyncParsableCommand {
             let config = try options.load()
             if ControlClient.isAlive(path: config.gate.controlSocket) {
                 // The daemon's worker may sleep until its next due entry: it must be woken.
-                let response = try ask(options, ControlRequest(command: "outbox_retry", id: id))
+                let response = try ask(config, ControlRequest(command: "outbox_retry", id: id))
                 print(response.message ?? "outbox entry #\(id) is being tried now")
                 return
             }
-            guard try await options.journal().database.retry(id) else { throw CLIError.runtime("no open outbox entry #\(id) — see eguma-gate outbox list") }
+            guard try await options.journal(config).database.retry(id) else { throw CLIError.runtime("no open outbox entry #\(id) — see eguma-gate outbox list") }
             print("outbox entry #\(id) is due again; the daemon is not running, it tries the entry when it starts")
         }
     }
@@ -123,12 +123,12 @@ struct OutboxCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try options.load()
             if ControlClient.isAlive(path: config.gate.controlSocket) {
-                let response = try ask(options, ControlRequest(command: "outbox_drop", id: id, reason: reason))
+                let response = try ask(config, ControlRequest(command: "outbox_drop", id: id, reason: reason))
                 print(response.message ?? "outbox entry #\(id) dropped")
                 return
             }
             let user = PeerCredentials.userName(uid: getuid())
-            guard try await options.journal().database.dropRecorded(id, user: user, reason: reason) != nil else {
+            guard try await options.journal(config).database.dropRecorded(id, user: user, reason: reason) != nil else {
                 throw CLIError.runtime("no open outbox entry #\(id) — see eguma-gate outbox list")
             }
             print("outbox entry #\(id) dropped by \(user)")

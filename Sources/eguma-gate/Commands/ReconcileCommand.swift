@@ -39,7 +39,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             do { outlets.append(Reconciler.Outlet(name: name, key: try outlet.loadKey(configFile: config.file), userID: outlet.userID)) }
             catch { throw CLIError.usage(error.description) }
         }
-        let database = try await options.journal().database
+        let database = try await options.journal(config).database
         let client: EgumaClient
         do { client = try EgumaClient(configuration: config.api) } catch { throw CLIError.usage("\(error)") }
         var results: [OutletReconciliation] = []

@@ -30,7 +30,7 @@ struct ReportCommand: AsyncParsableCommand {
         if let lane { try requireLane(lane, in: config) }
         let local = EgumaLocalTime(config.api.timeZone)
         let interval = try window.window(local)
-        let database = try await options.journal().database
+        let database = try await options.journal(config).database
         let admissions = try await database.admissions(from: interval.start, to: interval.end)
         let redemptions = try await database.redemptions(from: interval.start, to: interval.end)
         let events = try await database.reportEvents(from: interval.start, to: interval.end)
