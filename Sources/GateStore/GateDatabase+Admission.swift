@@ -18,7 +18,7 @@ extension GateDatabase {
     /// without a redeem: denied, offline, waiting for a second voucher).
     public func openAdmission(_ id: Int64, lane: String, scanned: GateEvent?) async throws {
         try await writer.write { db in
-            let now = Date()
+            let now = JournalTime.now
             try db.execute(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)", arguments: [id, lane, now])
             if let scanned { try Self.insert(scanned, at: now, in: db) }
         }
@@ -30,7 +30,7 @@ extension GateDatabase {
     /// Returns the redemption's id.
     public func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64 {
         try await writer.write { db in
-            let now = Date()
+            let now = JournalTime.now
             if let scanned {
                 try db.execute(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)",
                                arguments: [intent.admission, intent.lane, now])
@@ -41,7 +41,7 @@ extension GateDatabase {
     }
 
     /// A redemption in state `intent`; returns its id.
-    static func insertIntent(_ intent: RedemptionIntent, at now: Date, in db: Database) throws -> Int64 {
+    static func insertIntent(_ intent: RedemptionIntent, at now: JournalTime, in db: Database) throws -> Int64 {
         try db.execute(sql: """
             INSERT INTO redemption (admission_id, lane, outlet, code, amount_cents, reference,
                 balance_before_cents, state, created_at, updated_at)
@@ -56,7 +56,7 @@ extension GateDatabase {
     /// (settled meanwhile by someone else) writes nothing and throws.
     public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws {
         try await writer.write { db in
-            let now = Date()
+            let now = JournalTime.now
             try db.execute(sql: """
                 UPDATE redemption SET token = ?, balance_after_cents = ?, state = 'redeemed', updated_at = ?
                 WHERE id = ? AND state = 'intent'
@@ -73,7 +73,7 @@ extension GateDatabase {
     /// Closes admission `id` with its last event ("entered") in one transaction, after the relay.
     public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws {
         try await writer.write { db in
-            let now = Date()
+            let now = JournalTime.now
             try db.execute(sql: "UPDATE admission SET outcome = ?, closed_at = ? WHERE id = ?",
                            arguments: [outcome.rawValue, now, id])
             try Self.insert(event, at: now, in: db)

@@ -12,12 +12,12 @@ extension GateDatabase: AdmissionJournal {
     public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws {
         try await writer.write { db in
             try db.execute(sql: "UPDATE admission SET outcome = ?, closed_at = ? WHERE id = ?",
-                           arguments: [outcome.rawValue, Date(), id])
+                           arguments: [outcome.rawValue, JournalTime.now, id])
         }
     }
 
     public func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
-        try await writer.write { db in try Self.insertIntent(intent, at: Date(), in: db) }
+        try await writer.write { db in try Self.insertIntent(intent, at: JournalTime.now, in: db) }
     }
 
     public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws {
@@ -25,7 +25,7 @@ extension GateDatabase: AdmissionJournal {
             try db.execute(sql: """
                 UPDATE redemption SET token = ?, balance_after_cents = ?, state = 'redeemed', updated_at = ?
                 WHERE id = ?
-                """, arguments: [token, balanceAfter.cents, Date(), redemption])
+                """, arguments: [token, balanceAfter.cents, JournalTime.now, redemption])
         }
     }
 
@@ -34,7 +34,7 @@ extension GateDatabase: AdmissionJournal {
             try db.execute(sql: """
                 UPDATE redemption SET state = ?, balance_after_cents = COALESCE(?, balance_after_cents), updated_at = ?
                 WHERE id = ?
-                """, arguments: [state.rawValue, balanceAfter?.cents, Date(), redemption])
+                """, arguments: [state.rawValue, balanceAfter?.cents, JournalTime.now, redemption])
         }
     }
 
@@ -43,7 +43,7 @@ extension GateDatabase: AdmissionJournal {
         let allowed = from.map(\.rawValue).sorted()
         let placeholders = Array(repeating: "?", count: allowed.count).joined(separator: ", ")
         return try await writer.write { db in
-            let now = Date()
+            let now = JournalTime.now
             var arguments: StatementArguments = [state.rawValue, balanceAfter?.cents, now, redemption]
             arguments += StatementArguments(allowed)
             try db.execute(sql: """
@@ -67,12 +67,12 @@ extension GateDatabase: AdmissionJournal {
             try db.execute(sql: """
                 INSERT INTO known_voucher (code, balance_cents, seen_at) VALUES (?, ?, ?)
                 ON CONFLICT(code) DO UPDATE SET balance_cents = excluded.balance_cents, seen_at = excluded.seen_at
-                """, arguments: [code.undashed, balance.cents, Date()])
+                """, arguments: [code.undashed, balance.cents, JournalTime.now])
         }
     }
 
     public func knownBalance(of code: VoucherCode, withinDays days: Int) async throws -> Money? {
-        let since = Date().addingTimeInterval(-Double(days) * 86_400)
+        let since = JournalTime.now.adding(seconds: -Double(days) * 86_400)
         return try await writer.read { db in
             try Int64.fetchOne(db, sql: "SELECT balance_cents FROM known_voucher WHERE code = ? AND seen_at >= ?",
                                arguments: [code.undashed, since]).map(Money.init(cents:))
@@ -97,7 +97,7 @@ extension GateDatabase: AdmissionJournal {
     }
 
     public func append(_ event: GateEvent) async throws {
-        try await writer.write { db in try Self.insert(event, at: Date(), in: db) }
+        try await writer.write { db in try Self.insert(event, at: JournalTime.now, in: db) }
     }
 
     /// Writes `count` events with times of their own in one transaction: `make(i)` gives the
@@ -107,13 +107,13 @@ extension GateDatabase: AdmissionJournal {
         try await writer.write { db in
             for i in 0..<count {
                 let (time, event) = make(i)
-                try Self.insert(event, at: time, in: db)
+                try Self.insert(event, at: JournalTime(time), in: db)
             }
         }
     }
 
     /// One event row; the statement is prepared once per connection (GRDB's statement cache).
-    static func insert(_ event: GateEvent, at time: Date, in db: Database) throws {
+    static func insert(_ event: GateEvent, at time: JournalTime, in db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO event (ts, lane, type, admission_id, code, amount_cents, balance_cents, message)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -138,7 +138,7 @@ extension GateDatabase: AdmissionJournal {
     public func rememberOfflineAdmitted(_ code: VoucherCode, admission: Int64) async throws {
         try await writer.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO offline_admitted (code, admission_id, admitted_at) VALUES (?, ?, ?)",
-                           arguments: [code.undashed, admission, Date()])
+                           arguments: [code.undashed, admission, JournalTime.now])
         }
     }
 
@@ -151,7 +151,7 @@ extension GateDatabase: AdmissionJournal {
             var sql = "SELECT * FROM event WHERE id > ?"
             var arguments: StatementArguments = [afterID]
             if let lane { sql += " AND lane = ?"; arguments += [lane] }
-            if let since { sql += " AND ts >= ?"; arguments += [since] }
+            if let since { sql += " AND ts >= ?"; arguments += [JournalTime(since)] }
             sql += " ORDER BY id LIMIT ?"
             arguments += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(JournalEvent.init(row:))

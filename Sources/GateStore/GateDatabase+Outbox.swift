@@ -6,7 +6,7 @@ extension GateDatabase: OutboxStore {
     @discardableResult
     public func enqueue(_ operation: OutboxOperation) async throws -> Int64 {
         let payload = String(decoding: try JSONEncoder().encode(operation), as: UTF8.self)
-        return try await writer.write { db in try Self.insert(operation, payload: payload, at: Date(), in: db) }
+        return try await writer.write { db in try Self.insert(operation, payload: payload, at: JournalTime.now, in: db) }
     }
 
     @discardableResult
@@ -14,7 +14,7 @@ extension GateDatabase: OutboxStore {
         let operation = OutboxOperation.cancel(order)
         let payload = String(decoding: try JSONEncoder().encode(operation), as: UTF8.self)
         return try await writer.write { db in
-            let now = Date()
+            let now = JournalTime.now
             let id = try Self.insert(operation, payload: payload, at: now, in: db)
             if let redemption = order.redemption {
                 try db.execute(sql: """
@@ -25,7 +25,7 @@ extension GateDatabase: OutboxStore {
         }
     }
 
-    static func insert(_ operation: OutboxOperation, payload: String, at now: Date, in db: Database) throws -> Int64 {
+    static func insert(_ operation: OutboxOperation, payload: String, at now: JournalTime, in db: Database) throws -> Int64 {
         try db.execute(sql: """
             INSERT INTO outbox (operation, code, reference, redemption, payload, state, attempts, next_attempt_at, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
@@ -45,11 +45,12 @@ extension GateDatabase: OutboxStore {
     }
 
     public func hasPendingEntry(for code: VoucherCode) async throws -> Bool {
-        try await writer.read { db in
-            try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND code = ?)
-                """, arguments: [code.undashed]) ?? false
-        }
+        try await writer.read { db in try Self.hasPendingEntry(for: code, in: db) }
+    }
+
+    static func hasPendingEntry(for code: VoucherCode, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND code = ?)",
+                          arguments: [code.undashed]) ?? false
     }
 
     public func otherActivity(on code: VoucherCode, after redemption: Int64) async throws -> Bool {
@@ -89,7 +90,7 @@ extension GateDatabase: OutboxStore {
             for row in bad {
                 try db.execute(sql: """
                     UPDATE outbox SET state = 'dead', last_error = ?, updated_at = ? WHERE id = ? AND state = 'pending'
-                    """, arguments: [row.error, Date(), row.id])
+                    """, arguments: [row.error, JournalTime.now, row.id])
             }
             return (entries, bad)
         }
@@ -116,11 +117,11 @@ extension GateDatabase: OutboxStore {
     public func markRetry(_ id: Int64, error: String, delay: Duration) async throws {
         let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
         try await writer.write { db in
-            let now = Date()
+            let now = JournalTime.now
             try db.execute(sql: """
                 UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
                 WHERE id = ? AND state = 'pending'
-                """, arguments: [error, now.addingTimeInterval(seconds), now, id])
+                """, arguments: [error, now.adding(seconds: seconds), now, id])
         }
     }
 
@@ -129,13 +130,13 @@ extension GateDatabase: OutboxStore {
             try db.execute(sql: """
                 UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ?
                 WHERE id = ? AND state = 'pending'
-                """, arguments: [error, Date(), id])
+                """, arguments: [error, JournalTime.now, id])
         }
     }
 
     public func retry(_ id: Int64) async throws -> Bool {
         try await writer.write { db in
-            let now = Date()
+            let now = JournalTime.now
             try db.execute(sql: """
                 UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ?
                 WHERE id = ? AND state IN ('pending', 'dead')
@@ -156,7 +157,7 @@ extension GateDatabase: OutboxStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND state IN ('pending', 'dead')",
                                              arguments: [id]) else { return nil }
             try db.execute(sql: "UPDATE outbox SET state = ?, updated_at = ? WHERE id = ?",
-                           arguments: [OutboxEntry.State.withdrawn.rawValue, Date(), id])
+                           arguments: [OutboxEntry.State.withdrawn.rawValue, JournalTime.now, id])
             let (entries, _) = try Self.decode(db, [row])
             let summary = entries.first?.operation.summary
             let attempts: Int = row["attempts"]
@@ -168,7 +169,7 @@ extension GateDatabase: OutboxStore {
             try db.execute(sql: """
                 INSERT INTO event (ts, lane, type, admission_id, code, amount_cents, balance_cents, message)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [Date(), event.lane, event.type.rawValue, event.admission, event.code,
+                """, arguments: [JournalTime.now, event.lane, event.type.rawValue, event.admission, event.code,
                                  event.amountCents, event.balanceCents, event.message])
             return event
         }
@@ -177,7 +178,7 @@ extension GateDatabase: OutboxStore {
     private func setState(_ id: Int64, to state: OutboxEntry.State, where condition: String) async throws -> Bool {
         try await writer.write { db in
             try db.execute(sql: "UPDATE outbox SET state = ?, updated_at = ? WHERE id = ? AND \(condition)",
-                           arguments: [state.rawValue, Date(), id])
+                           arguments: [state.rawValue, JournalTime.now, id])
             return db.changesCount == 1
         }
     }

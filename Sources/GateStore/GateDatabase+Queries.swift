@@ -22,7 +22,7 @@ extension GateDatabase {
                 sql += " AND type IN (\(types.map { _ in "?" }.joined(separator: ", ")))"
                 arguments += StatementArguments(types.map(\.rawValue))
             }
-            if let since { sql += " AND ts >= ?"; arguments += [since] }
+            if let since { sql += " AND ts >= ?"; arguments += [JournalTime(since)] }
             return sql
         }
     }
@@ -68,7 +68,7 @@ extension GateDatabase {
         try await writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT lane, COUNT(*) AS n FROM event WHERE type = ? AND ts >= ? GROUP BY lane
-                """, arguments: [GateEventType.entered.rawValue, start])
+                """, arguments: [GateEventType.entered.rawValue, JournalTime(start)])
             return Dictionary(uniqueKeysWithValues: rows.map { (($0["lane"] as String), ($0["n"] as Int)) })
         }
     }

@@ -9,8 +9,8 @@ extension GateDatabase {
     public func redemptions(from: Date, to: Date, outlet: String? = nil) async throws -> [JournalRedemptionRow] {
         try await writer.read { db in
             var sql = "SELECT * FROM redemption WHERE created_at >= ? AND created_at < ?"
-            var arguments: StatementArguments = [from, to]
-            if let outlet { sql = "SELECT * FROM redemption WHERE outlet = ? AND created_at >= ? AND created_at < ?"; arguments = [outlet, from, to] }
+            var arguments: StatementArguments = [JournalTime(from), JournalTime(to)]
+            if let outlet { sql = "SELECT * FROM redemption WHERE outlet = ? AND created_at >= ? AND created_at < ?"; arguments = [outlet, JournalTime(from), JournalTime(to)] }
             return try Row.fetchAll(db, sql: sql + " ORDER BY created_at, id", arguments: arguments).map(Self.row)
         }
     }
@@ -19,7 +19,7 @@ extension GateDatabase {
     public func admissions(from: Date, to: Date) async throws -> [ReportAdmission] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT id, lane, outcome FROM admission WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id",
-                             arguments: [from, to]).map { row in
+                             arguments: [JournalTime(from), JournalTime(to)]).map { row in
                 ReportAdmission(id: row["id"], lane: row["lane"], outcome: (row["outcome"] as String?).flatMap(AdmissionOutcome.init(rawValue:)))
             }
         }
@@ -29,7 +29,7 @@ extension GateDatabase {
     public func reportEvents(from: Date, to: Date) async throws -> [ReportEvent] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT type, lane, admission_id, message FROM event WHERE ts >= ? AND ts < ? ORDER BY ts, id",
-                             arguments: [from, to]).compactMap { row in
+                             arguments: [JournalTime(from), JournalTime(to)]).compactMap { row in
                 GateEventType(rawValue: row["type"]).map {
                     ReportEvent(type: $0, lane: row["lane"], admission: row["admission_id"], message: row["message"])
                 }
@@ -40,7 +40,7 @@ extension GateDatabase {
     /// Whether anything was journalled before `date` (the gate already ran then).
     public func hasEvents(before date: Date) async throws -> Bool {
         try await writer.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE ts < ?)", arguments: [date]) ?? false
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE ts < ?)", arguments: [JournalTime(date)]) ?? false
         }
     }
 
@@ -54,7 +54,7 @@ extension GateDatabase {
     /// The query plan of a window query (tests check that it uses an index).
     public func explainWindowQueries() async throws -> [String] {
         try await writer.read { db in
-            let now = Date()
+            let now = JournalTime.now
             return try [
                 "SELECT * FROM redemption WHERE outlet = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, id",
                 "SELECT * FROM redemption WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id",

@@ -15,7 +15,7 @@ extension GateDatabase {
     /// pending or dead-lettered outbox entries, nor anything those refer to.
     @discardableResult
     public func prune(retentionDays: Int, now: Date = Date()) async throws -> PruneResult {
-        let cutoff = now.addingTimeInterval(-Double(retentionDays) * 86_400)
+        let cutoff = JournalTime(now).adding(seconds: -Double(retentionDays) * 86_400)
         return try await writer.write { db in
             var result = PruneResult()
             try db.execute(sql: "DELETE FROM event WHERE ts < ?", arguments: [cutoff])
