@@ -30,6 +30,8 @@ extension GateDatabase {
     /// Returns the redemption's id.
     public func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64 {
         try await writer.write { db in
+            // Inside the transaction: nothing can be queued for the code between this and the intent.
+            if try Self.hasPendingEntry(for: intent.code, in: db) { throw VoucherBusy(code: intent.code.text) }
             let now = JournalTime.now
             if let scanned {
                 try db.execute(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)",

@@ -396,6 +396,31 @@ struct LaneEngineTests {
         #expect(await lane.eguma.count(.redeem) == 0)
     }
 
+    /// Issue 13: the lane reads the outbox while Balance is on the wire, so work queued for the
+    /// voucher during the call (another lane's settle, the worker) is only seen by the intent's
+    /// own guarded transaction — which must refuse it: no Redeem beside pending work.
+    @Test func workQueuedForTheVoucherDuringBalanceStopsTheRedeem() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 5_000)
+        let store = lane.store
+        await lane.eguma.onNextBalance {
+            // Queued only after the lane's early read, which then saw nothing pending.
+            _ = try? await withDeadline(.seconds(10), "the lane's outbox read during Balance") { await store.awaitPendingEntryRead() }
+            _ = try? await store.enqueue(.settle(SettleOrder(lane: "east", outlet: "spa", admission: 77, redemption: 7,
+                                                             code: "L4FU5LQTKJR3", amountCents: 2_500,
+                                                             balanceBeforeCents: 7_500, guestEntered: false)))
+        }
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.eguma.count(.balance) == 1)
+        #expect(await lane.eguma.count(.redeem) == 0)
+        #expect(await lane.store.redemptions.isEmpty)  // no intent written beside the pending settle
+        #expect(lane.states.last == .denied(.voucherBeingChecked))
+        #expect(lane.eventTypes.suffix(2) == [.scanned, .denied])
+        #expect(lane.store.events.values.last?.message?.contains("still pending in the outbox") == true)
+        let admission = try #require(lane.store.events.values.last?.admission)
+        #expect(await lane.store.outcome(admission) == .denied)
+    }
+
     // MARK: Offline
 
     @Test func offlineDenyTellsTheGuestToAskStaffAndQueuesNothing() async {

@@ -48,6 +48,30 @@ struct CriticalPathWriteTests {
 
     /// `queueCancel`: the cancel entry and its redemption's `cancel_queued` in one transaction,
     /// the state change guarded (only a `redeemed` redemption becomes `cancel_queued`).
+    /// The lane's intent is refused inside its own transaction while the outbox holds pending
+    /// work for the voucher: nothing written, no commit; the worker's unguarded intent still goes.
+    @Test func aLaneIntentBesidePendingOutboxWorkWritesNothing() async throws {
+        let temp = try TempDatabase(); defer { temp.remove() }
+        let db = try await temp.open()
+        try await db.enqueue(.settle(SettleOrder(lane: "east", outlet: "spa", admission: 1, redemption: 1, code: "AAAA1111AAAA",
+                                                 amountCents: 2_500, balanceBeforeCents: 5_000, guestEntered: false)))
+        let commits = CommitCounter()
+        try await db.writer.writeWithoutTransaction { $0.add(transactionObserver: commits, extent: .databaseLifetime) }
+        let admission = db.reserveAdmission(lane: "main")
+        await #expect(throws: VoucherBusy.self) {
+            try await db.beginRedemption(intent(admission: admission), scanned: GateEvent(.scanned, lane: "main", admission: admission))
+        }
+        #expect(commits.commits == 0)
+        #expect(try await db.redemptions().isEmpty)
+        #expect(try await db.events().isEmpty)
+        #expect(try await db.outcome(ofAdmission: admission) == nil)
+        // Another voucher is not affected.
+        _ = try await db.beginRedemption(intent(admission: admission, code: "BBBB2222BBBB"), scanned: GateEvent(.scanned, lane: "main", admission: admission))
+        #expect(commits.commits == 1)
+        _ = try await db.recordIntent(intent(admission: 99))  // an offline replay's own intent
+        try db.close()
+    }
+
     @Test func aQueuedCancelAndItsRedemptionStateAreOneCommit() async throws {
         let temp = try TempDatabase(); defer { temp.remove() }
         let db = try await temp.open()

@@ -292,6 +292,9 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             await offline(scanned, admission: admission)
             return nil
         }
+        // Read while Balance is on the wire (it is a guest-facing early answer; the intent's own
+        // transaction checks again, atomically: `beginRedemption` throws `VoucherBusy`).
+        async let scannedIsBusy = hasPendingEntry(for: scanned)
         let started = clock.now
         let balance: VoucherBalance
         do throws(VoucherServiceError) {
@@ -314,7 +317,8 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         let code = balance.code  // from here on only the code Balance returned (ShortCodes)
         // Any pending entry (settle, cancel, offline redeem) blocks the voucher: a new redeem
         // beside it would make the balance and list evidence of that entry ambiguous.
-        if (try? await outbox.hasPendingEntry(for: code)) ?? true {
+        let busy = code.undashed == scanned.undashed ? await scannedIsBusy : await hasPendingEntry(for: code)
+        if busy {
             await refuseVoucher(.voucherBeingChecked, admission: admission, code: code,
                                 message: "earlier work on this voucher (a check, cancel or offline redeem) is still pending in the outbox")
             return nil
@@ -374,6 +378,11 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         return nil
     }
 
+    /// Whether the outbox holds pending work for `code`; an unreadable outbox counts as yes.
+    private nonisolated func hasPendingEntry(for code: VoucherCode) async -> Bool {
+        (try? await outbox.hasPendingEntry(for: code)) ?? true
+    }
+
     /// One voucher is refused. A split admission keeps collecting; a lone one ends denied.
     private func refuseVoucher(_ reason: DenyReason, admission: Int64, code: VoucherCode, message: String) async {
         await deny(reason, admission: admission, code: code.text, message: message)
@@ -399,18 +408,19 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                                           code: item.code, amount: item.amount, reference: reference,
                                           balanceBefore: item.balanceBefore)
             let redemption: Int64
+            // Commit 1 of 2 before the relay: admission and "scanned" (first voucher) with the
+            // intent, guarded against pending outbox work for the voucher.
+            let scanned = unopened
+            unopened = nil
             do {
-                if let scanned = unopened {
-                    // Commit 1 of 2 before the relay: admission, "scanned" and intent together.
-                    unopened = nil
-                    do { redemption = try await journal.beginRedemption(intent, scanned: scanned) } catch {
-                        unopened = scanned  // written with the denial instead
-                        throw error
-                    }
-                } else {
-                    redemption = try await journal.recordIntent(intent)
-                }
+                redemption = try await journal.beginRedemption(intent, scanned: scanned)
+            } catch let busy as VoucherBusy {
+                unopened = scanned  // written with the denial instead
+                await fail(c.admission, taken: taken, reason: .voucherBeingChecked,
+                           message: "earlier work on this voucher (a check, cancel or offline redeem) is still pending in the outbox: \(busy)")
+                return
             } catch {
+                unopened = scanned
                 await fail(c.admission, taken: taken, reason: .outOfOrder, message: "journal: \(error)")
                 return
             }
@@ -584,7 +594,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             await closeAdmission(admission, outcome: .denied)
             return
         }
-        if (try? await outbox.hasPendingEntry(for: code)) ?? true {
+        if await hasPendingEntry(for: code) {
             await deny(.voucherBeingChecked, admission: admission, code: code.text,
                        message: "offline: earlier work on this voucher (a check, cancel or offline redeem) is still pending in the outbox")
             await closeAdmission(admission, outcome: .denied)

@@ -53,6 +53,12 @@ public protocol AdmissionJournal: Sendable {
     /// Commit 1 of 2 before the relay: the reserved admission `intent.admission` and its
     /// `scanned` event (when given: the admission is not written yet) with the redeem intent, in
     /// one transaction, before the Redeem call. Returns the redemption's id.
+    ///
+    /// A lane's intent, guarded: when the outbox holds a pending entry for the voucher (a
+    /// settle, cancel or offline redeem), it throws `VoucherBusy` and writes nothing — checked
+    /// inside the same transaction, so no other lane or worker can queue one between the check
+    /// and the intent (a redeem beside pending work would make that work's evidence ambiguous).
+    /// The outbox worker's own intents (offline replays) use the unguarded `recordIntent`.
     func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64
     /// Commit 2 of 2: the token and new balance with the "redeemed" `event`, in one transaction,
     /// only if the redemption is still in `intent`.
@@ -60,6 +66,17 @@ public protocol AdmissionJournal: Sendable {
     /// After the relay: closes admission `id` with `event` (e.g. "entered") in one transaction, so
     /// a crash can never leave the event without the outcome or the outcome without the event.
     func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws
+}
+
+/// `beginRedemption` refused a lane's redeem intent: the outbox holds pending work for the
+/// voucher (a settle, cancel or offline redeem). Not a journal failure: nothing was written and
+/// the journal works; the guest is told the voucher is still being checked.
+public struct VoucherBusy: Error, Sendable, CustomStringConvertible {
+    public let code: String
+    public init(code: String) { self.code = code }
+    public var description: String {
+        "voucher \(VoucherCode.mask(code)) has pending work in the outbox (a check, cancel or offline redeem) — no new redeem beside it"
+    }
 }
 
 /// Journals without the combined transactions (in-memory test stores) get them as the separate

@@ -148,6 +148,8 @@ public struct ObservedJournal: AdmissionJournal {
                 logger.notice("\(part): the journal can be written again — back in service")
             }
             return result
+        } catch let refused as VoucherBusy {
+            throw refused  // a guarded write that wrote nothing on purpose: the journal works
         } catch {
             metrics.journalWriteFailed(part: part)
             let newly = health.failed(part, reason: "\(error)")

@@ -44,6 +44,10 @@ actor FakeVoucherService: VoucherService {
     }
 
     func fail(_ call: Call, _ fault: Fault, code: String? = nil) { faults.append((call, fault, code)) }
+    /// Runs once during the next Balance, before it answers (what another lane or the outbox
+    /// worker does meanwhile).
+    private var duringBalance: (@Sendable () async -> Void)?
+    func onNextBalance(_ hook: @escaping @Sendable () async -> Void) { duringBalance = hook }
     func setBalance(_ code: String, _ cents: Int64) { vouchers[code]?.balance = cents }
 
     func balanceOf(_ code: String) -> Int64? { vouchers[code]?.balance }
@@ -68,6 +72,7 @@ actor FakeVoucherService: VoucherService {
 
     func balance(of code: VoucherCode) async throws(VoucherServiceError) -> VoucherBalance {
         calls.append((.balance, code.text))
+        if let hook = duringBalance { duringBalance = nil; await hook() }
         if let f = fault(.balance, code.text), f != .pass { throw error(f, .balance) }
         let real = shortCodes[code.text] ?? code.undashed
         guard let v = vouchers[real] else {

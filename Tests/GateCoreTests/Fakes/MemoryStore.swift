@@ -36,6 +36,20 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
         let i = id(); admissions[i] = .some(nil); return i
     }
     func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws { admissions[id] = outcome }
+    private(set) var pendingReads = 0
+    private var pendingReadWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Returns once `hasPendingEntry` has been read at least once.
+    func awaitPendingEntryRead() async {
+        if pendingReads > 0 { return }
+        await withCheckedContinuation { pendingReadWaiters.append($0) }
+    }
+    /// Guarded like the database's: pending outbox work for the code refuses the intent.
+    func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64 {
+        if try await hasPendingEntry(for: intent.code) { throw VoucherBusy(code: intent.code.text) }
+        let redemption = try await recordIntent(intent)
+        if let scanned { try await append(scanned) }
+        return redemption
+    }
     /// Written at once here: the in-memory store has no commits to save.
     func reserveAdmission(lane: String) async throws -> Int64 { try await openAdmission(lane: lane) }
     func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
@@ -73,7 +87,10 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     func rememberVoucherBalance(_ code: VoucherCode, balance: Money) async throws { known[code.undashed] = balance }
     func knownBalance(of code: VoucherCode, withinDays days: Int) async throws -> Money? { known[code.undashed] }
     func hasPendingEntry(for code: VoucherCode) async throws -> Bool {
-        outbox.contains { $0.state == .pending && $0.operation.code.undashed == code.undashed }
+        pendingReads += 1
+        for waiter in pendingReadWaiters { waiter.resume() }
+        pendingReadWaiters = []
+        return outbox.contains { $0.state == .pending && $0.operation.code.undashed == code.undashed }
     }
     func redemption(reference: String) async throws -> StoredRedemption? {
         redemptions.last { $0.intent.reference == reference }
