@@ -19,7 +19,7 @@ extension GateDatabase {
     public func openAdmission(_ id: Int64, lane: String, scanned: GateEvent?) async throws {
         try await writer.write { db in
             let now = JournalTime.now
-            try db.execute(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)", arguments: [id, lane, now])
+            try db.cachedStatement(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)").execute(arguments: [id, lane, now])
             if let scanned { try Self.insert(scanned, at: now, in: db) }
         }
     }
@@ -34,8 +34,8 @@ extension GateDatabase {
             if try Self.hasPendingEntry(for: intent.code, in: db) { throw VoucherBusy(code: intent.code.text) }
             let now = JournalTime.now
             if let scanned {
-                try db.execute(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)",
-                               arguments: [intent.admission, intent.lane, now])
+                try db.cachedStatement(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)")
+                    .execute(arguments: [intent.admission, intent.lane, now])
                 try Self.insert(scanned, at: now, in: db)
             }
             return try Self.insertIntent(intent, at: now, in: db)
@@ -44,11 +44,11 @@ extension GateDatabase {
 
     /// A redemption in state `intent`; returns its id.
     static func insertIntent(_ intent: RedemptionIntent, at now: JournalTime, in db: Database) throws -> Int64 {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO redemption (admission_id, lane, outlet, code, amount_cents, reference,
                 balance_before_cents, state, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?)
-            """, arguments: [intent.admission, intent.lane, intent.outlet, intent.code.text, intent.amount.cents,
+            """).execute(arguments: [intent.admission, intent.lane, intent.outlet, intent.code.text, intent.amount.cents,
                              intent.reference, intent.balanceBefore.cents, now, now])
         return db.lastInsertedRowID
     }
@@ -59,10 +59,10 @@ extension GateDatabase {
     public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws {
         try await writer.write { db in
             let now = JournalTime.now
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE redemption SET token = ?, balance_after_cents = ?, state = 'redeemed', updated_at = ?
                 WHERE id = ? AND state = 'intent'
-                """, arguments: [token, balanceAfter.cents, now, redemption])
+                """).execute(arguments: [token, balanceAfter.cents, now, redemption])
             guard db.changesCount == 1 else {
                 throw GateStoreError(operation: "record the redeem token of redemption #\(redemption)",
                                      reason: "it is no longer in state intent (or does not exist)",
@@ -76,8 +76,8 @@ extension GateDatabase {
     public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws {
         try await writer.write { db in
             let now = JournalTime.now
-            try db.execute(sql: "UPDATE admission SET outcome = ?, closed_at = ? WHERE id = ?",
-                           arguments: [outcome.rawValue, now, id])
+            try db.cachedStatement(sql: "UPDATE admission SET outcome = ?, closed_at = ? WHERE id = ?")
+                .execute(arguments: [outcome.rawValue, now, id])
             try Self.insert(event, at: now, in: db)
         }
     }

@@ -49,7 +49,7 @@ extension GateDatabase: OutboxStore {
     }
 
     static func hasPendingEntry(for code: VoucherCode, in db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND code = ?)",
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND code = ?)"),
                           arguments: [code.undashed]) ?? false
     }
 
