@@ -25,6 +25,9 @@ struct LatencyBenchmark {
     var rtts: [Double] = [0, 20]
     var fsyncDelaysMs: [Double] = [2, 10]
     var curlSamples = 40
+    /// Another eguma-gate binary (an earlier commit's release build) measured in the same run,
+    /// right after this one under the same conditions: `--baseline PATH`.
+    var baseline: String?
     /// The pause between paced floor samples: the gate's 50 ms pulse and the return to idle.
     var pacedGapMs = 55
     let voucher = "BENCH0000001"
@@ -38,6 +41,7 @@ struct LatencyBenchmark {
         if let list = value("--rtt") { bench.rtts = list.split(separator: ",").compactMap { Double($0) } }
         if let list = value("--fsync-ms") { bench.fsyncDelaysMs = list.split(separator: ",").compactMap { Double($0) } }
         if let n = value("--curl-samples").flatMap(Int.init) { bench.curlSamples = n }
+        bench.baseline = value("--baseline")
         return bench
     }
 
@@ -53,7 +57,7 @@ struct LatencyBenchmark {
         guard let caFile = simulator.caFile, let simulatorPort = URL(string: simulator.baseURL)?.port else {
             throw BenchSocket.Failure(description: "the simulator did not start with TLS")
         }
-        let total = Int64((admissions + samples * 10 + curlSamples * 4 + 1_000) * 100)
+        let total = Int64((admissions + samples * 16 + curlSamples * 4 + 1_000) * 100)
         await simulator.account.add(SimulatedVoucher(code: voucher, kind: .value, balanceInCents: total))
         let shim = try? FsyncShim.build()
         var readyTimes: [Duration] = []
@@ -70,6 +74,7 @@ struct LatencyBenchmark {
                                                  samples: samples, extraAdmissions: memoryRun ? max(0, admissions - samples) : 0,
                                                  fsyncDelayUs: 0, shim: nil)
             readyTimes.append(gate.ready)
+            let before = try await baselineRun(base: base, caFile: caFile, fsyncDelayUs: 0, shim: nil)
             print("RTT \(Int(rtt)) ms, native fsync")
             table([("floor: Balance + Redeem, warm connection", floor),
                    ("floor paced like the gate (\(pacedGapMs) ms apart)", paced),
@@ -80,6 +85,7 @@ struct LatencyBenchmark {
                          millis(p(curl, 50)) / millis(p(gate.latencies, 50))))
             print(String(format: "  gate overhead over the paced floor: %+.2f ms p50, %+.2f ms p99",
                          millis(p(gate.latencies, 50)) - millis(p(paced, 50)), millis(p(gate.latencies, 99)) - millis(p(paced, 99))))
+            compare(gate.latencies, before, floor: floor)
             if memoryRun {
                 print(String(format: "  daemon RSS: %.1f MiB after %d warm-up admissions → %.1f MiB after %d more (%+.2f kB per admission)",
                              gate.rssBefore / 1024, GateRun.warmUp, gate.rssAfter / 1024, gate.admitted - GateRun.warmUp,
@@ -98,8 +104,10 @@ struct LatencyBenchmark {
                                                          samples: samples, extraAdmissions: 0,
                                                          fsyncDelayUs: Int(delay * 1000), shim: shim)
                     readyTimes.append(slow.ready)
+                    let slowBefore = try await baselineRun(base: base, caFile: caFile, fsyncDelayUs: Int(delay * 1000), shim: shim)
                     print("RTT \(Int(rtt)) ms, every fsync/fdatasync +\(delay) ms (LD_PRELOAD shim)")
                     table([("eguma-gate scan → open", slow.latencies)])
+                    compare(slow.latencies, slowBefore, floor: floor)
                     print(String(format: "  gate overhead over floor: %+.2f ms p50, %+.2f ms p99; over the paced floor: %+.2f ms p50, %+.2f ms p99\n",
                                  millis(p(slow.latencies, 50)) - millis(p(floor, 50)), millis(p(slow.latencies, 99)) - millis(p(floor, 99)),
                                  millis(p(slow.latencies, 50)) - millis(p(paced, 50)), millis(p(slow.latencies, 99)) - millis(p(paced, 99))))
@@ -108,6 +116,22 @@ struct LatencyBenchmark {
         }
         print("start to READY=1 (NOTIFY_SOCKET), each daemon start: " + readyTimes.map { String(format: "%.0f ms", millis($0)) }.joined(separator: ", "))
         print(binarySize())
+    }
+
+    /// The baseline binary's latencies under the same conditions, nil without `--baseline`.
+    func baselineRun(base: String, caFile: String, fsyncDelayUs: Int, shim: String?) async throws -> [Duration]? {
+        guard let baseline else { return nil }
+        return try await GateRun.measure(binary: baseline, base: base, caFile: caFile, voucher: voucher, samples: samples,
+                                         extraAdmissions: 0, fsyncDelayUs: fsyncDelayUs, shim: shim).latencies
+    }
+
+    /// Prints the baseline's row and both overheads over the same floor.
+    func compare(_ now: [Duration], _ before: [Duration]?, floor: [Duration]) {
+        guard let before else { return }
+        table([("baseline binary (--baseline), scan → open", before)])
+        print(String(format: "  overhead over floor, this build vs baseline: %+.2f vs %+.2f ms p50, %+.2f vs %+.2f ms p99",
+                     millis(p(now, 50)) - millis(p(floor, 50)), millis(p(before, 50)) - millis(p(floor, 50)),
+                     millis(p(now, 99)) - millis(p(floor, 99)), millis(p(before, 99)) - millis(p(floor, 99))))
     }
 
     /// Balance + Redeem on one keep-alive connection, nothing else: what any integration must pay.
