@@ -166,11 +166,7 @@ extension GateDatabase: OutboxStore {
                 + (lastError.map { ", last error: \($0)" } ?? "") + ") dropped by \(user): \(reason)"
             let event = GateEvent(.outboxDropped, lane: summary?.lane ?? "gate", admission: summary?.admission,
                                   code: row["code"], amountCents: summary?.amountCents, message: message)
-            try db.execute(sql: """
-                INSERT INTO event (ts, lane, type, admission_id, code, amount_cents, balance_cents, message)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [JournalTime.now, event.lane, event.type.rawValue, event.admission, event.code,
-                                 event.amountCents, event.balanceCents, event.message])
+            try Self.insert(event, at: JournalTime.now, in: db)
             return event
         }
     }

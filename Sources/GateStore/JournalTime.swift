@@ -32,8 +32,6 @@ public struct JournalTime: Sendable, Hashable, DatabaseValueConvertible {
         JournalTime(Date(timeIntervalSince1970: Double(milliseconds) / 1_000 + seconds))
     }
 
-    public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1_000) }
-
     /// "yyyy-MM-dd HH:mm:ss.SSS" in UTC, digits written by hand (no locale, no ICU).
     public var text: String {
         let seconds = milliseconds >= 0 ? milliseconds / 1_000 : (milliseconds - 999) / 1_000
