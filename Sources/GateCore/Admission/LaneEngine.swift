@@ -320,7 +320,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         let busy = code.undashed == scanned.undashed ? await scannedIsBusy : await hasPendingEntry(for: code)
         if busy {
             await refuseVoucher(.voucherBeingChecked, admission: admission, code: code,
-                                message: "earlier work on this voucher (a check, cancel or offline redeem) is still pending in the outbox")
+                                message: Self.pendingWork)
             return nil
         }
         if balance.isRedeemable { unremembered = (code, balance.balance) }
@@ -378,6 +378,11 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         return nil
     }
 
+    /// Why a voucher with pending outbox work is refused (early read, guarded intent, offline).
+    private static var pendingWork: String {
+        "earlier work on this voucher (a check, cancel or offline redeem) is still pending in the outbox"
+    }
+
     /// Whether the outbox holds pending work for `code`; an unreadable outbox counts as yes.
     private nonisolated func hasPendingEntry(for code: VoucherCode) async -> Bool {
         (try? await outbox.hasPendingEntry(for: code)) ?? true
@@ -414,14 +419,13 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             unopened = nil
             do {
                 redemption = try await journal.beginRedemption(intent, scanned: scanned)
-            } catch let busy as VoucherBusy {
-                unopened = scanned  // written with the denial instead
-                await fail(c.admission, taken: taken, reason: .voucherBeingChecked,
-                           message: "earlier work on this voucher (a check, cancel or offline redeem) is still pending in the outbox: \(busy)")
-                return
             } catch {
-                unopened = scanned
-                await fail(c.admission, taken: taken, reason: .outOfOrder, message: "journal: \(error)")
+                unopened = scanned  // written with the denial instead
+                if error is VoucherBusy {
+                    await fail(c.admission, taken: taken, reason: .voucherBeingChecked, message: Self.pendingWork)
+                } else {
+                    await fail(c.admission, taken: taken, reason: .outOfOrder, message: "journal: \(error)")
+                }
                 return
             }
             let started = clock.now
@@ -596,7 +600,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         }
         if await hasPendingEntry(for: code) {
             await deny(.voucherBeingChecked, admission: admission, code: code.text,
-                       message: "offline: earlier work on this voucher (a check, cancel or offline redeem) is still pending in the outbox")
+                       message: "offline: " + Self.pendingWork)
             await closeAdmission(admission, outcome: .denied)
             return
         }
