@@ -81,10 +81,10 @@ struct LatencyBenchmark {
                    ("eguma-gate scan → open", gate.latencies),
                    ("curl per call (new TLS each), Balance + Redeem", curl)])
             print(String(format: "  gate overhead over floor: %+.2f ms p50, %+.2f ms p99; curl-per-call / gate (p50): %.2f×",
-                         millis(p(gate.latencies, 50)) - millis(p(floor, 50)), millis(p(gate.latencies, 99)) - millis(p(floor, 99)),
+                         over(gate.latencies, floor, 50), over(gate.latencies, floor, 99),
                          millis(p(curl, 50)) / millis(p(gate.latencies, 50))))
             print(String(format: "  gate overhead over the paced floor: %+.2f ms p50, %+.2f ms p99",
-                         millis(p(gate.latencies, 50)) - millis(p(paced, 50)), millis(p(gate.latencies, 99)) - millis(p(paced, 99))))
+                         over(gate.latencies, paced, 50), over(gate.latencies, paced, 99)))
             compare(gate.latencies, before, floor: floor)
             if memoryRun {
                 print(String(format: "  daemon RSS: %.1f MiB after %d warm-up admissions → %.1f MiB after %d more (%+.2f kB per admission)",
@@ -109,13 +109,18 @@ struct LatencyBenchmark {
                     table([("eguma-gate scan → open", slow.latencies)])
                     compare(slow.latencies, slowBefore, floor: floor)
                     print(String(format: "  gate overhead over floor: %+.2f ms p50, %+.2f ms p99; over the paced floor: %+.2f ms p50, %+.2f ms p99\n",
-                                 millis(p(slow.latencies, 50)) - millis(p(floor, 50)), millis(p(slow.latencies, 99)) - millis(p(floor, 99)),
-                                 millis(p(slow.latencies, 50)) - millis(p(paced, 50)), millis(p(slow.latencies, 99)) - millis(p(paced, 99))))
+                                 over(slow.latencies, floor, 50), over(slow.latencies, floor, 99),
+                                 over(slow.latencies, paced, 50), over(slow.latencies, paced, 99)))
                 }
             }
         }
         print("start to READY=1 (NOTIFY_SOCKET), each daemon start: " + readyTimes.map { String(format: "%.0f ms", millis($0)) }.joined(separator: ", "))
         print(binarySize())
+    }
+
+    /// How much slower `a` is than `b` at `percentile`, in ms (the overheads printed).
+    func over(_ a: [Duration], _ b: [Duration], _ percentile: Int) -> Double {
+        millis(p(a, percentile)) - millis(p(b, percentile))
     }
 
     /// The baseline binary's latencies under the same conditions, nil without `--baseline`.
@@ -130,8 +135,8 @@ struct LatencyBenchmark {
         guard let before else { return }
         table([("baseline binary (--baseline), scan → open", before)])
         print(String(format: "  overhead over floor, this build vs baseline: %+.2f vs %+.2f ms p50, %+.2f vs %+.2f ms p99",
-                     millis(p(now, 50)) - millis(p(floor, 50)), millis(p(before, 50)) - millis(p(floor, 50)),
-                     millis(p(now, 99)) - millis(p(floor, 99)), millis(p(before, 99)) - millis(p(floor, 99))))
+                     over(now, floor, 50), over(before, floor, 50),
+                     over(now, floor, 99), over(before, floor, 99)))
     }
 
     /// Balance + Redeem on one keep-alive connection, nothing else: what any integration must pay.
