@@ -148,6 +148,8 @@ public final class GateRuntime: Sendable {
         if let problem = journalHealth.summary { status += " — OUT OF ORDER: \(problem)" }
         logger.notice("eguma-gate \(config.gate.name) ready — \(status); e-guma \(config.api.baseURL.hasPrefix("https://api.e-guma.ch") ? "production" : "at configured base_url")")
         notifier.ready(status: status)
+        let released = StartupPages.release()
+        logger.debug("released \(released) KiB of start-up pages")
     }
 
     /// The supervised parts `run` started (empty before), by name.
