@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "GateBenchmarks",
             dependencies: ["GateDaemon", "GateCore", "GateHardware", "GateStore", "EgumaAPI", "EgumaSimulator",
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
 
         // MARK: tests

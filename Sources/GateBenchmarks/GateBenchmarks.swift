@@ -5,6 +5,7 @@ import GateCore
 import GateDaemon
 import GateHardware
 import GateStore
+import GRDB
 import Logging
 
 /// Speed and memory of the parts a guest waits for, measured (never asserted in tests):
@@ -102,12 +103,44 @@ struct GateBenchmarks {
             row("journal writes per admission, synchronous=\(sync) (p50 / p95)", "\(ms(p(times, 50))) / \(ms(p(times, 95)))")
         }
 
+        // 3b. How a commit the guest waits for reaches the disk: GRDB's async write (the
+        // transaction runs on its writer queue's thread, the caller resumes on another) against
+        // its synchronous write on the caller's thread (`GateDatabase.commitOnCaller`),
+        // interleaved, paced like scans so that threads are idle between commits.
+        for (path, times) in try await commitPaths() {
+            row("one durable commit from a lane, \(path) (p50 / p95 / p99)",
+                "\(ms(p(times, 50))) / \(ms(p(times, 95))) / \(ms(p(times, 99)))")
+        }
+
         // 4. Whole admissions through the daemon runtime: scan → balance → redeem → relay → passage.
         let rssBefore = residentMiB()
         let (perAdmission, rssAfter) = try await admissionsThroughRuntime(admissions)
         row("admission end to end, \(admissions)× (p50 / p95)", "\(ms(p(perAdmission, 50))) / \(ms(p(perAdmission, 95)))")
         row("resident memory before / after the admissions", String(format: "%.1f / %.1f MiB", rssBefore, rssAfter))
         _ = ok
+    }
+
+    /// 300 commits each way, alternating, 20 ms apart, from an actor (as a lane commits).
+    static func commitPaths() async throws -> [(String, [Duration])] {
+        let dir = try benchDirectory("bench-commit")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pool = try DatabasePool(path: dir + "/c.db")
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT, amount INTEGER, at TEXT)")
+        }
+        let committer = BenchCommitter(pool: pool)
+        var viaQueue: [Duration] = [], onCaller: [Duration] = []
+        for i in 0..<600 {
+            try await Task.sleep(for: .milliseconds(20))
+            if i % 2 == 0 {
+                viaQueue.append(try await committer.commitViaWriterQueue(i))
+            } else {
+                onCaller.append(try await committer.commitOnCaller(i))
+            }
+        }
+        try pool.close()
+        return [("GRDB async write (writer queue)", viaQueue), ("on the caller's thread (what lanes do)", onCaller)]
     }
 
     /// Runs `count` admissions through a GateRuntime (embedded simulator, simulated relay and
@@ -209,6 +242,34 @@ struct GateBenchmarks {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
               let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kb / 1024
+    }
+}
+
+/// Commits as a lane does: from an actor, timed from the call to the caller running again.
+actor BenchCommitter {
+    let pool: DatabasePool
+    init(pool: DatabasePool) { self.pool = pool }
+
+    func commitViaWriterQueue(_ i: Int) async throws -> Duration {
+        let start = ContinuousClock.now
+        try await pool.write { db in try Self.insert(i, db) }
+        return .now - start
+    }
+
+    func commitOnCaller(_ i: Int) async throws -> Duration {
+        let start = ContinuousClock.now
+        try Self.writeHere(pool, i)
+        return .now - start
+    }
+
+    /// GRDB's synchronous write (a synchronous function: in an async one `write` is the async one).
+    static func writeHere(_ pool: DatabasePool, _ i: Int) throws {
+        try pool.write { db in try insert(i, db) }
+    }
+
+    static func insert(_ i: Int, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO t (code, amount, at) VALUES (?, ?, ?)")
+            .execute(arguments: ["K7QM2XPA9HTD", i, "2026-12-02 01:30:00.000"])
     }
 }
 

@@ -1,5 +1,6 @@
 import EgumaSimulator
 import Foundation
+import GateDaemon
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +9,9 @@ import Glibc
 /// simulated relay (no sensor: entered when the pulse ends), kiosk stream as the "open" signal.
 struct GateRun {
     var latencies: [Duration] = []
+    /// The floor measured right before each sampled scan (`between`): the same moment of the
+    /// machine as the admission after it.
+    var interleavedFloor: [Duration] = []
     var ready: Duration = .zero
     var rssBefore = 0.0
     var rssAfter = 0.0
@@ -15,11 +19,14 @@ struct GateRun {
     /// RSS (KiB) after so many admissions past the warm-up, ten points over the run.
     var rssSeries: [(Int, Double)] = []
     var threads = 0
+    /// Where the RSS at the end sits (`residentBreakdown`).
+    var breakdown = ""
 
     static let warmUp = 20
 
     static func measure(binary: String, base: String, caFile: String, voucher: String, samples: Int,
-                        extraAdmissions: Int, fsyncDelayUs: Int, shim: String?) async throws -> GateRun {
+                        extraAdmissions: Int, fsyncDelayUs: Int, shim: String?,
+                        between: (() async throws -> Duration)? = nil) async throws -> GateRun {
         let dir = NSTemporaryDirectory() + "bench-latency-\(getpid())-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -65,6 +72,8 @@ struct GateRun {
             if i >= warmUp, (i - warmUp) % max(1, (total - warmUp) / 10) == 0 {
                 run.rssSeries.append((i - warmUp, residentKiB(pid: process.processIdentifier)))
             }
+            let sampled = i >= warmUp && i < warmUp + samples
+            if sampled, let between { run.interleavedFloor.append(try await between()) }
             screens.drain()
             let start = ContinuousClock.now
             input.fileHandleForWriting.write(line)
@@ -74,12 +83,13 @@ struct GateRun {
             guard screens.next(state: "idle", timeout: 30) != nil else {
                 throw BenchSocket.Failure(description: "admission \(i): the lane did not return to idle (last: \(screens.last))")
             }
-            if i >= warmUp && i < warmUp + samples { run.latencies.append(opened - start) }
+            if sampled { run.latencies.append(opened - start) }
             run.admitted = i + 1
         }
         run.rssAfter = residentKiB(pid: process.processIdentifier)
         run.rssSeries.append((total - warmUp, run.rssAfter))
         run.threads = Int(status(pid: process.processIdentifier, "Threads:") ?? 0)
+        run.breakdown = residentBreakdown(pid: process.processIdentifier)
         screens.close()
         return run
     }
@@ -111,6 +121,22 @@ struct GateRun {
 
     /// VmRSS of `pid` in KiB.
     static func residentKiB(pid: Int32) -> Double { status(pid: pid, "VmRSS:") ?? 0 }
+
+    /// The RSS of `pid` by what backs it, from /proc/PID/smaps: anonymous memory (heap, stacks,
+    /// pages written after load such as relocated data) and, per file, the clean pages mapped from
+    /// it — code and read-only data the kernel can drop and read again at any time.
+    static func residentBreakdown(pid: Int32) -> String {
+        guard let mappings = MemoryMapping.read(pid: String(pid)) else { return "" }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? ""
+        func fileKiB(_ belongs: (String) -> Bool) -> Double {
+            Double(mappings.filter { $0.path.hasPrefix("/") && belongs($0.path) }.reduce(0) { $0 + $1.rssKiB - $1.anonymousKiB })
+        }
+        let isSwift = { (path: String) in path.contains("swift") || path.contains("Foundation") || path.contains("dispatch") }
+        let anonymous = Double(mappings.reduce(0) { $0 + $1.anonymousKiB })
+        return String(format: "anonymous %.1f MiB (heap, stacks, relocated data); clean pages mapped from files: the eguma-gate binary %.1f, "
+                      + "Swift/Foundation libraries %.1f, other libraries %.1f MiB", anonymous / 1024, fileKiB { $0 == exe } / 1024,
+                      fileKiB { $0 != exe && isSwift($0) } / 1024, fileKiB { $0 != exe && !isSwift($0) } / 1024)
+    }
 
     /// The first number of a line of /proc/PID/status.
     static func status(pid: Int32, _ key: String) -> Double? {
