@@ -9,6 +9,7 @@ import GRDB
 /// 2. `recordRedeemed(_:token:balanceAfter:event:)`: the token and its "redeemed" event, right after.
 ///
 /// Everything else an admission writes (opened, entered, closing) comes after the relay energised.
+/// Neither of the two checkpoints the WAL (`CheckpointDeferral`): the next ordinary commit does.
 extension GateDatabase {
     /// An id for a new admission on `lane`; nothing is written until
     /// `openAdmission(_:lane:scanned:)` or `beginRedemption(_:scanned:)` writes the row.
@@ -29,9 +30,10 @@ extension GateDatabase {
     /// in one transaction; without it (a later voucher of a split payment) only the intent.
     /// Returns the redemption's id.
     public func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64 {
-        try await writer.write { db in
+        try await writer.write { [checkpointing] db in
             // Inside the transaction: nothing can be queued for the code between this and the intent.
             if try Self.hasPendingEntry(for: intent.code, in: db) { throw VoucherBusy(code: intent.code.text) }
+            checkpointing?.deferNextCommit()
             let now = JournalTime.now
             if let scanned {
                 try db.cachedStatement(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)")
@@ -57,7 +59,8 @@ extension GateDatabase {
     /// transaction. Guarded: only a redemption still in `intent` takes a token; anything else
     /// (settled meanwhile by someone else) writes nothing and throws.
     public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws {
-        try await writer.write { db in
+        try await writer.write { [checkpointing] db in
+            checkpointing?.deferNextCommit()
             let now = JournalTime.now
             try db.cachedStatement(sql: """
                 UPDATE redemption SET token = ?, balance_after_cents = ?, state = 'redeemed', updated_at = ?

@@ -24,6 +24,8 @@ public struct GateDatabase: Sendable {
     let writer: any DatabaseWriter
     /// Admission ids, handed out without a write (`reserveAdmission`).
     let admissionIDs: AdmissionIDs
+    /// Keeps WAL checkpoints out of the critical commits; nil for a writer opened elsewhere.
+    var checkpointing: CheckpointDeferral?
 
     /// Closes the database (the pool's connections). Later calls fail; call once at shutdown.
     public func close() throws {
@@ -57,6 +59,11 @@ public struct GateDatabase: Sendable {
 
     /// `synchronous` other than FULL exists only so tests and the benchmark can measure what FULL costs.
     public static func open(path: String, synchronous: String) throws -> GateDatabase {
+        try open(path: path, synchronous: synchronous, checkpointPages: 1_000)
+    }
+
+    /// `checkpointPages`: the WAL size from which an ordinary commit checkpoints (tests use a few).
+    static func open(path: String, synchronous: String, checkpointPages: Int32) throws -> GateDatabase {
         try createPrivately(path)
         var config = Configuration()
         config.busyMode = .timeout(5)
@@ -72,7 +79,11 @@ public struct GateDatabase: Sendable {
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
-        return try GateDatabase(pool)
+        var database = try GateDatabase(pool)
+        let deferral = CheckpointDeferral(pages: checkpointPages)
+        try pool.writeWithoutTransaction { db in deferral.install(on: db) }
+        database.checkpointing = deferral
+        return database
     }
 
     /// Creates the file with mode 0600 before SQLite does, so a umask of 022 never makes the

@@ -28,6 +28,39 @@ struct CriticalPathWriteTests {
         try reopened.close()
     }
 
+    /// The WAL is never checkpointed by the intent or the token commit — the next ordinary commit
+    /// does it (`CheckpointDeferral`): the main file does not change while only critical commits
+    /// come, however large the WAL grows, and takes the pages at the first ordinary commit.
+    @Test func walCheckpointsWaitForAnOrdinaryCommit() async throws {
+        let temp = try TempDatabase(); defer { temp.remove() }
+        let db = try GateDatabase.open(path: temp.path, synchronous: "FULL", checkpointPages: 4)
+        let deferral = try #require(db.checkpointing)
+        let mainFile = { try #require(FileManager.default.attributesOfItem(atPath: temp.path)[.size] as? Int) }
+        let before = try mainFile()
+        var tokens: [Int64: String] = [:]
+        for _ in 0..<20 {
+            let admission = db.reserveAdmission(lane: "main")
+            let redemption = try await db.beginRedemption(intent(admission: admission), scanned: GateEvent(.scanned, lane: "main", admission: admission))
+            try await db.recordRedeemed(redemption, token: "tok-\(admission)", balanceAfter: Money(cents: 2_500),
+                                        event: GateEvent(.redeemed, lane: "main", admission: admission, amountCents: 2_500))
+            tokens[redemption] = "tok-\(admission)"
+        }
+        #expect(deferral.checkpoints == 0)
+        #expect(deferral.deferred >= 30, "40 critical commits over a 4-page threshold: nearly all deferred, \(deferral.deferred) were")
+        #expect(try mainFile() == before, "a critical commit checkpointed: the main file changed")
+
+        try await db.append(GateEvent(.opened, lane: "main", admission: 1))  // an ordinary commit
+        #expect(deferral.checkpoints == 1)
+        #expect(try mainFile() > before, "the ordinary commit did not checkpoint")
+        try db.close()
+
+        let reopened = try await temp.open()
+        for (redemption, token) in tokens {  // every token is there
+            #expect(try await reopened.redemption(id: redemption)?.token == token)
+        }
+        try reopened.close()
+    }
+
     @Test func theTokenAndItsEventAreWrittenOnlyWhileTheRedemptionIsAnIntent() async throws {
         let temp = try TempDatabase(); defer { temp.remove() }
         let db = try await temp.open()

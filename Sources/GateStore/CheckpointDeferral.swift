@@ -1,0 +1,58 @@
+import GRDB
+import GRDBSQLite
+
+/// Keeps WAL checkpoints off the two commits a guest waits for (issue 13).
+///
+/// SQLite checkpoints from inside a commit: once the WAL holds 1,000 pages, the commit that
+/// crossed the line also copies them into the database file and fsyncs it — two more fsyncs, on
+/// an SD card 10 ms or more, in whichever commit that happens to be. An admission appends about
+/// 41 pages to the WAL (four commits of about ten: table and index pages), so one admission in
+/// ~25 crossed the line, about half of the time inside the intent or the token commit, before the
+/// relay. This replaces SQLite's automatic checkpoint with the same policy
+/// (passive, at `pages` WAL pages) that skips a commit marked critical (`deferNextCommit`); the
+/// next ordinary commit — the "opened" event or the closing after the relay — checkpoints instead.
+/// Durability is untouched: a checkpoint only moves committed pages from the WAL into the
+/// database file.
+///
+/// The hook runs on the writer connection, inside a commit, so `deferNext` is only ever touched
+/// by the one connection that writes (GRDB serialises it): no lock is needed.
+final class CheckpointDeferral: @unchecked Sendable {
+    /// The WAL size, in pages, from which an ordinary commit checkpoints (SQLite's default: 1,000).
+    let pages: Int32
+    /// Set inside a critical write's transaction; the commit's hook clears it.
+    private var deferNext = false
+    /// Checkpoints skipped because the commit was critical, and checkpoints run (for tests).
+    private(set) var deferred = 0
+    private(set) var checkpoints = 0
+
+    init(pages: Int32) { self.pages = pages }
+
+    /// Marks the transaction being written as one a guest waits for: its commit does not checkpoint.
+    /// Call from inside the write (on the writer connection).
+    func deferNextCommit() { deferNext = true }
+
+    /// Installs the policy on `db`, the writer connection, in place of SQLite's autocheckpoint.
+    /// The deferral is retained for as long as the process lives (one small object per open).
+    func install(on db: Database) {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        sqlite3_wal_hook(db.sqliteConnection, { context, connection, name, walPages in
+            guard let context else { return SQLITE_OK }
+            return Unmanaged<CheckpointDeferral>.fromOpaque(context).takeUnretainedValue()
+                .committed(connection: connection, name: name, walPages: walPages)
+        }, context)
+    }
+
+    private func committed(connection: OpaquePointer?, name: UnsafePointer<CChar>?, walPages: Int32) -> Int32 {
+        if deferNext {
+            deferNext = false
+            if walPages >= pages { deferred += 1 }
+            return SQLITE_OK
+        }
+        guard walPages >= pages else { return SQLITE_OK }
+        checkpoints += 1
+        // Passive, as SQLite's own: never waits for readers; what they still use stays in the WAL.
+        // Its result is not an error of the commit that triggered it (the commit is done).
+        _ = sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        return SQLITE_OK
+    }
+}
