@@ -81,11 +81,12 @@ struct LatencyBenchmark {
             let curl = try curlLatencies(base: base, caFile: caFile)
             let memoryRun = rtt == rtts.first
             let pair = try await FloorPair(base: base, caFile: caFile, voucher: voucher, name: "\(Int(rtt))/interleaved")
+            let interleaved = { [settleMs] in try await pair.measure(settleMs: settleMs) }
             let gate = try await GateRun.measure(binary: binary, base: base, caFile: caFile, voucher: voucher,
                                                  samples: samples, extraAdmissions: memoryRun ? max(0, admissions - samples) : 0,
-                                                 fsyncDelayUs: 0, shim: nil, between: { try await pair.measure(settleMs: settleMs) })
+                                                 fsyncDelayUs: 0, shim: nil, between: interleaved)
             readyTimes.append(gate.ready)
-            let before = try await baselineRun(base: base, caFile: caFile, fsyncDelayUs: 0, shim: nil, pair: pair)
+            let before = try await baselineRun(base: base, caFile: caFile, fsyncDelayUs: 0, shim: nil, between: interleaved)
             print("RTT \(Int(rtt)) ms, native fsync")
             table([("floor: Balance + Redeem, warm connection", floor),
                    ("floor paced like the gate (\(pacedGapMs) ms apart)", paced),
@@ -116,9 +117,9 @@ struct LatencyBenchmark {
                 for delay in fsyncDelaysMs {
                     let slow = try await GateRun.measure(binary: binary, base: base, caFile: caFile, voucher: voucher,
                                                          samples: samples, extraAdmissions: 0,
-                                                         fsyncDelayUs: Int(delay * 1000), shim: shim, between: { try await pair.measure(settleMs: settleMs) })
+                                                         fsyncDelayUs: Int(delay * 1000), shim: shim, between: interleaved)
                     readyTimes.append(slow.ready)
-                    let slowBefore = try await baselineRun(base: base, caFile: caFile, fsyncDelayUs: Int(delay * 1000), shim: shim, pair: pair)
+                    let slowBefore = try await baselineRun(base: base, caFile: caFile, fsyncDelayUs: Int(delay * 1000), shim: shim, between: interleaved)
                     print("RTT \(Int(rtt)) ms, every fsync/fdatasync +\(delay) ms (LD_PRELOAD shim)")
                     table([("floor interleaved (one pair before each scan)", slow.interleavedFloor),
                            ("eguma-gate scan → open", slow.latencies)])
@@ -142,10 +143,11 @@ struct LatencyBenchmark {
     }
 
     /// The baseline binary's run under the same conditions, nil without `--baseline`.
-    func baselineRun(base: String, caFile: String, fsyncDelayUs: Int, shim: String?, pair: FloorPair) async throws -> GateRun? {
+    func baselineRun(base: String, caFile: String, fsyncDelayUs: Int, shim: String?,
+                     between: @escaping () async throws -> Duration) async throws -> GateRun? {
         guard let baseline else { return nil }
         return try await GateRun.measure(binary: baseline, base: base, caFile: caFile, voucher: voucher, samples: samples,
-                                         extraAdmissions: 0, fsyncDelayUs: fsyncDelayUs, shim: shim, between: { try await pair.measure(settleMs: settleMs) })
+                                         extraAdmissions: 0, fsyncDelayUs: fsyncDelayUs, shim: shim, between: between)
     }
 
     /// Prints the baseline's rows and both builds' overheads: over the same back-to-back floor,

@@ -16,7 +16,6 @@ import Foundation
 /// writable or shared mapping (SQLite's `-shm`).
 enum StartupPages {
     /// The number of KiB released; 0 when nothing could be (no /proc, or nothing clean).
-    @discardableResult
     static func release() -> Int {
         guard let smaps = MemoryMapping.read(pid: "self") else { return 0 }
         var released = 0
@@ -49,11 +48,7 @@ public struct MemoryMapping: Equatable, Sendable {
 
     /// The mappings of process `pid` ("self" for this one); nil when /proc cannot be read.
     public static func read(pid: String) -> [MemoryMapping]? {
-        // Read to the end: a proc file reports size 0, and String(contentsOfFile:) stops early.
-        guard let handle = FileHandle(forReadingAtPath: "/proc/\(pid)/smaps"),
-              let data = try? handle.readToEnd() else { return nil }
-        try? handle.close()
-        return parse(smaps: String(decoding: data, as: UTF8.self))
+        ProcFile.text("/proc/\(pid)/smaps").map { parse(smaps: $0) }
     }
 
     /// Parses the text of /proc/PID/smaps.
@@ -73,5 +68,15 @@ public struct MemoryMapping: Equatable, Sendable {
             }
         }
         return mappings
+    }
+}
+
+/// A file under /proc, read to its end. A proc file reports size 0, and `String(contentsOfFile:)`
+/// stops after its first block: /proc/PID/smaps came back without most of its mappings.
+public enum ProcFile {
+    public static func text(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return (try? handle.readToEnd()).map { String(decoding: $0 ?? Data(), as: UTF8.self) }
     }
 }
