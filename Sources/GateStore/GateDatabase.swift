@@ -82,7 +82,7 @@ public struct GateDatabase: Sendable {
         var database = try GateDatabase(pool)
         // Installed once the migrations ran: they commit, and checkpoint, as SQLite always did.
         let deferral = CheckpointDeferral(pages: checkpointPages)
-        try pool.writeWithoutTransaction { db in deferral.install(on: db) }
+        pool.writeWithoutTransaction { db in deferral.install(on: db) }
         database.checkpointing = deferral
         return database
     }

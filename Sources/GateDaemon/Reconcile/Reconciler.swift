@@ -64,7 +64,7 @@ public struct Reconciler: Sendable {
                 if finding.balanceExplains(answer.balanceInCents.value) {
                     result.accept(code: finding.code, note: "confirmed by Balance: the balance is what the gate recorded after its cancel; e-guma's list shows the cancel differently")
                 }
-            } catch let error as EgumaError where error.isUnreachable {
+            } catch where error.isUnreachable {
                 throw error
             } catch {
                 notes.append("Balance check of \(VoucherCode.mask(finding.code)) failed: \(error) — the disagreement stays")
