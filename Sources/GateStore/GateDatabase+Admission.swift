@@ -75,13 +75,14 @@ extension GateDatabase {
         }
     }
 
-    /// Closes admission `id` with its last event ("entered") in one transaction, after the relay.
-    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws {
+    /// Closes admission `id` with its last events ("opened" and "entered" of a lane without a
+    /// sensor, "entered" of one with) in one transaction, after the relay.
+    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, events: [GateEvent]) async throws {
         try await writer.write { db in
             let now = JournalTime.now
             try db.cachedStatement(sql: "UPDATE admission SET outcome = ?, closed_at = ? WHERE id = ?")
                 .execute(arguments: [outcome.rawValue, now, id])
-            try Self.insert(event, at: now, in: db)
+            for event in events { try Self.insert(event, at: now, in: db) }
         }
     }
 }

@@ -3,6 +3,7 @@ import EgumaSimulator
 import Foundation
 import GateCore
 import GateDaemon
+import GateHardware
 @testable import GateStore
 import GRDB
 import Testing
@@ -20,6 +21,8 @@ actor JournalSnapshotRelay: Relay {
 
     init(counter: CommitCounter, db: GateDatabase) { self.counter = counter; self.db = db }
     func scanStarts() { baseline = counter.commits }
+    /// Commits since the last `scanStarts`.
+    func commitsSinceScan() -> Int { counter.commits - baseline }
     func pulse(for duration: Duration) async throws {
         commitsBeforePulse.append(counter.commits - baseline)
         redemptionsAtPulse = try await db.redemptions()
@@ -82,8 +85,10 @@ struct CriticalPathCommitTests {
         #expect(atPulse.state == .redeemed)
         #expect(atPulse.token != nil)
         #expect(await lane.relay.eventsAtPulse == [.scanned, .redeemed])
-        // The rest of the admission is written after the relay.
+        // The rest of the admission is written after the relay, batched: without a sensor the
+        // guest is in once the pulse ended, so "opened" goes with the closing and "entered".
         #expect(try await lane.db.events().map(\.event.type) == [.scanned, .redeemed, .opened, .entered])
+        #expect(await lane.relay.commitsSinceScan() == commits + 1, "after the relay: one commit (opened, outcome, entered)")
         #expect(try await lane.db.outcome(ofAdmission: atPulse.intent.admission) == .entered)
         #expect(atPulse.intent.reference == "spa-north/main/\(atPulse.intent.admission)")
         await lane.stop()
@@ -113,4 +118,50 @@ struct CriticalPathCommitTests {
         #expect(await lane.relay.commitsBeforePulse.isEmpty)
         await lane.stop()
     }
+
+    /// The turnstile is released before the guest is told to walk: on the real relay adapter over
+    /// the simulated chip, the line is already active when "accepted" and "walk through" are
+    /// shown, and inactive again once the pulse ended.
+    @Test func theRelayIsEnergisedBeforeTheGuestIsToldToWalk() async throws {
+        let server = try await SimulatorServer.start(SimulatorConfiguration(vouchers: SimulatedVoucherFile(vouchers: [
+            SimulatedVoucher(code: "AAAA1111AAAA", kind: .value, balanceInCents: 10_000)])))
+        let client = try EgumaClient(configuration: EgumaClientConfiguration(
+            baseURL: server.baseURL, connectTimeout: .seconds(2), requestTimeout: .seconds(30)))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-first-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let db = try await GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
+        let chip = SimulatedGPIOChip(lineCount: 4)
+        let relay = try GPIORelay(line: chip.requestOutput(.offset(2), activeLow: false, consumer: "test"), pulse: .milliseconds(30))
+        let screens = ChipSnapshotFeedback(chip: chip, line: 2)
+        let clock = TestClock()
+        let engine = LaneEngine(settings: LaneSettings(name: "main", gateName: "spa-north", outlet: "spa", price: Money(cents: 2_500)),
+                                service: EgumaVoucherService(client: client, key: APIKey(SimulatedOutlet.demo.key)),
+                                relay: relay, sensor: nil, feedback: screens, journal: db, outbox: db,
+                                online: OnlineMonitor(clock: clock), clock: clock)
+        _ = await engine.handle(.scanner(.frame(Array("AAAA1111AAAA".utf8))))
+
+        let shown = screens.shown.values
+        let accepted = try #require(shown.first { if case .accepted = $0.state { true } else { false } })
+        let walk = try #require(shown.first { $0.state == .walkThrough })
+        #expect(accepted.relayActive, "\"accepted\" was shown before the relay was energised")
+        #expect(walk.relayActive, "\"walk through\" was shown before the relay was energised")
+        #expect(shown.first { $0.state == .checking }?.relayActive == false)
+        #expect(chip.isActive(line: 2) == false, "the pulse ended")
+        #expect(try await db.events().map(\.event.type) == [.scanned, .redeemed, .opened, .entered])
+
+        try? await client.shutdown()
+        await server.stop()
+        try? db.close()
+        try? FileManager.default.removeItem(at: directory)
+    }
 }
+
+/// Guest feedback that notes, with each screen, whether the relay line was active then.
+struct ChipSnapshotFeedback: GuestFeedback {
+    struct Shown: Sendable { let state: GuestState; let relayActive: Bool }
+    let chip: SimulatedGPIOChip
+    let line: Int
+    let shown = Recorder<Shown>()
+    func show(_ state: GuestState) async { shown.append(Shown(state: state, relayActive: chip.isActive(line: line) == true)) }
+}
+

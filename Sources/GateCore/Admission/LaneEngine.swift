@@ -509,10 +509,11 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
 
     private func open(_ admission: Int64, taken: [Taken], showsBalance: Bool = true) async {
         await sensor?.arm()
-        await show(.accepted(newBalance: showsBalance ? taken.last?.balanceAfter : nil), .accepted)
+        let newBalance = showsBalance ? taken.last?.balanceAfter : nil
         do {
-            await feedback.show(.walkThrough)
-            try await relay.pulse(for: settings.pulse)
+            // The relay first, the screens the moment it is energised: the turnstile is released
+            // as soon as the token is durable, and never behind what the guest is told.
+            try await relay.pulse(for: settings.pulse) { await self.showOpen(newBalance: newBalance) }
         } catch {
             // Step 7: a GPIO failure after a successful redeem cancels the redemption.
             await cancelAll(taken, admission: admission)
@@ -521,11 +522,20 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             return
         }
         for t in taken { if let balance = t.balanceAfter { await rememberForOffline(t.code, balance: balance) } }
-        await emit(.opened, admission: admission)
+        let opened = GateEvent(.opened, lane: settings.name, admission: admission)
+        let entered = GateEvent(.entered, lane: settings.name, admission: admission,
+                                amountCents: taken.reduce(Money.zero) { $0 + $1.amount }.cents)
+        guard sensor != nil else {
+            // Entered once the pulse ended: "opened" goes in the closing's commit (issue 13:
+            // after the relay, batched). Closed with its events in one commit: recovery never
+            // cancels an entry.
+            try? await journal.closeAdmission(admission, outcome: .entered, events: [opened, entered])
+            await show(.idle, .idle)
+            return
+        }
+        await emit(.opened, admission: admission)  // the guest may take seconds: written now
         if await passed() {
-            // Closed with its event in one commit: recovery never cancels an entry.
-            try? await journal.closeAdmission(admission, outcome: .entered, event: GateEvent(
-                .entered, lane: settings.name, admission: admission, amountCents: taken.reduce(Money.zero) { $0 + $1.amount }.cents))
+            try? await journal.closeAdmission(admission, outcome: .entered, event: entered)
             await show(.idle, .idle)
         } else {
             await emit(.noPassage, admission: admission)
@@ -533,6 +543,12 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
             await show(.cancelled, .denied)
             await closeAdmission(admission, outcome: .cancelled)
         }
+    }
+
+    /// "Accepted" (green) and "walk through", shown once the relay is energised.
+    private func showOpen(newBalance: Money?) async {
+        await show(.accepted(newBalance: newBalance), .accepted)
+        await feedback.show(.walkThrough)
     }
 
     /// Without a sensor the admission counts as entered once the pulse ended. A sensor that fails
@@ -626,9 +642,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         offlineTimes.append(clock.now)
         await emit(.offlineAdmitted, admission: admission, code: code.text, amountCents: settings.price.cents)
         await sensor?.arm()
-        await show(.accepted(newBalance: nil), .accepted)
-        await feedback.show(.walkThrough)
-        let pulsed = (try? await relay.pulse(for: settings.pulse)) != nil
+        let pulsed = (try? await relay.pulse(for: settings.pulse) { await self.showOpen(newBalance: nil) }) != nil
         if pulsed { await emit(.opened, admission: admission) }
         if pulsed, await passed() {
             await closeAdmission(admission, outcome: .offlineEntered)

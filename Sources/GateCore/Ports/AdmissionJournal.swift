@@ -63,9 +63,10 @@ public protocol AdmissionJournal: Sendable {
     /// Commit 2 of 2: the token and new balance with the "redeemed" `event`, in one transaction,
     /// only if the redemption is still in `intent`.
     func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws
-    /// After the relay: closes admission `id` with `event` (e.g. "entered") in one transaction, so
-    /// a crash can never leave the event without the outcome or the outcome without the event.
-    func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws
+    /// After the relay: closes admission `id` with `events` (e.g. "opened" and "entered", in
+    /// order) in one transaction, so a crash can never leave the events without the outcome or
+    /// the outcome without the events.
+    func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, events: [GateEvent]) async throws
 }
 
 /// `beginRedemption` refused a lane's redeem intent: the outbox holds pending work for the
@@ -97,8 +98,15 @@ extension AdmissionJournal {
         try await append(event)
     }
 
-    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws {
+    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, events: [GateEvent]) async throws {
         try await closeAdmission(id, outcome: outcome)
-        try await append(event)
+        for event in events { try await append(event) }
+    }
+}
+
+extension AdmissionJournal {
+    /// `closeAdmission(_:outcome:events:)` with one event.
+    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws {
+        try await closeAdmission(id, outcome: outcome, events: [event])
     }
 }

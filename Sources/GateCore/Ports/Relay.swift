@@ -6,8 +6,22 @@ public protocol Relay: Sendable {
     /// Energises the relay for `duration`, then drives it inactive again (also when cancelled).
     /// Throws when the line cannot be driven; the engine then cancels the redemption.
     func pulse(for duration: Duration) async throws
+    /// `pulse(for:)` that runs `energised` the moment the relay is active (or already held open),
+    /// before waiting out the rest of `duration`: the engine shows "walk through" then, so the
+    /// turnstile is released first and never later than the screen says. Not called when the
+    /// relay could not be energised.
+    func pulse(for duration: Duration, energised: @Sendable () async -> Void) async throws
     /// Drives the relay inactive and keeps it so (used at stop, and by the emergency hold's end).
     func forceInactive() async
+}
+
+extension Relay {
+    /// For relays that cannot tell the moment they are energised (test doubles): `energised`
+    /// runs first, then the pulse.
+    public func pulse(for duration: Duration, energised: @Sendable () async -> Void) async throws {
+        await energised()
+        try await pulse(for: duration)
+    }
 }
 
 /// A port: the passage sensor (light barrier, turnstile rotation contact) of one lane.

@@ -210,6 +210,9 @@ struct NoRelay: Relay {
     func pulse(for duration: Duration) async throws {
         throw GPIOError(operation: "pulse relay", subject: "(none)", cause: .simulatedChipUnavailable)
     }
+    func pulse(for duration: Duration, energised: @Sendable () async -> Void) async throws {
+        try await pulse(for: duration)
+    }
     func forceInactive() async {}
 }
 

@@ -63,9 +63,9 @@ public struct ObservedJournal: AdmissionJournal {
         }
     }
 
-    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws {
-        defer { observe(event) }
-        try await writing("close admission #\(id)") { try await database.closeAdmission(id, outcome: outcome, event: event) }
+    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, events: [GateEvent]) async throws {
+        defer { for event in events { observe(event) } }
+        try await writing("close admission #\(id)") { try await database.closeAdmission(id, outcome: outcome, events: events) }
     }
 
     public func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {

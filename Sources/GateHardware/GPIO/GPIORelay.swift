@@ -55,14 +55,24 @@ public actor GPIORelay: Relay {
     }
 
     public func pulse(for duration: Duration) async throws {
+        try await pulse(for: duration) {}
+    }
+
+    public func pulse(for duration: Duration, energised: @Sendable () async -> Void) async throws {
         guard !stopped else { throw GPIOError(operation: "pulse relay", subject: label, cause: .released) }
-        if emergencyHold { return }  // already held open; the hold's end drives it inactive
+        if emergencyHold {  // already held open; the hold's end drives it inactive
+            await energised()
+            return
+        }
         try energise()
         pulseCount += 1
         let myPeriod = period
+        let started = clock.now
+        await energised()
         var sleepError: (any Error)?
         do {
-            try await clock.sleep(for: duration)
+            // The pulse lasts `duration` from the energise, whatever `energised` took.
+            try await clock.sleep(for: max(.zero, duration - (clock.now - started)))
         } catch {
             sleepError = error  // cancelled (shutdown): fall through and de-energise first
         }
