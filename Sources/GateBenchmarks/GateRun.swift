@@ -1,14 +1,22 @@
 import EgumaSimulator
 import Foundation
 import GateDaemon
+import GateHardware
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// One `eguma-gate run` child for the latency benchmark: stdin scanner fed through a pipe,
-/// simulated relay (no sensor: entered when the pulse ends), kiosk stream as the "open" signal.
+/// simulated relay (no sensor: entered when the pulse ends). "Open" is read twice: the relay
+/// energised, from the simulated chip's drive trace (`EGUMA_GATE_SIM_TRACE`, CLOCK_MONOTONIC
+/// nanoseconds against the instant the scan was written), and the kiosk stream's "walk through"
+/// as this process receives it (the screen is sent just before the relay; its delivery to this
+/// process comes after). A daemon older than the trace gives only the kiosk figure.
 struct GateRun {
+    /// Scan written → kiosk "walk through" received, per sampled admission.
     var latencies: [Duration] = []
+    /// Scan written → relay energised, per sampled admission (empty: the binary has no trace).
+    var relayLatencies: [Duration] = []
     /// The floor measured right before each sampled scan (`between`): the same moment of the
     /// machine as the admission after it.
     var interleavedFloor: [Duration] = []
@@ -23,6 +31,11 @@ struct GateRun {
     var breakdown = ""
 
     static let warmUp = 20
+
+    /// What "open" is for this run's overheads: relay energised when the binary traces it,
+    /// otherwise the kiosk screen as received.
+    var open: [Duration] { relayLatencies.isEmpty ? latencies : relayLatencies }
+    var openName: String { relayLatencies.isEmpty ? "kiosk" : "relay" }
 
     static func measure(binary: String, base: String, caFile: String, voucher: String, samples: Int,
                         extraAdmissions: Int, fsyncDelayUs: Int, shim: String?,
@@ -43,6 +56,7 @@ struct GateRun {
         process.arguments = ["run", "--config", dir + "/gate.toml", "--log-level", "warning"]
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = dir + "/notify.sock"
+        environment[SimulatedGPIOChip.driveTraceVariable] = dir + "/relay.trace"
         if let shim { environment["LD_PRELOAD"] = shim; environment["FSYNC_DELAY_US"] = String(fsyncDelayUs) }
         process.environment = environment
         let input = Pipe()
@@ -64,6 +78,8 @@ struct GateRun {
         var run = GateRun()
         run.ready = readyAt - started
         let screens = try KioskStream(port: kioskPort, lane: "main")
+        var relayTrace = RelayTrace(path: dir + "/relay.trace")
+        var relayMissing = false
 
         let line = Data((voucher + "\n").utf8)
         let total = warmUp + samples + extraAdmissions
@@ -75,6 +91,7 @@ struct GateRun {
             let sampled = i >= warmUp && i < warmUp + samples
             if sampled, let between { run.interleavedFloor.append(try await between()) }
             screens.drain()
+            let written = SimulatedGPIOChip.monotonicNanoseconds()
             let start = ContinuousClock.now
             input.fileHandleForWriting.write(line)
             guard let opened = screens.next(state: "walk through", timeout: 30) else {
@@ -84,6 +101,11 @@ struct GateRun {
                 throw BenchSocket.Failure(description: "admission \(i): the lane did not return to idle (last: \(screens.last))")
             }
             if sampled { run.latencies.append(opened - start) }
+            // The pulse has ended ("idle" follows it): its energise is in the trace by now.
+            let energised = relayTrace.nextEnergise(line: 0)
+            if sampled, !relayMissing {
+                if let energised { run.relayLatencies.append(.nanoseconds(energised - written)) } else { relayMissing = true; run.relayLatencies = [] }
+            }
             run.admitted = i + 1
         }
         run.rssAfter = residentKiB(pid: process.processIdentifier)
@@ -92,6 +114,28 @@ struct GateRun {
         run.breakdown = residentBreakdown(pid: process.processIdentifier)
         screens.close()
         return run
+    }
+
+    /// The simulated chip's drive trace of one daemon, read as it grows.
+    struct RelayTrace {
+        let path: String
+        var consumed = 0
+
+        init(path: String) { self.path = path }
+
+        /// The CLOCK_MONOTONIC nanoseconds of the next "energised" (`LINE 1 NS`) of `line` not
+        /// read yet, nil if the file has none (a binary without the trace).
+        mutating func nextEnergise(line: Int) -> Int64? {
+            guard let data = FileManager.default.contents(atPath: path), data.count > consumed else { return nil }
+            let fresh = data[data.startIndex + consumed ..< data.endIndex]
+            guard let lastNewline = fresh.lastIndex(of: UInt8(ascii: "\n")) else { return nil }
+            consumed = lastNewline - data.startIndex + 1
+            for text in String(decoding: fresh[..<lastNewline], as: UTF8.self).split(separator: "\n") {
+                let fields = text.split(separator: " ")
+                if fields.count == 3, Int(fields[0]) == line, fields[1] == "1", let ns = Int64(fields[2]) { return ns }
+            }
+            return nil
+        }
     }
 
     /// A one-lane gate in `dir` (database, socket, key file `k.key`): stdin scanner, price 1.00,

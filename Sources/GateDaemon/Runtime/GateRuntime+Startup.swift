@@ -36,7 +36,7 @@ extension GateRuntime {
         } catch {
             throw StartupError(what: "set up the e-guma client", reason: "\(error)", isConfiguration: true)
         }
-        let chip = options.simulatedChip ?? SimulatedGPIOChip()
+        let chip = options.simulatedChip ?? SimulatedGPIOChip.fromEnvironment(ProcessInfo.processInfo.environment)
         let opener = GPIOChipOpener(simulated: chip)
         let clock = ContinuousClock()
         metrics.prepare(lanes: config.laneNames)

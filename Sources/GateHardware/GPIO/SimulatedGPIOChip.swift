@@ -1,5 +1,8 @@
 import GateCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The simulated GPIO chip (`chip = "sim"`): the same interface as a libgpiod chip, for
 /// `eguma-gate demo` and tests.
@@ -12,6 +15,8 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
     public let lineCount: Int
     private let lineNames: [String: Int]
     private let clock: ElapsedClock
+    /// Where every driven change goes as `OFFSET VALUE CLOCK_MONOTONIC_NS` (nil: nowhere).
+    private let driveTrace: DriveTrace?
 
     private struct Line {
         var consumer: String?
@@ -51,10 +56,31 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
     ///   - lineCount: lines 0..<lineCount exist.
     ///   - lineNames: optional names, so configurations naming lines can be tested.
     ///   - clock: timestamps for records and edges.
-    public init(lineCount: Int = 64, lineNames: [String: Int] = [:], clock: ElapsedClock = .continuous) {
+    ///   - driveTrace: a file that gets one line per driven output change, `OFFSET 1|0 NS`, NS
+    ///     read from `CLOCK_MONOTONIC` as the line changes — so another process (the latency
+    ///     benchmark) can time "relay energised" against its own clock. Nil: no file.
+    public init(lineCount: Int = 64, lineNames: [String: Int] = [:], clock: ElapsedClock = .continuous,
+                driveTrace: String? = nil) {
         self.lineCount = lineCount
         self.lineNames = lineNames
         self.clock = clock
+        self.driveTrace = driveTrace.flatMap(DriveTrace.init(path:))
+    }
+
+    /// The chip `eguma-gate run` uses for `chip = "sim"`: with a drive trace when the
+    /// environment names one in `EGUMA_GATE_SIM_TRACE` (the latency benchmark does).
+    public static func fromEnvironment(_ environment: [String: String]) -> SimulatedGPIOChip {
+        SimulatedGPIOChip(driveTrace: environment[driveTraceVariable].flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    /// The environment variable naming the drive trace file.
+    public static let driveTraceVariable = "EGUMA_GATE_SIM_TRACE"
+
+    /// Now on CLOCK_MONOTONIC, in nanoseconds: the drive trace's clock.
+    public static func monotonicNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     // MARK: what tests and the demo read
@@ -217,6 +243,7 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
 
     func drive(offset: Int, generation: Int, active: Bool, label: String) throws(GPIOError) {
         let now = clock.now
+        let monotonic = driveTrace.map { _ in Self.monotonicNanoseconds() }
         let result: Result<(SimulatedLineChange?, [AsyncStream<SimulatedLineChange>.Continuation]), GPIOError> =
             state.withLock { s in
                 guard var line = s.lines[offset], line.generation == generation, line.consumer != nil else {
@@ -232,6 +259,7 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
                 return .success((change, Array(s.observers.values)))
             }
         let (change, observers) = try result.get()
+        if change != nil, let driveTrace, let monotonic { driveTrace.append(offset: offset, active: active, at: monotonic) }
         if let change { for observer in observers { observer.yield(change) } }
     }
 
@@ -262,6 +290,26 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
         }
         continuation?.finish()
         if let change { for observer in observers { observer.yield(change) } }
+    }
+}
+
+/// The simulated chip's drive trace file, opened once for appending. A line is one `write(2)`,
+/// so lines never interleave; a failed write is dropped (the trace is a measurement aid, never
+/// a reason for the relay to fail).
+final class DriveTrace: Sendable {
+    private let fd: Int32
+
+    init?(path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    func append(offset: Int, active: Bool, at nanoseconds: Int64) {
+        let line = "\(offset) \(active ? 1 : 0) \(nanoseconds)\n"
+        _ = line.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
     }
 }
 
