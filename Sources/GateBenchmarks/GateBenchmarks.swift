@@ -112,12 +112,51 @@ struct GateBenchmarks {
                 "\(ms(p(times, 50))) / \(ms(p(times, 95))) / \(ms(p(times, 99)))")
         }
 
+        // 3c. The two commits before the relay, as the lane makes them, synchronous FULL against
+        // OFF (no fsync): what of each is the disk and what is SQL, GRDB and the thread hops.
+        for (what, times) in try await criticalCommits() {
+            row(what + " (p50 / p95)", "\(ms(p(times, 50))) / \(ms(p(times, 95)))")
+        }
+
         // 4. Whole admissions through the daemon runtime: scan → balance → redeem → relay → passage.
         let rssBefore = residentMiB()
         let (perAdmission, rssAfter) = try await admissionsThroughRuntime(admissions)
         row("admission end to end, \(admissions)× (p50 / p95)", "\(ms(p(perAdmission, 50))) / \(ms(p(perAdmission, 95)))")
         row("resident memory before / after the admissions", String(format: "%.1f / %.1f MiB", rssBefore, rssAfter))
         _ = ok
+    }
+
+    /// `beginRedemption` and `recordRedeemed` (then the closing, as an admission without a sensor
+    /// makes it) on two journals, FULL and OFF, alternating, 5 ms apart; the first 100 of each
+    /// are warm-up.
+    static func criticalCommits(_ admissions: Int = 1_100) async throws -> [(String, [Duration])] {
+        let dir = try benchDirectory("bench-critical")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let journals = try ["FULL", "OFF"].map { ($0, try GateDatabase.open(path: dir + "/\($0).db", synchronous: $0)) }
+        var intents = [[Duration]](repeating: [], count: journals.count), tokens = intents
+        let code = VoucherCode(unchecked: "K7QM2XPA9HTD")
+        for i in 0..<admissions {
+            for (k, (_, db)) in journals.enumerated() {
+                try await Task.sleep(for: .milliseconds(5))
+                let admission = db.reserveAdmission(lane: "main")
+                let intent = RedemptionIntent(admission: admission, lane: "main", outlet: "o", code: code, amount: Money(cents: 100),
+                                              reference: "bench/main/\(admission)", balanceBefore: Money(cents: 10_000_000))
+                let t0 = ContinuousClock.now
+                let redemption = try await db.beginRedemption(intent, scanned: GateEvent(.scanned, lane: "main", admission: admission, code: code.text))
+                let t1 = ContinuousClock.now
+                try await db.recordRedeemed(redemption, token: UUID().uuidString, balanceAfter: Money(cents: 9_999_900),
+                                            event: GateEvent(.redeemed, lane: "main", admission: admission, code: code.text, amountCents: 100))
+                let t2 = ContinuousClock.now
+                try await db.closeAdmission(admission, outcome: .entered, events: [GateEvent(.opened, lane: "main", admission: admission),
+                                                                                   GateEvent(.entered, lane: "main", admission: admission)])
+                if i >= 100 { intents[k].append(t1 - t0); tokens[k].append(t2 - t1) }
+            }
+        }
+        for (_, db) in journals { try db.close() }
+        return journals.indices.flatMap { k in
+            [("intent commit before Redeem, synchronous=\(journals[k].0)", intents[k]),
+             ("token commit after Redeem, synchronous=\(journals[k].0)", tokens[k])]
+        }
     }
 
     /// 300 commits each way, alternating, 20 ms apart, from an actor (as a lane commits).
