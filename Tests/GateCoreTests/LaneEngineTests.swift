@@ -57,6 +57,28 @@ struct LaneEngineTests {
         #expect(await lane.relay.pulses == [.milliseconds(800)])
     }
 
+    /// An entry whose closing the journal refused is not left open for the next start's
+    /// recovery (which would cancel — refund — it): the lane writes it, with its events, before
+    /// it handles anything else.
+    @Test func aRefusedClosingOfAnEntryIsWrittenBeforeTheNextInput() async throws {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 10_000)
+        await lane.eguma.add("K7QM2XPA9HTD", balance: 10_000)
+        await lane.store.setFailClosings(true)
+        await lane.scan("L4FU5LQTKJR3")
+        #expect(await lane.store.outcome(1) == nil)
+        #expect(lane.eventTypes == [.scanned, .redeemed, .opened])  // with a sensor: "opened" at the pulse's end
+        await lane.scan("K7QM2XPA9HTD")  // still refused: kept, and the second entry with it
+        #expect(await lane.store.outcome(1) == nil)
+        await lane.store.setFailClosings(false)
+        _ = await lane.engine.handle(.pauseEnded)  // any input
+        #expect(await lane.store.outcome(1) == .entered)
+        #expect(lane.eventTypes == [.scanned, .redeemed, .opened, .scanned, .redeemed, .opened, .entered, .entered])
+        let second = try #require(await lane.store.redemptions.last?.intent.admission)
+        #expect(await lane.store.outcome(second) == .entered)
+        #expect(await lane.store.redemptions.allSatisfy { $0.state == .redeemed })
+    }
+
     @Test func notRedeemableIsDeniedWithEgumasMessageVerbatim() async {
         let lane = LaneHarness()
         await lane.eguma.add("L4FU5LQTKJR3", balance: 0, total: 5_000, redeemable: false, message: "Gutschein bereits eingelöst")

@@ -74,6 +74,12 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     private var unopened: GateEvent?
     /// The last reserved admission whose row could not be written (journal failing).
     private var unwritten: Int64?
+    /// Closings of entered admissions the journal refused (disk full; `ObservedJournal` logged
+    /// and counted it and the lane is out of order), oldest first. The guest is through, so each
+    /// is written again before the lane handles anything else — never left to the next start's
+    /// recovery, which takes an open admission with a redeemed voucher for an interrupted one and
+    /// cancels it: a refund of an entry.
+    private var unclosedEntries: [(admission: Int64, events: [GateEvent])] = []
     /// A balance Balance reported, remembered for `offline_known_only` once the scan is handled
     /// (after the relay), not while the guest waits.
     private var unremembered: (code: VoucherCode, balance: Money)?
@@ -154,6 +160,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
 
     /// Handles one input to the end. Returns a split-payment deadline to arm, if one started.
     public func handle(_ input: Input) async -> (C.Instant, UInt64)? {
+        await closeUnclosedEntries()
         switch input {
         case .scanner(.frame(let bytes)):
             return await scanned(bytes)
@@ -527,21 +534,38 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                                 amountCents: taken.reduce(Money.zero) { $0 + $1.amount }.cents)
         guard sensor != nil else {
             // Entered once the pulse ended: "opened" goes in the closing's commit (issue 13:
-            // after the relay, batched). Closed with its events in one commit: recovery never
-            // cancels an entry.
-            try? await journal.closeAdmission(admission, outcome: .entered, events: [opened, entered])
+            // after the relay, batched).
+            await closeEntered(admission, events: [opened, entered])
             await show(.idle, .idle)
             return
         }
         await emit(.opened, admission: admission)  // the guest may take seconds: written now
         if await passed() {
-            try? await journal.closeAdmission(admission, outcome: .entered, event: entered)
+            await closeEntered(admission, events: [entered])
             await show(.idle, .idle)
         } else {
             await emit(.noPassage, admission: admission)
             await cancelAll(taken, admission: admission)
             await show(.cancelled, .denied)
             await closeAdmission(admission, outcome: .cancelled)
+        }
+    }
+
+    /// Closes an entered admission with its events in one commit (recovery never cancels an
+    /// entry); a refused commit is kept in `unclosedEntries` and written again.
+    private func closeEntered(_ admission: Int64, events: [GateEvent]) async {
+        do {
+            try await journal.closeAdmission(admission, outcome: .entered, events: events)
+        } catch {
+            unclosedEntries.append((admission, events))
+        }
+    }
+
+    /// Writes the kept closings, oldest first; stops at the first the journal still refuses.
+    private func closeUnclosedEntries() async {
+        while let first = unclosedEntries.first {
+            do { try await journal.closeAdmission(first.admission, outcome: .entered, events: first.events) } catch { return }
+            unclosedEntries.removeFirst()
         }
     }
 

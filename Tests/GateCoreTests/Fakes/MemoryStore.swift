@@ -35,7 +35,13 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     func openAdmission(lane: String) async throws -> Int64 {
         let i = id(); admissions[i] = .some(nil); return i
     }
-    func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws { admissions[id] = outcome }
+    /// Closing an admission fails (a full disk).
+    var failClosings = false
+    func setFailClosings(_ on: Bool) { failClosings = on }
+    func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws {
+        if failClosings { throw Refused() }
+        admissions[id] = outcome
+    }
     private(set) var pendingReads = 0
     private var pendingReadWaiters: [CheckedContinuation<Void, Never>] = []
     /// Returns once `hasPendingEntry` has been read at least once.
