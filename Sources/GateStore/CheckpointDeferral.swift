@@ -5,11 +5,12 @@ import GRDBSQLite
 ///
 /// SQLite checkpoints from inside a commit: once the WAL holds 1,000 pages, the commit that
 /// crossed the line also copies them into the database file and fsyncs it — two more fsyncs, on
-/// an SD card 10 ms or more, in whichever commit that happens to be. An admission appends about
-/// 41 pages to the WAL (four commits of about ten: table and index pages), so one admission in
+/// an SD card 10 ms or more, in whichever commit that happens to be. An admission appended about
+/// 41 pages to the WAL (measured when it made four commits of about ten table and index pages; it
+/// makes three since "opened" goes with the closing), so one admission in
 /// ~25 crossed the line, about half of the time inside the intent or the token commit, before the
 /// relay. This replaces SQLite's automatic checkpoint with the same policy
-/// (passive, at `pages` WAL pages) that skips a commit marked critical (`deferNextCommit`); the
+/// (passive, at `pages` WAL pages) that skips a commit marked critical (`critical`); the
 /// next ordinary commit — the "opened" event or the closing after the relay — checkpoints instead.
 /// Durability is untouched: a checkpoint only moves committed pages from the WAL into the
 /// database file.
@@ -27,9 +28,19 @@ final class CheckpointDeferral: @unchecked Sendable {
 
     init(pages: Int32) { self.pages = pages }
 
-    /// Marks the transaction being written as one a guest waits for: its commit does not checkpoint.
-    /// Call from inside the write (on the writer connection).
-    func deferNextCommit() { deferNext = true }
+    /// Runs `body` — the statements of a transaction a guest waits for — so that its commit does
+    /// not checkpoint. Call from inside the write (on the writer connection). When `body` throws,
+    /// the transaction is rolled back and has no commit: the mark is taken back, so it never
+    /// falls on the next, ordinary commit.
+    func critical<T>(_ body: () throws -> T) rethrows -> T {
+        deferNext = true
+        do {
+            return try body()
+        } catch {
+            deferNext = false
+            throw error
+        }
+    }
 
     /// Installs the policy on `db`, the writer connection, in place of SQLite's autocheckpoint.
     /// The deferral is retained for as long as the process lives (one small object per open).

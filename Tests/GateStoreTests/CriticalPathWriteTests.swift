@@ -61,6 +61,25 @@ struct CriticalPathWriteTests {
         try reopened.close()
     }
 
+    /// A critical write that is refused (here a second token) rolls back and has no commit: its
+    /// mark must not fall on the next, ordinary commit, which checkpoints as it would have.
+    @Test func aRefusedCriticalWriteLeavesNoMarkForTheNextCommit() async throws {
+        let temp = try TempDatabase(); defer { temp.remove() }
+        let db = try GateDatabase.open(path: temp.path, synchronous: "FULL", checkpointPages: 4)
+        let deferral = try #require(db.checkpointing)
+        let admission = db.reserveAdmission(lane: "main")
+        let redemption = try await db.beginRedemption(intent(admission: admission), scanned: GateEvent(.scanned, lane: "main", admission: admission))
+        let redeemed = GateEvent(.redeemed, lane: "main", admission: admission, amountCents: 2_500)
+        try await db.recordRedeemed(redemption, token: "tok-1", balanceAfter: Money(cents: 2_500), event: redeemed)
+        await #expect(throws: GateStoreError.self) {
+            try await db.recordRedeemed(redemption, token: "tok-2", balanceAfter: Money(cents: 0), event: redeemed)
+        }
+        #expect(deferral.checkpoints == 0)
+        try await db.append(GateEvent(.opened, lane: "main", admission: admission))  // ordinary, WAL over 4 pages
+        #expect(deferral.checkpoints == 1, "the refused write's mark deferred the ordinary commit's checkpoint")
+        try db.close()
+    }
+
     @Test func theTokenAndItsEventAreWrittenOnlyWhileTheRedemptionIsAnIntent() async throws {
         let temp = try TempDatabase(); defer { temp.remove() }
         let db = try await temp.open()
