@@ -116,21 +116,27 @@ struct GateRun {
         return run
     }
 
-    /// The simulated chip's drive trace of one daemon, read as it grows.
+    /// The simulated chip's drive trace of one daemon, read as it grows: each call reads only
+    /// what was appended since the last (one handle, its offset kept), not the whole file again
+    /// — 20,000 admissions append 40,000 lines.
     struct RelayTrace {
         let path: String
-        var consumed = 0
+        private var handle: FileHandle?
+        /// The end of the last read that had no newline yet.
+        private var partial = Data()
 
         init(path: String) { self.path = path }
 
         /// The CLOCK_MONOTONIC nanoseconds of the next "energised" (`LINE 1 NS`) of `line` not
         /// read yet, nil if the file has none (a binary without the trace).
         mutating func nextEnergise(line: Int) -> Int64? {
-            guard let data = FileManager.default.contents(atPath: path), data.count > consumed else { return nil }
-            let fresh = data[data.startIndex + consumed ..< data.endIndex]
-            guard let lastNewline = fresh.lastIndex(of: UInt8(ascii: "\n")) else { return nil }
-            consumed = lastNewline - data.startIndex + 1
-            for text in String(decoding: fresh[..<lastNewline], as: UTF8.self).split(separator: "\n") {
+            if handle == nil { handle = FileHandle(forReadingAtPath: path) }
+            guard let fresh = try? handle?.readToEnd() else { return nil }
+            var data = partial + fresh
+            guard let lastNewline = data.lastIndex(of: UInt8(ascii: "\n")) else { partial = data; return nil }
+            partial = data[data.index(after: lastNewline)...]
+            data = data[..<lastNewline]
+            for text in String(decoding: data, as: UTF8.self).split(separator: "\n") {
                 let fields = text.split(separator: " ")
                 if fields.count == 3, Int(fields[0]) == line, fields[1] == "1", let ns = Int64(fields[2]) { return ns }
             }
