@@ -18,7 +18,7 @@ extension GateDatabase {
     /// Writes a reserved admission and its "scanned" event in one transaction (a scan that ends
     /// without a redeem: denied, offline, waiting for a second voucher).
     public func openAdmission(_ id: Int64, lane: String, scanned: GateEvent?) async throws {
-        try await writer.write { db in
+        try await write { db in
             let now = JournalTime.now
             try db.cachedStatement(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)").execute(arguments: [id, lane, now])
             if let scanned { try Self.insert(scanned, at: now, in: db) }
@@ -30,7 +30,7 @@ extension GateDatabase {
     /// in one transaction; without it (a later voucher of a split payment) only the intent.
     /// Returns the redemption's id.
     public func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64 {
-        try await writer.write { [checkpointing] db in
+        try await write { [checkpointing] db in
             // Inside the transaction: nothing can be queued for the code between this and the intent.
             if try Self.hasPendingEntry(for: intent.code, in: db) { throw VoucherBusy(code: intent.code.text) }
             return try Self.critical(checkpointing) {
@@ -67,7 +67,7 @@ extension GateDatabase {
     /// transaction. Guarded: only a redemption still in `intent` takes a token; anything else
     /// (settled meanwhile by someone else) writes nothing and throws.
     public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws {
-        try await writer.write { [checkpointing] db in
+        try await write { [checkpointing] db in
             try Self.critical(checkpointing) {
                 let now = JournalTime.now
                 try db.cachedStatement(sql: """
@@ -87,7 +87,7 @@ extension GateDatabase {
     /// Closes admission `id` with its last events ("opened" and "entered" of a lane without a
     /// sensor, "entered" of one with) in one transaction, after the relay.
     public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, events: [GateEvent]) async throws {
-        try await writer.write { db in
+        try await write { db in
             let now = JournalTime.now
             try db.cachedStatement(sql: "UPDATE admission SET outcome = ?, closed_at = ? WHERE id = ?")
                 .execute(arguments: [outcome.rawValue, now, id])

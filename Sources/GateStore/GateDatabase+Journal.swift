@@ -10,18 +10,18 @@ extension GateDatabase: AdmissionJournal {
     }
 
     public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE admission SET outcome = ?, closed_at = ? WHERE id = ?",
                            arguments: [outcome.rawValue, JournalTime.now, id])
         }
     }
 
     public func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
-        try await writer.write { db in try Self.insertIntent(intent, at: JournalTime.now, in: db) }
+        try await write { db in try Self.insertIntent(intent, at: JournalTime.now, in: db) }
     }
 
     public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: """
                 UPDATE redemption SET token = ?, balance_after_cents = ?, state = 'redeemed', updated_at = ?
                 WHERE id = ?
@@ -30,7 +30,7 @@ extension GateDatabase: AdmissionJournal {
     }
 
     public func updateRedemption(_ redemption: Int64, state: RedemptionState, balanceAfter: Money?) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: """
                 UPDATE redemption SET state = ?, balance_after_cents = COALESCE(?, balance_after_cents), updated_at = ?
                 WHERE id = ?
@@ -42,7 +42,7 @@ extension GateDatabase: AdmissionJournal {
                                  balanceAfter: Money?, event: GateEvent?) async throws -> Bool {
         let allowed = from.map(\.rawValue).sorted()
         let placeholders = Array(repeating: "?", count: allowed.count).joined(separator: ", ")
-        return try await writer.write { db in
+        return try await write { db in
             let now = JournalTime.now
             var arguments: StatementArguments = [state.rawValue, balanceAfter?.cents, now, redemption]
             arguments += StatementArguments(allowed)
@@ -63,7 +63,7 @@ extension GateDatabase: AdmissionJournal {
     }
 
     public func rememberVoucherBalance(_ code: VoucherCode, balance: Money) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO known_voucher (code, balance_cents, seen_at) VALUES (?, ?, ?)
                 ON CONFLICT(code) DO UPDATE SET balance_cents = excluded.balance_cents, seen_at = excluded.seen_at
@@ -97,14 +97,14 @@ extension GateDatabase: AdmissionJournal {
     }
 
     public func append(_ event: GateEvent) async throws {
-        try await writer.write { db in try Self.insert(event, at: JournalTime.now, in: db) }
+        try await write { db in try Self.insert(event, at: JournalTime.now, in: db) }
     }
 
     /// Writes `count` events with times of their own in one transaction: `make(i)` gives the
     /// i-th. For the journal benchmark (a year of a busy gate in seconds) and import tools;
     /// the gate itself appends one event at a time.
     public func appendHistory(count: Int, _ make: @escaping @Sendable (Int) -> (at: Date, event: GateEvent)) async throws {
-        try await writer.write { db in
+        try await write { db in
             for i in 0..<count {
                 let (time, event) = make(i)
                 try Self.insert(event, at: JournalTime(time), in: db)
@@ -136,7 +136,7 @@ extension GateDatabase: AdmissionJournal {
     }
 
     public func rememberOfflineAdmitted(_ code: VoucherCode, admission: Int64) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO offline_admitted (code, admission_id, admitted_at) VALUES (?, ?, ?)",
                            arguments: [code.undashed, admission, JournalTime.now])
         }

@@ -6,14 +6,14 @@ extension GateDatabase: OutboxStore {
     @discardableResult
     public func enqueue(_ operation: OutboxOperation) async throws -> Int64 {
         let payload = String(decoding: try JSONEncoder().encode(operation), as: UTF8.self)
-        return try await writer.write { db in try Self.insert(operation, payload: payload, at: JournalTime.now, in: db) }
+        return try await write { db in try Self.insert(operation, payload: payload, at: JournalTime.now, in: db) }
     }
 
     @discardableResult
     public func queueCancel(_ order: CancelOrder) async throws -> Int64 {
         let operation = OutboxOperation.cancel(order)
         let payload = String(decoding: try JSONEncoder().encode(operation), as: UTF8.self)
-        return try await writer.write { db in
+        return try await write { db in
             let now = JournalTime.now
             let id = try Self.insert(operation, payload: payload, at: now, in: db)
             if let redemption = order.redemption {
@@ -85,7 +85,7 @@ extension GateDatabase: OutboxStore {
     /// version, damaged) is set aside as dead with its error in the same transaction and returned
     /// apart, so one bad row never stops the rest of the outbox and the caller can log and count it.
     public func pendingEntriesSettingAside() async throws -> (entries: [OutboxEntry], setAside: [UndecodableOutboxRow]) {
-        try await writer.write { db in
+        try await write { db in
             let (entries, bad) = try Self.decode(db, Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = 'pending' ORDER BY id"))
             for row in bad {
                 try db.execute(sql: """
@@ -116,7 +116,7 @@ extension GateDatabase: OutboxStore {
 
     public func markRetry(_ id: Int64, error: String, delay: Duration) async throws {
         let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-        try await writer.write { db in
+        try await write { db in
             let now = JournalTime.now
             try db.execute(sql: """
                 UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
@@ -126,7 +126,7 @@ extension GateDatabase: OutboxStore {
     }
 
     public func markDead(_ id: Int64, error: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: """
                 UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ?
                 WHERE id = ? AND state = 'pending'
@@ -135,7 +135,7 @@ extension GateDatabase: OutboxStore {
     }
 
     public func retry(_ id: Int64) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             let now = JournalTime.now
             try db.execute(sql: """
                 UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ?
@@ -153,7 +153,7 @@ extension GateDatabase: OutboxStore {
     /// event, in one transaction (never a drop without its trace). Returns the event written, or
     /// nil when there is no such open entry.
     public func dropRecorded(_ id: Int64, user: String, reason: String) async throws -> GateEvent? {
-        try await writer.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND state IN ('pending', 'dead')",
                                              arguments: [id]) else { return nil }
             try db.execute(sql: "UPDATE outbox SET state = ?, updated_at = ? WHERE id = ?",
@@ -172,7 +172,7 @@ extension GateDatabase: OutboxStore {
     }
 
     private func setState(_ id: Int64, to state: OutboxEntry.State, where condition: String) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE outbox SET state = ?, updated_at = ? WHERE id = ? AND \(condition)",
                            arguments: [state.rawValue, JournalTime.now, id])
             return db.changesCount == 1

@@ -16,7 +16,7 @@ extension GateDatabase {
     @discardableResult
     public func prune(retentionDays: Int, now: Date = Date()) async throws -> PruneResult {
         let cutoff = JournalTime(now).adding(seconds: -Double(retentionDays) * 86_400)
-        return try await writer.write { db in
+        return try await write { db in
             var result = PruneResult()
             try db.execute(sql: "DELETE FROM event WHERE ts < ?", arguments: [cutoff])
             result.events = db.changesCount

@@ -27,6 +27,22 @@ public struct GateDatabase: Sendable {
     /// Keeps WAL checkpoints out of the critical commits; nil for a writer opened elsewhere.
     var checkpointing: CheckpointDeferral?
 
+    /// Every write of the store: GRDB's `write` (one transaction, committed), then, on the same
+    /// writer connection, the WAL restart that transaction's checkpoint made due
+    /// (`CheckpointDeferral.restartIfDue`), so it never falls on the next, perhaps critical,
+    /// commit.
+    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.writeWithoutTransaction { [checkpointing] db in
+            var result: T?
+            try db.inTransaction {
+                result = try updates(db)
+                return .commit
+            }
+            checkpointing?.restartIfDue(db)
+            return result!
+        }
+    }
+
     /// Closes the database (the pool's connections). Later calls fail; call once at shutdown.
     public func close() throws {
         if let pool = writer as? DatabasePool { try pool.close() }

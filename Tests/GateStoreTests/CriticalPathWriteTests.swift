@@ -61,6 +61,40 @@ struct CriticalPathWriteTests {
         try reopened.close()
     }
 
+    /// A complete checkpoint makes a WAL restart due: the first commit after it writes the WAL
+    /// from its start under a new header (new salts) and, with FULL, fsyncs that header before
+    /// its frames — one fsync more. The store makes the restart right after the ordinary commit
+    /// that checkpointed, so the next guest's intent appends under the same header.
+    @Test func theWalRestartAfterACheckpointIsNotLeftToTheNextIntent() async throws {
+        let temp = try TempDatabase(); defer { temp.remove() }
+        let db = try GateDatabase.open(path: temp.path, synchronous: "FULL", checkpointPages: 4)
+        let deferral = try #require(db.checkpointing)
+        for admission in Int64(1)...50 where deferral.checkpoints == 0 {  // ordinary commits until one checkpoints
+            try await db.append(GateEvent(.opened, lane: "main", admission: admission))
+        }
+        #expect(deferral.checkpoints == 1)
+        #expect(deferral.restarts == 1)
+        let salts = try walSalts(temp.path)
+        let admission = db.reserveAdmission(lane: "main")
+        let redemption = try await db.beginRedemption(intent(admission: admission), scanned: GateEvent(.scanned, lane: "main", admission: admission))
+        #expect(try walSalts(temp.path) == salts, "the intent's commit restarted the WAL: its header fsync fell before the relay")
+        try await db.recordRedeemed(redemption, token: "tok-1", balanceAfter: Money(cents: 2_500),
+                                    event: GateEvent(.redeemed, lane: "main", admission: admission, amountCents: 2_500))
+        #expect(try walSalts(temp.path) == salts)
+        try db.close()
+
+        let reopened = try await temp.open()
+        #expect(try await reopened.redemption(id: redemption)?.token == "tok-1")
+        try reopened.close()
+    }
+
+    /// Salt-1 and salt-2 of the WAL's header (bytes 16–23): new at every restart of the WAL.
+    private func walSalts(_ path: String) throws -> [UInt8] {
+        let header = try #require(FileHandle(forReadingAtPath: path + "-wal")).readData(ofLength: 32)
+        try #require(header.count == 32, "the WAL has no header yet")
+        return Array(header[16..<24])
+    }
+
     /// A critical write that is refused (here a second token) rolls back and has no commit: its
     /// mark must not fall on the next, ordinary commit, which checkpoints as it would have.
     @Test func aRefusedCriticalWriteLeavesNoMarkForTheNextCommit() async throws {
