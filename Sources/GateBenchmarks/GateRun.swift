@@ -29,6 +29,9 @@ struct GateRun {
     var threads = 0
     /// Where the RSS at the end sits (`residentBreakdown`).
     var breakdown = ""
+    /// Per sampled admission, the fsync/fdatasync calls made between the scan's write and the
+    /// relay's energise, by file name (`-wal`, the database, …); empty without the fsync shim.
+    var syncsBeforeRelay: [[String]] = []
 
     static let warmUp = 20
 
@@ -57,7 +60,11 @@ struct GateRun {
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = dir + "/notify.sock"
         environment[SimulatedGPIOChip.driveTraceVariable] = dir + "/relay.trace"
-        if let shim { environment["LD_PRELOAD"] = shim; environment["FSYNC_DELAY_US"] = String(fsyncDelayUs) }
+        if let shim {
+            environment["LD_PRELOAD"] = shim
+            environment["FSYNC_DELAY_US"] = String(fsyncDelayUs)
+            environment["FSYNC_TRACE"] = dir + "/fsync.trace"
+        }
         process.environment = environment
         let input = Pipe()
         process.standardInput = input
@@ -79,6 +86,7 @@ struct GateRun {
         run.ready = readyAt - started
         let screens = try KioskStream(port: kioskPort, lane: "main")
         var relayTrace = RelayTrace(path: dir + "/relay.trace")
+        var syncTrace = shim == nil ? nil : TraceFile(path: dir + "/fsync.trace")
         var relayMissing = false
 
         let line = Data((voucher + "\n").utf8)
@@ -106,6 +114,15 @@ struct GateRun {
             if sampled, !relayMissing {
                 if let energised { run.relayLatencies.append(.nanoseconds(energised - written)) } else { relayMissing = true; run.relayLatencies = [] }
             }
+            // Every fsync of this admission is in the trace by now: the lane returns to idle only
+            // after its closing committed. Those before the scan belong to the one before.
+            if let lines = syncTrace?.newLines(), sampled, let energised {
+                run.syncsBeforeRelay.append(lines.compactMap { line -> String? in
+                    let fields = line.split(separator: " ", maxSplits: 1)
+                    guard let ns = Int64(fields[0]), ns >= written, ns < energised else { return nil }
+                    return fields.count == 2 ? String(fields[1].split(separator: "/").last ?? "") : "?"
+                })
+            }
             run.admitted = i + 1
         }
         run.rssAfter = residentKiB(pid: process.processIdentifier)
@@ -116,10 +133,10 @@ struct GateRun {
         return run
     }
 
-    /// The simulated chip's drive trace of one daemon, read as it grows: each call reads only
-    /// what was appended since the last (one handle, its offset kept), not the whole file again
-    /// — 20,000 admissions append 40,000 lines.
-    struct RelayTrace {
+    /// A trace file a daemon appends lines to, read as it grows: each call reads only what was
+    /// appended since the last (one handle, its offset kept), not the whole file again — 20,000
+    /// admissions append 40,000 relay lines.
+    struct TraceFile {
         let path: String
         private var handle: FileHandle?
         /// The end of the last read that had no newline yet.
@@ -127,16 +144,28 @@ struct GateRun {
 
         init(path: String) { self.path = path }
 
+        /// The whole lines appended since the last call (none while the file does not exist).
+        mutating func newLines() -> [Substring] {
+            if handle == nil { handle = FileHandle(forReadingAtPath: path) }
+            guard let fresh = try? handle?.readToEnd() else { return [] }
+            var data = partial + fresh
+            guard let lastNewline = data.lastIndex(of: UInt8(ascii: "\n")) else { partial = data; return [] }
+            partial = data[data.index(after: lastNewline)...]
+            data = data[..<lastNewline]
+            return String(decoding: data, as: UTF8.self).split(separator: "\n")
+        }
+    }
+
+    /// The simulated chip's drive trace of one daemon (`LINE VALUE NS` per driven change).
+    struct RelayTrace {
+        private var file: TraceFile
+
+        init(path: String) { file = TraceFile(path: path) }
+
         /// The CLOCK_MONOTONIC nanoseconds of the next "energised" (`LINE 1 NS`) of `line` not
         /// read yet, nil if the file has none (a binary without the trace).
         mutating func nextEnergise(line: Int) -> Int64? {
-            if handle == nil { handle = FileHandle(forReadingAtPath: path) }
-            guard let fresh = try? handle?.readToEnd() else { return nil }
-            var data = partial + fresh
-            guard let lastNewline = data.lastIndex(of: UInt8(ascii: "\n")) else { partial = data; return nil }
-            partial = data[data.index(after: lastNewline)...]
-            data = data[..<lastNewline]
-            for text in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            for text in file.newLines() {
                 let fields = text.split(separator: " ")
                 if fields.count == 3, Int(fields[0]) == line, fields[1] == "1", let ns = Int64(fields[2]) { return ns }
             }

@@ -123,6 +123,8 @@ struct LatencyBenchmark {
                     print("RTT \(Int(rtt)) ms, every fsync/fdatasync +\(delay) ms (LD_PRELOAD shim)")
                     table([("floor interleaved (one pair before each scan)", slow.interleavedFloor)] + opens(slow, "eguma-gate"))
                     compare(slow, slowBefore, floor: floor)
+                    print("  fsyncs between scan and relay energised, this build: " + syncSummary(slow))
+                    if let slowBefore { print("  fsyncs between scan and relay energised, baseline:   " + syncSummary(slowBefore)) }
                     let open = slow.open
                     print(String(format: "  gate (scan → \(slow.openName)) overhead over floor: %+.2f ms p50, %+.2f ms p99; over the paced floor: %+.2f ms p50, %+.2f ms p99; "
                                  + "over the interleaved floor: %+.2f ms p50, %+.2f ms p99\n",
@@ -134,6 +136,21 @@ struct LatencyBenchmark {
         }
         print("start to READY=1 (NOTIFY_SOCKET), each daemon start: " + readyTimes.map { String(format: "%.0f ms", millis($0)) }.joined(separator: ", "))
         print(binarySize())
+    }
+
+    /// "2 in 197 admissions, 3 in 3 (-wal ×3)": how many fsync/fdatasync calls the sampled
+    /// admissions made before the relay, and which files the calls beyond the first two synced.
+    func syncSummary(_ run: GateRun) -> String {
+        guard !run.syncsBeforeRelay.isEmpty else { return "not traced (a binary without the relay trace)" }
+        let counts = Dictionary(grouping: run.syncsBeforeRelay, by: \.count).sorted { $0.key < $1.key }
+        return counts.map { count, admissions in
+            var text = "\(count) in \(admissions.count) admission\(admissions.count == 1 ? "" : "s")"
+            if count > 2 {
+                let files = Dictionary(grouping: admissions.flatMap { $0 }, by: { $0 }).map { "\($0.key) ×\($0.value.count)" }.sorted()
+                text += " (" + files.joined(separator: ", ") + ")"
+            }
+            return text
+        }.joined(separator: ", ")
     }
 
     /// How much slower `a` is than `b` at `percentile`, in ms (the overheads printed).
