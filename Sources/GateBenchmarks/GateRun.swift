@@ -20,7 +20,8 @@ struct GateRun {
     /// The floor measured right before each sampled scan (`between`): the same moment of the
     /// machine as the admission after it.
     var interleavedFloor: [Duration] = []
-    var ready: Duration = .zero
+    /// Start to READY=1, one per daemon started (two when `merged`).
+    var readyTimes: [Duration] = []
     var rssBefore = 0.0
     var rssAfter = 0.0
     var admitted = 0
@@ -34,6 +35,18 @@ struct GateRun {
     var syncsBeforeRelay: [[String]] = []
 
     static let warmUp = 20
+
+    /// `self` followed by `later`, another run of the same binary: the samples of both; the
+    /// memory figures of whichever admitted more (the extra admissions; `later` on a tie).
+    func merged(with later: GateRun) -> GateRun {
+        var both = later.admitted >= admitted ? later : self
+        both.latencies = latencies + later.latencies
+        both.relayLatencies = relayLatencies.isEmpty || later.relayLatencies.isEmpty ? [] : relayLatencies + later.relayLatencies
+        both.interleavedFloor = interleavedFloor + later.interleavedFloor
+        both.syncsBeforeRelay = syncsBeforeRelay + later.syncsBeforeRelay
+        both.readyTimes = readyTimes + later.readyTimes
+        return both
+    }
 
     /// What "open" is for this run's overheads: relay energised when the binary traces it,
     /// otherwise the kiosk screen as received.
@@ -83,7 +96,7 @@ struct GateRun {
             throw BenchSocket.Failure(description: "the daemon sent no READY=1 within 30 s: \(stderrText.text)")
         }
         var run = GateRun()
-        run.ready = readyAt - started
+        run.readyTimes = [readyAt - started]
         let screens = try KioskStream(port: kioskPort, lane: "main")
         var relayTrace = RelayTrace(path: dir + "/relay.trace")
         var syncTrace = shim == nil ? nil : TraceFile(path: dir + "/fsync.trace")

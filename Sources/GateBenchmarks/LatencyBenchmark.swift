@@ -34,7 +34,7 @@ struct LatencyBenchmark {
     var fsyncDelaysMs: [Double] = [2, 10]
     var curlSamples = 40
     /// Another eguma-gate binary (an earlier commit's release build) measured in the same run,
-    /// right after this one under the same conditions: `--baseline PATH`.
+    /// interleaved with this one under the same conditions (`measureBoth`): `--baseline PATH`.
     var baseline: String?
     /// The pause between paced floor samples: the gate's 50 ms pulse and the return to idle.
     var pacedGapMs = 55
@@ -82,11 +82,9 @@ struct LatencyBenchmark {
             let memoryRun = rtt == rtts.first
             let pair = try await FloorPair(base: base, caFile: caFile, voucher: voucher, name: "\(Int(rtt))/interleaved")
             let interleaved = { [settleMs] in try await pair.measure(settleMs: settleMs) }
-            let gate = try await GateRun.measure(binary: binary, base: base, caFile: caFile, voucher: voucher,
-                                                 samples: samples, extraAdmissions: memoryRun ? max(0, admissions - samples) : 0,
-                                                 fsyncDelayUs: 0, shim: nil, between: interleaved)
-            readyTimes.append(gate.ready)
-            let before = try await baselineRun(base: base, caFile: caFile, fsyncDelayUs: 0, shim: nil, between: interleaved)
+            let (gate, before) = try await measureBoth(base: base, caFile: caFile, extraAdmissions: memoryRun ? max(0, admissions - samples) : 0,
+                                                       fsyncDelayUs: 0, shim: nil, between: interleaved)
+            readyTimes += gate.readyTimes
             print("RTT \(Int(rtt)) ms, native fsync")
             table([("floor: Balance + Redeem, warm connection", floor),
                    ("floor paced like the gate (\(pacedGapMs) ms apart)", paced),
@@ -115,11 +113,9 @@ struct LatencyBenchmark {
             }
             if rtt == rtts.last, let shim {
                 for delay in fsyncDelaysMs {
-                    let slow = try await GateRun.measure(binary: binary, base: base, caFile: caFile, voucher: voucher,
-                                                         samples: samples, extraAdmissions: 0,
-                                                         fsyncDelayUs: Int(delay * 1000), shim: shim, between: interleaved)
-                    readyTimes.append(slow.ready)
-                    let slowBefore = try await baselineRun(base: base, caFile: caFile, fsyncDelayUs: Int(delay * 1000), shim: shim, between: interleaved)
+                    let (slow, slowBefore) = try await measureBoth(base: base, caFile: caFile, extraAdmissions: 0,
+                                                                   fsyncDelayUs: Int(delay * 1000), shim: shim, between: interleaved)
+                    readyTimes += slow.readyTimes
                     print("RTT \(Int(rtt)) ms, every fsync/fdatasync +\(delay) ms (LD_PRELOAD shim)")
                     table([("floor interleaved (one pair before each scan)", slow.interleavedFloor)] + opens(slow, "eguma-gate"))
                     compare(slow, slowBefore, floor: floor)
@@ -158,12 +154,25 @@ struct LatencyBenchmark {
         millis(p(a, percentile)) - millis(p(b, percentile))
     }
 
-    /// The baseline binary's run under the same conditions, nil without `--baseline`.
-    func baselineRun(base: String, caFile: String, fsyncDelayUs: Int, shim: String?,
-                     between: @escaping () async throws -> Duration) async throws -> GateRun? {
-        guard let baseline else { return nil }
-        return try await GateRun.measure(binary: baseline, base: base, caFile: caFile, voucher: voucher, samples: samples,
-                                         extraAdmissions: 0, fsyncDelayUs: fsyncDelayUs, shim: shim, between: between)
+    /// This build's run and, with `--baseline`, the baseline's under the same conditions. With a
+    /// baseline each is measured in two halves of `samples`, in the order this build, baseline,
+    /// baseline, this build (ABBA), so a drift of the machine over the minutes of a run weighs on
+    /// both alike: run one after the other, whichever ran second came out slower at 5 ms per fsync
+    /// in both orders. The extra admissions of the memory figures run at the end of this build's
+    /// second half.
+    func measureBoth(base: String, caFile: String, extraAdmissions: Int, fsyncDelayUs: Int, shim: String?,
+                     between: @escaping () async throws -> Duration) async throws -> (GateRun, GateRun?) {
+        func measure(_ binary: String, _ samples: Int, extra: Int) async throws -> GateRun {
+            try await GateRun.measure(binary: binary, base: base, caFile: caFile, voucher: voucher, samples: samples,
+                                      extraAdmissions: extra, fsyncDelayUs: fsyncDelayUs, shim: shim, between: between)
+        }
+        guard let baseline else { return (try await measure(binary, samples, extra: extraAdmissions), nil) }
+        let half = samples / 2
+        let first = try await measure(binary, half, extra: 0)
+        let before = try await measure(baseline, half, extra: 0)
+        let beforeAgain = try await measure(baseline, samples - half, extra: 0)
+        let again = try await measure(binary, samples - half, extra: extraAdmissions)
+        return (first.merged(with: again), before.merged(with: beforeAgain))
     }
 
     /// The rows of a run's "open" figures: relay energised (when its binary writes the drive
