@@ -37,9 +37,8 @@ final class CheckpointDeferral: @unchecked Sendable {
     private(set) var checkpoints = 0
     /// A complete checkpoint ran in the last commit: the next write restarts the WAL.
     private var restartDue = false
-    /// Restart writes made (`restartIfDue`), and those the journal refused (for tests).
+    /// Restart writes made (`restartIfDue`, for tests).
     private(set) var restarts = 0
-    private(set) var failedRestarts = 0
 
     init(pages: Int32) { self.pages = pages }
 
@@ -88,18 +87,18 @@ final class CheckpointDeferral: @unchecked Sendable {
     /// After an ordinary transaction committed, on the writer connection (outside any
     /// transaction): when that commit's checkpoint made a WAL restart due, makes it now with a
     /// one-page write, so the restart's header fsync never falls on a critical commit. A refused
-    /// write (disk full) changes nothing stored and is only counted: the restart then happens in
-    /// the next commit, as SQLite would have done it anyway, and the refusal itself reaches the
-    /// operator through that commit, which meets the same full disk.
+    /// write (disk full) changes nothing stored and is not this caller's error (its transaction
+    /// committed): the restart then happens in the next commit, as SQLite would have done it
+    /// anyway, and the refusal reaches the operator through that commit, which meets the same
+    /// full disk.
     func restartIfDue(_ db: Database) {
         guard restartDue else { return }
         restartDue = false
         do {
-            let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-            try db.execute(sql: "PRAGMA user_version = \(version)")
+            try GateDatabase.rewriteUserVersion(db)
             restarts += 1
         } catch {
-            failedRestarts += 1
+            // Left to the next commit (above).
         }
     }
 }

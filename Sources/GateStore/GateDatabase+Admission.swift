@@ -30,26 +30,17 @@ extension GateDatabase {
     /// in one transaction; without it (a later voucher of a split payment) only the intent.
     /// Returns the redemption's id.
     public func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64 {
-        try await write { [checkpointing] db in
+        try await write(critical: true) { db in
             // Inside the transaction: nothing can be queued for the code between this and the intent.
             if try Self.hasPendingEntry(for: intent.code, in: db) { throw VoucherBusy(code: intent.code.text) }
-            return try Self.critical(checkpointing) {
-                let now = JournalTime.now
-                if let scanned {
-                    try db.cachedStatement(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)")
-                        .execute(arguments: [intent.admission, intent.lane, now])
-                    try Self.insert(scanned, at: now, in: db)
-                }
-                return try Self.insertIntent(intent, at: now, in: db)
+            let now = JournalTime.now
+            if let scanned {
+                try db.cachedStatement(sql: "INSERT INTO admission (id, lane, started_at) VALUES (?, ?, ?)")
+                    .execute(arguments: [intent.admission, intent.lane, now])
+                try Self.insert(scanned, at: now, in: db)
             }
+            return try Self.insertIntent(intent, at: now, in: db)
         }
-    }
-
-    /// `body` as a transaction a guest waits for: its commit does not checkpoint the WAL
-    /// (`CheckpointDeferral.critical`; nothing to defer on a writer opened without it).
-    static func critical<T>(_ deferral: CheckpointDeferral?, _ body: () throws -> T) rethrows -> T {
-        guard let deferral else { return try body() }
-        return try deferral.critical(body)
     }
 
     /// A redemption in state `intent`; returns its id.
@@ -67,20 +58,18 @@ extension GateDatabase {
     /// transaction. Guarded: only a redemption still in `intent` takes a token; anything else
     /// (settled meanwhile by someone else) writes nothing and throws.
     public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws {
-        try await write { [checkpointing] db in
-            try Self.critical(checkpointing) {
-                let now = JournalTime.now
-                try db.cachedStatement(sql: """
-                    UPDATE redemption SET token = ?, balance_after_cents = ?, state = 'redeemed', updated_at = ?
-                    WHERE id = ? AND state = 'intent'
-                    """).execute(arguments: [token, balanceAfter.cents, now, redemption])
-                guard db.changesCount == 1 else {
-                    throw GateStoreError(operation: "record the redeem token of redemption #\(redemption)",
-                                         reason: "it is no longer in state intent (or does not exist)",
-                                         hint: "another path settled it meanwhile — check `eguma-gate events` for this admission")
-                }
-                try Self.insert(event, at: now, in: db)
+        try await write(critical: true) { db in
+            let now = JournalTime.now
+            try db.cachedStatement(sql: """
+                UPDATE redemption SET token = ?, balance_after_cents = ?, state = 'redeemed', updated_at = ?
+                WHERE id = ? AND state = 'intent'
+                """).execute(arguments: [token, balanceAfter.cents, now, redemption])
+            guard db.changesCount == 1 else {
+                throw GateStoreError(operation: "record the redeem token of redemption #\(redemption)",
+                                     reason: "it is no longer in state intent (or does not exist)",
+                                     hint: "another path settled it meanwhile — check `eguma-gate events` for this admission")
             }
+            try Self.insert(event, at: now, in: db)
         }
     }
 

@@ -8,9 +8,6 @@ extension GateDatabase {
     /// Used at start-up and, while a lane is out of order, to notice that writing works again
     /// without waiting for a guest to try.
     public func checkWritable() async throws {
-        try await write { db in
-            let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-            try db.execute(sql: "PRAGMA user_version = \(version)")
-        }
+        try await write { db in try Self.rewriteUserVersion(db) }
     }
 }

@@ -30,17 +30,29 @@ public struct GateDatabase: Sendable {
     /// Every write of the store: GRDB's `write` (one transaction, committed), then, on the same
     /// writer connection, the WAL restart that transaction's checkpoint made due
     /// (`CheckpointDeferral.restartIfDue`), so it never falls on the next, perhaps critical,
-    /// commit.
-    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// commit. `critical`: a transaction a guest waits for, whose commit does not checkpoint
+    /// (`CheckpointDeferral.critical`; nothing to defer on a writer opened without it).
+    func write<T: Sendable>(critical: Bool = false, _ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await writer.writeWithoutTransaction { [checkpointing] db in
             var result: T?
             try db.inTransaction {
-                result = try updates(db)
+                if critical, let checkpointing {
+                    result = try checkpointing.critical { try updates(db) }
+                } else {
+                    result = try updates(db)
+                }
                 return .commit
             }
             checkpointing?.restartIfDue(db)
             return result!
         }
+    }
+
+    /// Rewrites the header's `user_version` with its own value: a one-page write through the
+    /// WAL, committed like any other (`checkWritable`'s probe, `restartIfDue`'s restart).
+    static func rewriteUserVersion(_ db: Database) throws {
+        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        try db.execute(sql: "PRAGMA user_version = \(version)")
     }
 
     /// Closes the database (the pool's connections). Later calls fail; call once at shutdown.
