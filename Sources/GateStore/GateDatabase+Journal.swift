@@ -40,17 +40,10 @@ extension GateDatabase: AdmissionJournal {
 
     public func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
                                  balanceAfter: Money?, event: GateEvent?) async throws -> Bool {
-        let allowed = from.map(\.rawValue).sorted()
-        let placeholders = Array(repeating: "?", count: allowed.count).joined(separator: ", ")
-        return try await write { db in
+        try await write { db in
             let now = JournalTime.now
-            var arguments: StatementArguments = [state.rawValue, balanceAfter?.cents, now, redemption]
-            arguments += StatementArguments(allowed)
-            try db.execute(sql: """
-                UPDATE redemption SET state = ?, balance_after_cents = COALESCE(?, balance_after_cents), updated_at = ?
-                WHERE id = ? AND state IN (\(placeholders))
-                """, arguments: arguments)
-            guard db.changesCount == 1 else { return false }
+            guard try Self.move(redemption, from: from.sorted { $0.rawValue < $1.rawValue }, to: state,
+                                balanceAfter: balanceAfter, at: now, in: db) == .applied else { return false }
             if let event { try Self.insert(event, at: now, in: db) }
             return true
         }

@@ -5,24 +5,43 @@ import GRDB
 extension GateDatabase: OutboxStore {
     @discardableResult
     public func enqueue(_ operation: OutboxOperation) async throws -> Int64 {
-        let payload = String(decoding: try JSONEncoder().encode(operation), as: UTF8.self)
-        return try await write { db in try Self.insert(operation, payload: payload, at: JournalTime.now, in: db) }
+        try await queue(operation)
     }
 
     @discardableResult
     public func queueCancel(_ order: CancelOrder) async throws -> Int64 {
-        let operation = OutboxOperation.cancel(order)
-        let payload = String(decoding: try JSONEncoder().encode(operation), as: UTF8.self)
+        try await queue(.cancel(order)) { db, now in try Self.markCancelQueued(order, at: now, in: db) }
+    }
+
+    public func queueOfflineRedeem(_ order: OfflineRedeemOrder) async throws -> Int64 {
+        try await queue(.offlineRedeem(order)) { db, now in
+            try db.execute(sql: "INSERT OR IGNORE INTO offline_admitted (code, admission_id, admitted_at) VALUES (?, ?, ?)",
+                           arguments: [VoucherCode(unchecked: order.code).undashed, order.admission, now])
+        }
+    }
+
+    /// Queues `operation` and, in the same transaction, what `also` writes with it. Returns the entry's id.
+    func queue(_ operation: OutboxOperation,
+               with also: @escaping @Sendable (Database, JournalTime) throws -> Void = { _, _ in }) async throws -> Int64 {
+        let payload = try Self.payload(operation)
         return try await write { db in
             let now = JournalTime.now
             let id = try Self.insert(operation, payload: payload, at: now, in: db)
-            if let redemption = order.redemption {
-                try db.execute(sql: """
-                    UPDATE redemption SET state = 'cancel_queued', updated_at = ? WHERE id = ? AND state = 'redeemed'
-                    """, arguments: [now, redemption])
-            }
+            try also(db, now)
             return id
         }
+    }
+
+    /// A cancel's redemption, when known, moves from `redeemed` to `cancel_queued`.
+    static func markCancelQueued(_ order: CancelOrder, at now: JournalTime, in db: Database) throws {
+        if let redemption = order.redemption {
+            _ = try move(redemption, from: [.redeemed], to: .cancelQueued, balanceAfter: nil, at: now, in: db)
+        }
+    }
+
+    /// The operation as stored in the `payload` column.
+    static func payload(_ operation: OutboxOperation) throws -> String {
+        String(decoding: try JSONEncoder().encode(operation), as: UTF8.self)
     }
 
     static func insert(_ operation: OutboxOperation, payload: String, at now: JournalTime, in db: Database) throws -> Int64 {
@@ -115,23 +134,11 @@ extension GateDatabase: OutboxStore {
     }
 
     public func markRetry(_ id: Int64, error: String, delay: Duration) async throws {
-        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-        try await write { db in
-            let now = JournalTime.now
-            try db.execute(sql: """
-                UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
-                WHERE id = ? AND state = 'pending'
-                """, arguments: [error, now.adding(seconds: seconds), now, id])
-        }
+        try await write { db in try Self.retryEntry(id, error: error, delay: delay, at: JournalTime.now, in: db) }
     }
 
     public func markDead(_ id: Int64, error: String) async throws {
-        try await write { db in
-            try db.execute(sql: """
-                UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ?
-                WHERE id = ? AND state = 'pending'
-                """, arguments: [error, JournalTime.now, id])
-        }
+        try await write { db in try Self.deadEntry(id, error: error, at: JournalTime.now, in: db) }
     }
 
     public func retry(_ id: Int64) async throws -> Bool {

@@ -26,6 +26,9 @@ public struct GateDatabase: Sendable {
     let admissionIDs: AdmissionIDs
     /// Keeps WAL checkpoints out of the critical commits; nil for a writer opened elsewhere.
     var checkpointing: CheckpointDeferral?
+    /// Tests only: makes chosen writes fail before they begin (a full disk), so every money step
+    /// can be cut at every write (`WriteFaults`).
+    public var faults: WriteFaults?
 
     /// Every write of the store: GRDB's `write` (one transaction, committed), then, on the same
     /// writer connection, the WAL restart that transaction's checkpoint made due
@@ -33,7 +36,8 @@ public struct GateDatabase: Sendable {
     /// commit. `critical`: a transaction a guest waits for, whose commit does not checkpoint
     /// (`CheckpointDeferral.critical`; nothing to defer on a writer opened without it).
     func write<T: Sendable>(critical: Bool = false, _ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.writeWithoutTransaction { [checkpointing] db in
+        try faults?.nextWrite()
+        return try await writer.writeWithoutTransaction { [checkpointing] db in
             var result: T?
             try db.inTransaction {
                 if critical, let checkpointing {
@@ -243,8 +247,37 @@ public struct GateDatabase: Sendable {
                     WHERE operation = 'settle' AND reference IS NULL;
                 """)
         }
+        migrator.registerMigration("v7-change-sequence") { db in
+            // One change sequence for the whole journal (issue 24): every row inserted or changed
+            // takes the next number in the same transaction, by trigger — so no step can forget
+            // it. A shipper follows `change_seq` (not row ids): a row changed later (a cancel, a
+            // replay) comes again with a higher number. Rows from before are numbered once.
+            try db.execute(sql: """
+                CREATE TABLE change_counter (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+                INSERT INTO change_counter (id, seq) VALUES (1, 0);
+                """)
+            for table in Self.sequencedTables {
+                try db.execute(sql: """
+                    ALTER TABLE \(table) ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+                    UPDATE \(table) SET change_seq = rowid + (SELECT seq FROM change_counter WHERE id = 1);
+                    UPDATE change_counter SET seq = seq + (SELECT COALESCE(MAX(rowid), 0) FROM \(table)) WHERE id = 1;
+                    CREATE INDEX \(table)_change_seq ON \(table)(change_seq);
+                    CREATE TRIGGER \(table)_change_insert AFTER INSERT ON \(table) BEGIN
+                        UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+                        UPDATE \(table) SET change_seq = (SELECT seq FROM change_counter WHERE id = 1) WHERE rowid = NEW.rowid;
+                    END;
+                    CREATE TRIGGER \(table)_change_update AFTER UPDATE ON \(table) WHEN NEW.change_seq = OLD.change_seq BEGIN
+                        UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+                        UPDATE \(table) SET change_seq = (SELECT seq FROM change_counter WHERE id = 1) WHERE rowid = NEW.rowid;
+                    END;
+                    """)
+            }
+        }
         return migrator
     }
+
+    /// The tables whose rows carry `change_seq`: everything a journal shipper copies.
+    static let sequencedTables = ["admission", "redemption", "outbox", "event", "offline_admitted"]
 }
 
 /// A store operation that failed, with what was attempted and what to do.

@@ -26,7 +26,9 @@ import TestSupport
             let logger = Logger(label: "outbox") { label in
                 GateLogHandler(label: label, level: .debug, environment: ["JOURNAL_STREAM": "8:1"], sink: { lines.append($0) })
             }
-            outbox = ObservedOutbox(database: database, metrics: metrics, logger: logger)
+            let journal = ObservedJournal(database: database, file: directory + "/gate.db", events: Broadcast<GateEvent>(),
+                                          metrics: metrics, logger: logger, health: JournalHealth())
+            outbox = ObservedOutbox(journal: journal, metrics: metrics, logger: logger)
         }
 
         func remove() {

@@ -2,9 +2,10 @@ import GateCore
 
 /// An in-memory e-guma for pure engine tests: vouchers with balances, ShortCodes, a ledger of
 /// redemptions, and scripted faults per call.
-actor FakeVoucherService: VoucherService {
-    enum Call: String, Sendable { case balance, redeem, cancel }
-    enum Fault: Sendable, Equatable {
+public actor FakeVoucherService: VoucherService {
+    public init() {}
+    public enum Call: String, Sendable { case balance, redeem, cancel }
+    public enum Fault: Sendable, Equatable {
         case notSent, unreachable
         /// e-guma answered a read with a 5xx or garbage (reachable, but no usable answer).
         case badAnswer
@@ -14,45 +15,45 @@ actor FakeVoucherService: VoucherService {
         case uncertain(applied: Bool)
         case rejected(String)
     }
-    struct Voucher: Sendable {
-        var balance: Int64
-        var total: Int64
-        var product: String?
-        var redeemable = true
-        var message: String?
+    public struct Voucher: Sendable {
+        public var balance: Int64
+        public var total: Int64
+        public var product: String?
+        public var redeemable = true
+        public var message: String?
     }
-    struct Redemption: Sendable, Equatable {
-        var token: String
-        var code: String
-        var amount: Int64
-        var reference: String
-        var cancelled: Int64 = 0
+    public struct Redemption: Sendable, Equatable {
+        public var token: String
+        public var code: String
+        public var amount: Int64
+        public var reference: String
+        public var cancelled: Int64 = 0
     }
 
-    private(set) var vouchers: [String: Voucher] = [:]
+    public private(set) var vouchers: [String: Voucher] = [:]
     private var shortCodes: [String: String] = [:]
-    private(set) var ledger: [Redemption] = []
-    private(set) var calls: [(Call, String)] = []
+    public private(set) var ledger: [Redemption] = []
+    public private(set) var calls: [(Call, String)] = []
     private var faults: [(call: Call, fault: Fault, code: String?)] = []
     private var nextToken = 0
 
-    func add(_ code: String, balance: Int64, total: Int64? = nil, product: String? = nil,
+    public func add(_ code: String, balance: Int64, total: Int64? = nil, product: String? = nil,
              redeemable: Bool = true, message: String? = nil, shortCode: String? = nil) {
         vouchers[code] = Voucher(balance: balance, total: total ?? balance, product: product,
                                  redeemable: redeemable, message: message)
         if let shortCode { shortCodes[shortCode] = code }
     }
 
-    func fail(_ call: Call, _ fault: Fault, code: String? = nil) { faults.append((call, fault, code)) }
+    public func fail(_ call: Call, _ fault: Fault, code: String? = nil) { faults.append((call, fault, code)) }
     /// Runs once during the next Balance, before it answers (what another lane or the outbox
     /// worker does meanwhile).
     private var duringBalance: (@Sendable () async -> Void)?
-    func onNextBalance(_ hook: @escaping @Sendable () async -> Void) { duringBalance = hook }
-    func setBalance(_ code: String, _ cents: Int64) { vouchers[code]?.balance = cents }
+    public func onNextBalance(_ hook: @escaping @Sendable () async -> Void) { duringBalance = hook }
+    public func setBalance(_ code: String, _ cents: Int64) { vouchers[code]?.balance = cents }
 
-    func balanceOf(_ code: String) -> Int64? { vouchers[code]?.balance }
-    func count(_ call: Call) -> Int { calls.filter { $0.0 == call }.count }
-    var netTaken: Int64 { ledger.reduce(0) { $0 + $1.amount - $1.cancelled } }
+    public func balanceOf(_ code: String) -> Int64? { vouchers[code]?.balance }
+    public func count(_ call: Call) -> Int { calls.filter { $0.0 == call }.count }
+    public var netTaken: Int64 { ledger.reduce(0) { $0 + $1.amount - $1.cancelled } }
 
     private func fault(_ call: Call, _ code: String) -> Fault? {
         guard let i = faults.firstIndex(where: { $0.call == call && ($0.code == nil || $0.code == code) }) else { return nil }
@@ -70,7 +71,7 @@ actor FakeVoucherService: VoucherService {
         }
     }
 
-    func balance(of code: VoucherCode) async throws(VoucherServiceError) -> VoucherBalance {
+    public func balance(of code: VoucherCode) async throws(VoucherServiceError) -> VoucherBalance {
         calls.append((.balance, code.text))
         if let hook = duringBalance { duringBalance = nil; await hook() }
         if let f = fault(.balance, code.text), f != .pass { throw error(f, .balance) }
@@ -83,7 +84,7 @@ actor FakeVoucherService: VoucherService {
                               message: v.redeemable ? v.message : (v.message ?? "bereits eingelöst"))
     }
 
-    func redeem(_ code: VoucherCode, amount: Money, reference: String) async throws(VoucherServiceError) -> VoucherRedemption {
+    public func redeem(_ code: VoucherCode, amount: Money, reference: String) async throws(VoucherServiceError) -> VoucherRedemption {
         calls.append((.redeem, code.text))
         let f = fault(.redeem, code.text)
         if let f, f != .uncertain(applied: true), f != .pass { throw error(f, .redeem) }
@@ -98,7 +99,7 @@ actor FakeVoucherService: VoucherService {
         return VoucherRedemption(code: code, token: token, newBalance: Money(cents: v.balance))
     }
 
-    func cancel(_ code: VoucherCode, token: String, amount: Money) async throws(VoucherServiceError) -> Money {
+    public func cancel(_ code: VoucherCode, token: String, amount: Money) async throws(VoucherServiceError) -> Money {
         calls.append((.cancel, code.text))
         if let f = fault(.cancel, code.text), f != .pass { throw error(f, .cancel) }
         guard let i = ledger.firstIndex(where: { $0.token == token && $0.code == code.text }),

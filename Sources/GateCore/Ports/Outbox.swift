@@ -8,6 +8,13 @@ public protocol Outbox: Sendable {
     /// whose cancel waits, nor the other way round. Only a `redeemed` redemption changes state.
     @discardableResult
     func queueCancel(_ order: CancelOrder) async throws -> Int64
+    /// A redeem whose outcome is unknown goes to a settle entry: `order` queued and its
+    /// redemption moved from `intent` to `uncertain`; `closing` (the replay entry that sent it),
+    /// when given, done. `stale` when the redemption was not in `intent`: nothing is queued.
+    func deferToSettle(_ order: SettleOrder, closing entry: Int64?) async throws -> StepResult
+    /// An offline admission's redeem, queued for replay, and its code remembered as admitted
+    /// offline (never admitted offline twice), in one durable write. Returns the entry's id.
+    func queueOfflineRedeem(_ order: OfflineRedeemOrder) async throws -> Int64
     /// Withdraws a still-pending entry (an offline admission whose guest never walked through).
     /// Returns false when the entry was already processed or its replay has begun (a redeem
     /// intent with its reference exists): the caller then queues a cancel behind it.
@@ -20,7 +27,7 @@ public protocol Outbox: Sendable {
 }
 
 /// The outbox as the worker and the operator tools see it: list, settle, retry, drop.
-public protocol OutboxStore: Outbox {
+public protocol OutboxStore: Outbox, OutboxSteps {
     /// Pending entries, oldest first.
     func pendingEntries() async throws -> [OutboxEntry]
     /// Every entry not yet done (pending and dead-lettered), for `outbox list`.

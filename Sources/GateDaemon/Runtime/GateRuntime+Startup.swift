@@ -61,7 +61,7 @@ extension GateRuntime {
                 evidence[name] = RedemptionListEvidence(client: client, key: key, userID: user, database: database)
             }
         }
-        let outbox = OutboxWorker(store: ObservedOutbox(database: database, metrics: metrics, logger: logger),
+        let outbox = OutboxWorker(store: ObservedOutbox(journal: journal, metrics: metrics, logger: logger),
                                   journal: journal, services: services, clock: clock, online: online, evidence: evidence)
         let reconcile = ReconcileService(
             reconciler: Reconciler(database: database, client: client),

@@ -137,7 +137,7 @@ public struct ObservedJournal: AdmissionJournal {
     /// Every journal write goes through here: a failure is logged at error, counted and marks
     /// this part out of order; the next success puts it back in service. The caller still gets
     /// the error and decides what it means (the engine denies the admission "out of order").
-    private func writing<T>(_ operation: String, _ write: () async throws -> T) async throws -> T {
+    func writing<T>(_ operation: String, _ write: () async throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let start = clock.now
         // How long durable writes take (`journal_write_seconds`), failed ones included.

@@ -170,4 +170,90 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
         touch(id)
         return true
     }
+
+    // MARK: Money steps: each one actor call (nothing can come between its parts)
+
+    /// Moves a redemption from one of `from` to `state`; `stale` (nothing changed) otherwise.
+    private func move(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState, balanceAfter: Money?) -> StepResult {
+        guard let current = redemptionsByID[redemption], from.contains(current.state) else { return .stale }
+        touch(redemption)
+        redemptionsByID[redemption]?.state = state
+        if let balanceAfter { redemptionsByID[redemption]?.balanceAfter = balanceAfter }
+        return .applied
+    }
+
+    func deferToSettle(_ order: SettleOrder, closing entry: Int64?) async throws -> StepResult {
+        if failEnqueue { throw Refused() }
+        let result = move(order.redemption, from: [.intent], to: .uncertain, balanceAfter: nil)
+        if result == .applied { try await enqueue(.settle(order)) }
+        if let entry { _ = set(entry, .done, from: [.pending]) }
+        return result
+    }
+
+    func queueOfflineRedeem(_ order: OfflineRedeemOrder) async throws -> Int64 {
+        let id = try await enqueue(.offlineRedeem(order))
+        offline[VoucherCode(unchecked: order.code).undashed] = order.admission
+        return id
+    }
+
+    func completeCancel(entry: Int64, redemption: Int64?, balanceAfter: Money, event: GateEvent) async throws -> StepResult {
+        var result = StepResult.applied
+        if let redemption { result = move(redemption, from: [.redeemed, .cancelQueued], to: .cancelled, balanceAfter: balanceAfter) }
+        events.append(event)
+        _ = set(entry, .done, from: [.pending])
+        return result
+    }
+
+    func deadLetter(entry: Int64, error: String, event: GateEvent) async throws {
+        try await markDead(entry, error: error)
+        events.append(event)
+    }
+
+    func beginReplay(entry: Int64, intent: RedemptionIntent) async throws -> ReplayStart {
+        guard self.entry(entry)?.state == .pending else { return .notPending }
+        return .begun(redemption: try await recordIntent(intent))
+    }
+
+    func completeReplay(entry: Int64, redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws -> StepResult {
+        let result = move(redemption, from: [.intent], to: .redeemed, balanceAfter: balanceAfter)
+        if result == .applied {
+            redemptionsByID[redemption]?.token = token
+            events.append(event)
+        }
+        _ = set(entry, .done, from: [.pending])
+        return result
+    }
+
+    func replayNotApplied(entry: Int64, redemption: Int64, then next: EntryNext) async throws {
+        _ = move(redemption, from: [.intent], to: .notRedeemed, balanceAfter: nil)
+        switch next {
+        case .retry(let error, let delay): try await markRetry(entry, error: error, delay: delay)
+        case .dead(let error, let event): try await deadLetter(entry: entry, error: error, event: event)
+        }
+    }
+
+    func settleApplied(entry: Int64?, redemption: Int64, balanceAfter: Money?, event: GateEvent) async throws -> StepResult {
+        let result = move(redemption, from: [.intent, .uncertain], to: .tokenUnknown, balanceAfter: balanceAfter)
+        if result == .applied { events.append(event) }
+        if let entry { _ = set(entry, .done, from: [.pending]) }
+        return result
+    }
+
+    func settleNotApplied(entry: Int64, redemption: Int64, balanceAfter: Money?, replay: OfflineRedeemOrder?) async throws -> StepResult {
+        if failEnqueue, replay != nil { throw Refused() }
+        let result = move(redemption, from: [.intent, .uncertain], to: .notRedeemed, balanceAfter: balanceAfter)
+        if result == .applied, let replay { try await enqueue(.offlineRedeem(replay)) }
+        _ = set(entry, .done, from: [.pending])
+        return result
+    }
+
+    func queueInterruptedCancel(_ order: CancelOrder, event: GateEvent) async throws -> Int64 {
+        let id = try await queueCancel(order)
+        events.append(event)
+        let unsettled = redemptions.contains {
+            $0.intent.admission == order.admission && ($0.state == .intent || $0.state == .redeemed)
+        }
+        if !unsettled, admissions[order.admission] == .some(nil) { admissions[order.admission] = .cancelled }
+        return id
+    }
 }
