@@ -18,10 +18,11 @@ public struct OutletConfig: Sendable, Equatable {
     public var keySource: KeySource
     /// The e-guma user the outlet's key belongs to (`user_id`): reconciliation and the settle
     /// checks read only this user's rows of the redemption list. Nil: reconcile infers it from
-    /// the rows that match the journal, and settle checks use Balance only.
-    public var userID: Int64?
+    /// the rows that match the journal, and settle checks use Balance only. A TOML integer or
+    /// string (e-guma sends user ids as either), compared as canonical text.
+    public var userID: EgumaID?
 
-    public init(name: String, keySource: KeySource, userID: Int64? = nil) {
+    public init(name: String, keySource: KeySource, userID: EgumaID? = nil) {
         self.name = name; self.keySource = keySource; self.userID = userID
     }
 

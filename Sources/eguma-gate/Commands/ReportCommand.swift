@@ -90,15 +90,18 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     /// Per outlet, the latest `reconciled` / `reconcile_mismatch` event for a run that began at
-    /// the window's start: "reconciled", "mismatch", each with the run's end when partial.
+    /// the window's start: "reconciled", "mismatch", each with the run's end when partial; "no
+    /// verdict" when the only runs could not read e-guma's answer (`reconcile_no_verdict`).
     static func reconciliation(_ events: [ReportEvent], window: DateInterval, local: EgumaLocalTime) -> [String: String] {
         let prefix = local.format(window.start) + "…"
         var status: [String: String] = [:]
-        for e in events where (e.type == .reconciled || e.type == .reconcileMismatch) && (e.message ?? "").hasPrefix(prefix) {
+        for e in events where [.reconciled, .reconcileMismatch, .reconcileNoVerdict].contains(e.type) && (e.message ?? "").hasPrefix(prefix) {
             let outlet = e.lane.hasPrefix("outlet:") ? String(e.lane.dropFirst("outlet:".count)) : e.lane
+            // A run without a verdict says nothing about a verdict another run reached.
+            if e.type == .reconcileNoVerdict, status[outlet] != nil { continue }
             let end = (e.message ?? "").dropFirst(prefix.count).prefix(19)
             let partial = end != local.format(window.end).prefix(19) ? " (up to \(end))" : ""
-            status[outlet] = (e.type == .reconciled ? "reconciled" : "mismatch") + partial
+            status[outlet] = (e.type == .reconciled ? "reconciled" : e.type == .reconcileMismatch ? "mismatch" : "no verdict") + partial
         }
         return status
     }
