@@ -87,6 +87,20 @@ import Testing
         }
     }
 
+    /// Without a message from e-guma (null or blank) the guest reads the lane language's own text.
+    @Test(arguments: DisplayLanguage.allCases)
+    func aRefusalWithoutEgumasMessageIsInTheLanesLanguage(_ language: DisplayLanguage) {
+        let own = ["de": "Dieser Gutschein ist nicht einlösbar", "fr": "Ce bon ne peut pas être utilisé",
+                   "it": "Questo buono non può essere utilizzato", "en": "This voucher cannot be redeemed"]
+        let texts = GuestTexts(language: language)
+        for message in [nil, "", "  \n"] as [String?] {
+            let text = texts.text(for: .denied(.eguma(message: message)))
+            #expect(text.lines.first == own[language.rawValue], "\(language) \(String(describing: message))")
+            #expect(text.title == texts.text(for: .denied(.eguma(message: "x"))).title)
+            #expect(text.outcome == .failure)
+        }
+    }
+
     @Test func amountsReadCHFWithTwoDecimals() {
         #expect(GuestTexts.amount(Money(cents: 1_250)) == "CHF 12.50")
         #expect(GuestTexts.amount(Money(cents: 5)) == "CHF 0.05")

@@ -115,6 +115,14 @@ public struct GuestTexts: Sendable {
     private func denied(_ reason: DenyReason) -> GuestText {
         switch reason {
         case .eguma(let message):
+            // e-guma's text verbatim; without one (Balance's `message` is null or blank) our own,
+            // in the lane's language — never an English placeholder.
+            guard let message, !message.allSatisfy(\.isWhitespace) else {
+                return GuestText(title: notRedeemable,
+                                 lines: [t("Dieser Gutschein ist nicht einlösbar", "Ce bon ne peut pas être utilisé",
+                                           "Questo buono non può essere utilizzato", "This voucher cannot be redeemed"), askStaff],
+                                 outcome: .failure)
+            }
             return GuestText(title: notRedeemable, lines: [message], outcome: .failure)
         case .emptyCode:
             return GuestText(title: scanAgain, outcome: .failure)
