@@ -112,7 +112,7 @@ struct EngineAgainstSimulatorTests {
         await lane.scan(Self.voucherA)
         let state = try #require(lane.feedback.states.values.last)
         #expect(state == .denied(.eguma(message: nil)))
-        let text = GuestTexts(language: language).text(for: state)
+        let text = GuestTexts(language: language, currency: "CHF").text(for: state)
         #expect(text.lines.first == expected[language], "\(text)")
         #expect(!text.lines.contains("not redeemable") || language == .en)
         #expect(try await lane.db.events().last?.event.message == "not redeemable")

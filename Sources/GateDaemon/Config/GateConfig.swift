@@ -154,14 +154,22 @@ public struct GateConfig: Sendable {
         let file = r.string("api_key_file")
         let env = r.string("api_key_env")
         let userID = userIDValue(r)
+        var currency = OutletCurrencies.defaultCurrency
+        if let text = r.string("currency") {
+            if OutletCurrencies.isCurrencyCode(text) {
+                currency = text
+            } else {
+                r.problem("currency", "\"\(text)\" is not a currency code — write the e-guma account's currency as three capital letters: \"CHF\" or \"EUR\"")
+            }
+        }
         if r.has("api_key") {
             r.problem("api_key", "API keys never go in the main config — put it in a file (root:eguma-gate, mode 0640) and set api_key_file")
             _ = r.raw("api_key")
         }
         r.rejectUnknownKeys()
         switch (file, env) {
-        case (let f?, nil): return OutletConfig(name: name, keySource: .file(f), userID: userID)
-        case (nil, let e?): return OutletConfig(name: name, keySource: .environment(e), userID: userID)
+        case (let f?, nil): return OutletConfig(name: name, keySource: .file(f), userID: userID, currency: currency)
+        case (nil, let e?): return OutletConfig(name: name, keySource: .environment(e), userID: userID, currency: currency)
         case (.some, .some):
             r.problem(nil, "set either api_key_file or api_key_env, not both")
         case (nil, nil):
