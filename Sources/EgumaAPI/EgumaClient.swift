@@ -117,11 +117,11 @@ public final class EgumaClient: Sendable {
     /// - Parameters:
     ///   - userID: only this e-guma user's redemptions (each outlet key belongs to one user).
     ///   - complimentary: nil leaves e-guma's default (included).
-    public func redemptions(from: Date, to: Date, userID: Int64? = nil, complimentary: ComplimentaryFilter? = nil,
+    public func redemptions(from: Date, to: Date, userID: EgumaID? = nil, complimentary: ComplimentaryFilter? = nil,
                             key: APIKey) async throws(EgumaError) -> [EgumaRedemption] {
         let local = EgumaLocalTime(configuration.timeZone)
         var query = [("from", local.format(from)), ("to", local.format(to))]
-        if let userID { query.append(("user_id", String(userID))) }
+        if let userID { query.append(("user_id", userID.text)) }
         if let complimentary { query.append(("complimentary", complimentary.rawValue)) }
         let subject = "\(query[0].1)…\(query[1].1)"
         let items: [RedemptionListItem] = try await call(

@@ -6,9 +6,11 @@ import Foundation
 /// `redeemedAt` with the configured time zone, so no caller handles the raw text.
 public struct RedemptionListItem: Codable, Sendable, Equatable {
     public struct User: Codable, Sendable, Equatable {
-        public var id: Int64
+        /// A number in some accounts, text in others (e-guma documents no type): compare `id`s,
+        /// never their raw JSON.
+        public var id: EgumaID
         public var name: String?
-        public init(id: Int64, name: String?) { self.id = id; self.name = name }
+        public init(id: EgumaID, name: String?) { self.id = id; self.name = name }
     }
 
     public struct Product: Codable, Sendable, Equatable {

@@ -25,9 +25,9 @@ extension SimulatedAccount {
             }
             window.append(date)
         }
-        var user: Int64?
+        var user: EgumaID?
         if let text = parameters["user_id"], !text.isEmpty {
-            guard let id = Int64(text) else { return .text(400, "Parameter user_id ist keine Zahl") }
+            guard let id = EgumaID(text: text) else { return .text(400, "Parameter user_id ist keine Benutzer-ID") }
             user = id
         }
         let complimentary = parameters["complimentary"].flatMap { $0.isEmpty ? nil : $0 } ?? "included"
@@ -50,7 +50,7 @@ extension SimulatedAccount {
                 "code": .string(dashed), "redeemed_at": .string(local.format(r.at)),
                 "redeemed_amount_in_cents": .int(r.fullyCancelled ? r.amount : r.amount - r.cancelled),
                 "derecognized": .bool(r.fullyCancelled), "is_complimentary": .bool(r.complimentary),
-                "user": .fields(["id": .int(r.outlet.userID), "name": .string(r.outlet.userName)]),
+                "user": .fields(["id": r.outlet.userID.wire, "name": .string(r.outlet.userName)]),
                 "product": .fields(["id": r.productId.wire, "name": r.productName.wire]),
                 "issuer": .fields(["name": .string("Simulated e-guma account"), "is_third_party": .bool(false)]),
             ])

@@ -1,3 +1,4 @@
+import EgumaAPI
 import Foundation
 
 /// A JSON value as the simulator writes it on the wire.
@@ -50,4 +51,9 @@ extension Optional where Wrapped == String {
 
 extension Optional where Wrapped == Int64 {
     var wire: WireValue { map(WireValue.int) ?? .null }
+}
+
+extension EgumaID {
+    /// As the account sends it: a JSON number for a numeric id, a JSON string for a text one.
+    var wire: WireValue { isNumber ? number.wire : .string(text) }
 }

@@ -80,6 +80,41 @@ import Testing
         }
     }
 
+    /// e-guma documents `user` as `{id, name}` without a type (issue 25): an account sending text
+    /// ids is read, filtered by its text id, and its ids compare with the same number as text.
+    @Test func userIDsAreReadAsNumberOrTextAndComparedAsText() async throws {
+        let spa = SimulatedOutlet(name: "spa", key: "spa-text-key", userID: "kasse-spa", userName: "Kasse Spa")
+        try await SimulatorHarness.with(outlets: [spa, Self.shop], vouchers: Self.vouchers) { h in
+            _ = try await h.client.redeem(code: "AAAABBBBCC01", amount: 1000, reference: nil, key: h.key)
+            _ = try await h.client.redeem(code: "AAAABBBBCC02", amount: 2000, reference: nil, key: APIKey(Self.shop.key))
+            let from = Date().addingTimeInterval(-60), to = Date().addingTimeInterval(60)
+            let all = try await h.client.redemptions(from: from, to: to, key: h.key)
+            #expect(Set(all.compactMap(\.item.user?.id)) == ["kasse-spa", 502])
+            let mine = try await h.client.redemptions(from: from, to: to, userID: "kasse-spa", key: h.key)
+            #expect(mine.map(\.item.redeemedAmountInCents.value) == [1000])
+            #expect(mine.first?.item.user?.id.isNumber == false)
+            // The shop's number, asked for as text with a leading zero, is the same user.
+            let shop = try await h.client.redemptions(from: from, to: to, userID: EgumaID(text: " 0502"), key: h.key)
+            #expect(shop.map(\.item.redeemedAmountInCents.value) == [2000])
+            #expect(shop.first?.item.user?.id == EgumaID(text: "502"))
+            #expect(shop.first?.item.user?.id.isNumber == true)
+        }
+    }
+
+    /// An id that is neither a whole number nor text is an answer that cannot be read.
+    @Test func aUserIDOfAnotherTypeMakesTheListUnreadable() async throws {
+        try await SimulatorHarness.with(outlets: [Self.spa], vouchers: Self.vouchers) { h in
+            let at = Self.zurich.format(Date())
+            for id in ["true", "{\"nr\":1}", "\"  \"", "null"] {
+                await h.server.setFault(.status(200, body: #"[{"code":"AAAA-BBBB-CC01","redeemed_at":"\#(at)","redeemed_amount_in_cents":100,"user":{"id":\#(id)}}]"#),
+                                        for: .redemptions)
+                let error = await expectEgumaError { try await h.client.redemptions(from: Date().addingTimeInterval(-60), to: Date(), key: h.key) }
+                guard case .undecodable(let detail)? = error?.kind else { Issue.record("id \(id): expected undecodable, got \(String(describing: error))"); continue }
+                #expect(detail.contains("user.id"), "id \(id): \(detail)")
+            }
+        }
+    }
+
     /// The simulator's documented model: full cancel → listed, derecognized, original amount;
     /// partial cancel → listed with what is still redeemed.
     @Test func cancelledRedemptionsFollowTheDocumentedModel() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import GateCore
 import Testing
+import TestSupport
 
 /// Every guest state in every language, compared with a reviewed golden file
 /// (`Golden/guest-texts.golden`; rewrite it with EGUMA_UPDATE_GOLDEN=1 and review the diff).
@@ -44,11 +45,11 @@ import Testing
         var out = ""
         for language in DisplayLanguage.allCases {
             for balanceLane in [false, true] {
-                let texts = GuestTexts(language: language, balanceLane: balanceLane)
+                let texts = GuestTexts(language: language, balanceLane: balanceLane, currency: "CHF")
                 let states = balanceLane ? samples.filter { $0.0 == "idle" } : samples
                 var rendered = states.map { ($0.0, texts.text(for: $0.1)) }
                 if !balanceLane {  // a gate lane's idle screen shows the entry price
-                    let priced = GuestTexts(language: language, price: { Money(cents: 2_500) })
+                    let priced = GuestTexts(language: language, price: { Money(cents: 2_500) }, currency: "CHF")
                     rendered.insert(("idle(price 25.00)", priced.text(for: .idle)), at: 1)
                 }
                 for (name, text) in rendered {
@@ -81,21 +82,57 @@ import Testing
     @Test func egumasMessageIsShownVerbatimInEveryLanguage() {
         let message = "Gutschein ungültig — «bereits eingelöst» <b>&</b>"
         for language in DisplayLanguage.allCases {
-            let text = GuestTexts(language: language).text(for: .denied(.eguma(message: message)))
+            let text = GuestTexts(language: language, currency: "CHF").text(for: .denied(.eguma(message: message)))
             #expect(text.lines == [message])
             #expect(text.outcome == .failure)
         }
     }
 
-    @Test func amountsReadCHFWithTwoDecimals() {
-        #expect(GuestTexts.amount(Money(cents: 1_250)) == "CHF 12.50")
-        #expect(GuestTexts.amount(Money(cents: 5)) == "CHF 0.05")
-        #expect(GuestTexts(language: .de).text(for: .awaitingMore(remaining: Money(cents: 1_250))).title == "Noch CHF 12.50")
+    /// Without a message from e-guma (null or blank) the guest reads the lane language's own text.
+    @Test(arguments: DisplayLanguage.allCases)
+    func aRefusalWithoutEgumasMessageIsInTheLanesLanguage(_ language: DisplayLanguage) {
+        let own = ["de": "Dieser Gutschein ist nicht einlösbar", "fr": "Ce bon ne peut pas être utilisé",
+                   "it": "Questo buono non può essere utilizzato", "en": "This voucher cannot be redeemed"]
+        let texts = GuestTexts(language: language, currency: "CHF")
+        for message in [nil, "", "  \n"] as [String?] {
+            let text = texts.text(for: .denied(.eguma(message: message)))
+            #expect(text.lines.first == own[language.rawValue], "\(language) \(String(describing: message))")
+            #expect(text.title == texts.text(for: .denied(.eguma(message: "x"))).title)
+            #expect(text.outcome == .failure)
+        }
+    }
+
+    @Test func amountsReadTheAccountsCurrencyWithTwoDecimals() {
+        #expect(GuestTexts.amount(Money(cents: 1_250), currency: "CHF") == "CHF 12.50")
+        #expect(GuestTexts.amount(Money(cents: 5), currency: "EUR") == "EUR 0.05")
+        #expect(GuestTexts(language: .de, currency: "CHF").text(for: .awaitingMore(remaining: Money(cents: 1_250))).title == "Noch CHF 12.50")
+    }
+
+    /// An EUR account (Germany, Austria) shows EUR in every text with an amount, in every
+    /// language; the currency is asked at each rendering, so an answer that names it takes effect.
+    @Test(arguments: DisplayLanguage.allCases)
+    func everyAmountIsInTheCurrencyAskedAtRendering(_ language: DisplayLanguage) {
+        let currency = Recorder<String>()
+        currency.append("CHF")
+        let texts = GuestTexts(language: language, price: { Money(cents: 2_500) }, currency: { currency.values.last ?? "?" })
+        #expect(texts.text(for: .idle).lines.last?.hasSuffix("CHF 25.00") == true)
+        currency.append("EUR")
+        let withAmounts: [GuestState] = [
+            .idle, .accepted(newBalance: Money(cents: 7_500)), .denied(.insufficientBalance(balance: Money(cents: 1_000))),
+            .awaitingMore(remaining: Money(cents: 1_250)),
+            .balance(BalanceCheck(isRedeemable: true, balance: Money(cents: 7_500), total: Money(cents: 10_000), message: nil)),
+        ]
+        for state in withAmounts {
+            let text = texts.text(for: state)
+            let all = ([text.title] + text.lines).joined(separator: " | ")
+            #expect(all.contains("EUR "), "\(state): \(all)")
+            #expect(!all.contains("CHF"), "\(state): \(all)")
+        }
     }
 
     @Test func everyStateHasItsOwnTextInEachLanguage() {
         for language in DisplayLanguage.allCases {
-            let texts = GuestTexts(language: language)
+            let texts = GuestTexts(language: language, currency: "CHF")
             let rendered = Self.samples.map { texts.text(for: $0.1) }
             // Different states may share a title (offline), never title and lines.
             #expect(Set(rendered.map { "\($0.title)|\($0.lines)" }).count >= rendered.count - 2)
@@ -103,7 +140,7 @@ import Testing
     }
 
     @Test func theWalkThroughScreenKeepsTheBalanceOfTheAcceptedVoucher() {
-        var screen = GuestScreen(texts: GuestTexts(language: .de))
+        var screen = GuestScreen(texts: GuestTexts(language: .de, currency: "CHF"))
         _ = screen.show(.accepted(newBalance: Money(cents: 7_500)))
         let walk = screen.show(.walkThrough)
         #expect(walk.title == "Bitte eintreten")

@@ -13,7 +13,7 @@ import Testing
     }
 
     static func listed(_ code: String, _ cents: Int64, derecognized: Bool = false, at: Date = t0) -> PlatformRedemptionRow {
-        PlatformRedemptionRow(code: code, at: at, amountCents: cents, derecognized: derecognized, userID: 7)
+        PlatformRedemptionRow(code: code, at: at, amountCents: cents, derecognized: derecognized, userID: "7")
     }
 
     @Test func aCleanDayMatchesEveryVoucherWhateverTheCancelModel() {

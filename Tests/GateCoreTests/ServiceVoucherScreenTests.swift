@@ -19,7 +19,7 @@ import TestSupport
     }
 
     @Test func noPassageAfterAScreenWithoutBalanceDoesNotClaimTheBalanceIsRestored() {
-        var screen = GuestScreen(texts: GuestTexts(language: .de))
+        var screen = GuestScreen(texts: GuestTexts(language: .de, currency: "CHF"))
         _ = screen.show(.accepted(newBalance: nil))
         _ = screen.show(.walkThrough)
         #expect(screen.show(.cancelled).lines == ["Zahlung storniert"])

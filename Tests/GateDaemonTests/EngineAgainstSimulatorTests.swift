@@ -98,6 +98,28 @@ struct EngineAgainstSimulatorTests {
         await lane.stop()
     }
 
+    /// e-guma may answer Balance with `message: null` (issue 25): the guest reads the lane
+    /// language's own text, never the English placeholder the journal keeps for operators.
+    @Test(arguments: DisplayLanguage.allCases)
+    func aRefusalWithoutMessageShowsTheLaneLanguagesOwnText(_ language: DisplayLanguage) async throws {
+        let expected: [DisplayLanguage: String] = [
+            .de: "Dieser Gutschein ist nicht einlösbar", .fr: "Ce bon ne peut pas être utilisé",
+            .it: "Questo buono non può essere utilizzato", .en: "This voucher cannot be redeemed",
+        ]
+        let lane = try await SimulatedLane.start([value(Self.voucherA, 5_000)])
+        await lane.server.setFault(.status(200, body: #"{"code":"AAAA1111AAAA","is_redeemable":false,"balance_in_cents":0,"total_amount_in_cents":5000,"currency":"CHF","product_id":null,"message":null,"extra":null}"#,
+                                           count: 1), for: .balance)
+        await lane.scan(Self.voucherA)
+        let state = try #require(lane.feedback.states.values.last)
+        #expect(state == .denied(.eguma(message: nil)))
+        let text = GuestTexts(language: language, currency: "CHF").text(for: state)
+        #expect(text.lines.first == expected[language], "\(text)")
+        #expect(!text.lines.contains("not redeemable") || language == .en)
+        #expect(try await lane.db.events().last?.event.message == "not redeemable")
+        #expect(await lane.appliedRedeems().isEmpty)
+        await lane.stop()
+    }
+
     @Test func noPassageCancelsAtEgumaAndTheBalanceIsAsBefore() async throws {
         let lane = try await SimulatedLane.start([value(Self.voucherA, 5_000)])
         await lane.sensor.push(false)

@@ -16,9 +16,11 @@ final class GateUnderTest: Sendable {
     private let running: Task<Void, any Error>
 
     /// `lanes` is the `[lanes.*]` part of the config; outlet "demo" and `[gate] display` on a free port are set.
-    /// `gate` adds keys to the `[gate]` table.
-    static func start(lanes: String, laneNames: [String], gate: String = "") async throws -> GateUnderTest {
-        let simulator = try await SimulatorServer.start()
+    /// `gate` adds keys to the `[gate]` table, `outlet` to `[outlets.demo]`; `vouchers` is the
+    /// simulated account (its currency too).
+    static func start(lanes: String, laneNames: [String], gate: String = "", outlet: String = "",
+                      vouchers: SimulatedVoucherFile = .demo) async throws -> GateUnderTest {
+        let simulator = try await SimulatorServer.start(.init(vouchers: vouchers))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gate-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let key = dir + "/demo.key"
@@ -38,6 +40,7 @@ final class GateUnderTest: Sendable {
 
             [outlets.demo]
             api_key_file = "\(key)"
+            \(outlet)
 
             \(lanes)
             """
@@ -52,7 +55,11 @@ final class GateUnderTest: Sendable {
             scanners[name] = scanner
             options.sources[name] = scanner
         }
-        let runtime = try await GateRuntime.start(config: config, options: options, logger: Logger(label: "test.gate"))
+        let runtime: GateRuntime
+        do { runtime = try await GateRuntime.start(config: config, options: options, logger: Logger(label: "test.gate")) } catch {
+            await simulator.stop()
+            throw error
+        }
         return GateUnderTest(simulator: simulator, runtime: runtime, directory: dir, scanners: scanners)
     }
 

@@ -45,7 +45,7 @@ struct PoleDisplayTests {
             capture = try PTYCapture()
             display = try SerialPoleDisplay(path: capture.path, baud: 9600)
             (states, feed) = AsyncStream.makeStream()
-            let driver = PoleDisplayDriver(texts: GuestTexts(language: .de), codepage: codepage, scroll: .milliseconds(350),
+            let driver = PoleDisplayDriver(texts: GuestTexts(language: .de, currency: "CHF"), codepage: codepage, scroll: .milliseconds(350),
                                            clock: clock, write: { [display] in try? await display.write($0) })
             let states = self.states
             running = Task { await driver.run(initial: initial, states: states) }

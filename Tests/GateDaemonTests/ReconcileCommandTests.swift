@@ -51,12 +51,17 @@ import Testing
         }
     }
 
-    static func withDay(userID: Bool = true, baseURL: String? = nil, _ body: (Day) async throws -> Void) async throws {
-        let server = try await SimulatorServer.start(.init(vouchers: vouchers, logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })))
+    /// - Parameters: outlet: the simulator's outlet with the demo key (its e-guma user id as a
+    ///   number or text); userIDLine: the config's `user_id` line (nil: none; default: the outlet's id).
+    static func withDay(userID: Bool = true, outlet: SimulatedOutlet = .demo, userIDLine: String? = nil, baseURL: String? = nil,
+                        _ body: (Day) async throws -> Void) async throws {
+        let server = try await SimulatorServer.start(.init(outlets: [outlet], vouchers: vouchers,
+                                                           logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })))
         let config = try GateTestConfig(baseURL: baseURL ?? server.baseURL)
         var text = config.text
         if userID {
-            text = text.replacingOccurrences(of: "[outlets.demo]\n", with: "[outlets.demo]\nuser_id = \(SimulatedOutlet.demo.userID)\n")
+            let line = userIDLine ?? "user_id = \(outlet.userID.isNumber ? outlet.userID.text : "\"\(outlet.userID.text)\"")"
+            text = text.replacingOccurrences(of: "[outlets.demo]\n", with: "[outlets.demo]\n\(line)\n")
         }
         try config.write(text)
         let database = try await GateDatabase.open(path: config.databasePath)
@@ -154,6 +159,85 @@ import Testing
             #expect(result.status == 1, "\(result)")
             #expect(result.stdout.contains("UNKNOWN TO THE GATE: ••••-••••-0008 — gate 0.00, e-guma 25.00"), "\(result)")
             #expect(result.stdout.contains("admission #\(admission) 25.00 not_redeemed"))
+        }
+    }
+
+    /// e-guma documents the list's `user` as `{id, name}` without a type (issue 25): an account
+    /// whose list carries text ids reconciles like one with numbers, filtered and compared as text.
+    @Test func aListWithTextUserIDsReconcilesCleanWithExit0() async throws {
+        let textUser = SimulatedOutlet(name: "demo", key: SimulatedOutlet.demo.key, userID: "kasse-4711")
+        try await Self.withDay(outlet: textUser) { day in
+            try await day.admit("RCNAAAAA0001", 2500)
+            let result = try await day.reconcile()
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stdout.contains("outlet demo (e-guma user kasse-4711)"), "\(result)")
+            #expect(result.stdout.contains("matched: 1 voucher(s)"), "\(result)")
+            let json = try await day.reconcile(["--json"])
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect((doc["outlets"] as? [[String: Any]])?.first?["user_id"] as? String == "kasse-4711", "\(json)")
+        }
+        // Without user_id the user is inferred from the rows the journal charged, text or not; a
+        // redemption by that user outside the gate is then found (exit 1), so the text id was compared.
+        try await Self.withDay(userID: false, outlet: textUser) { day in
+            try await day.admit("RCNAAAAA0001", 2500)
+            _ = try await day.client.redeem(code: "RCNAAAAA0006", amount: 4000, reference: nil, key: day.key)
+            let result = try await day.reconcile()
+            #expect(result.status == 1, "\(result)")
+            #expect(result.stdout.contains("e-guma user kasse-4711 inferred"), "\(result)")
+            #expect(result.stdout.contains("UNKNOWN TO THE GATE: ••••-••••-0006"), "\(result)")
+        }
+    }
+
+    /// A number in the list and the same number as TOML text in the config are one user.
+    @Test func aUserIDWrittenAsTextMatchesTheSameNumberInTheList() async throws {
+        try await Self.withDay(userIDLine: "user_id = \"\(SimulatedOutlet.demo.userID)\"") { day in
+            try await day.admit("RCNAAAAA0001", 2500)
+            let result = try await day.reconcile()
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stdout.contains("matched: 1 voucher(s)"), "\(result)")
+        }
+    }
+
+    /// An answer that cannot be read is no verdict (SPEC §10): exit 3 with the reason, never 1 —
+    /// although the journal holds a charge the garbled list cannot confirm.
+    @Test func aGarbledListIsNoVerdictWithExit3() async throws {
+        try await Self.withDay { day in
+            try await day.admit("RCNAAAAA0001", 2500)
+            await day.server.setFault(.status(200, body: "[{\"code\": \"RCNA-AAAA-0001\", \"redeemed_"), for: .redemptions)
+            let garbled = try await day.reconcile()
+            #expect(garbled.status == 3, "\(garbled)")
+            #expect(garbled.stderr.contains("no verdict"), "\(garbled)")
+            #expect(garbled.stderr.contains("e-guma's redemption list could not be used"), "\(garbled)")
+            #expect(garbled.stderr.contains("could not be read"), "\(garbled)")
+            #expect(!garbled.stdout.contains("MISSING AT E-GUMA"), "\(garbled)")
+            #expect(!garbled.stderr.contains(SimulatedOutlet.demo.key))
+
+            // Valid JSON, but a user id that is neither a number nor text.
+            let at = day.local.format(Date())
+            await day.server.setFault(.status(200, body: #"[{"code":"RCNA-AAAA-0001","redeemed_at":"\#(at)","redeemed_amount_in_cents":2500,"user":{"id":{"nr":4711}}}]"#),
+                                      for: .redemptions)
+            let typed = try await day.reconcile()
+            #expect(typed.status == 3, "\(typed)")
+            #expect(typed.stderr.contains("user.id has an unexpected value"), "\(typed)")
+
+            // The daemon's own run records no verdict, not a mismatch, and the report says so.
+            let window = day.window
+            let span = try DateInterval(start: #require(day.local.parse(window[1])), end: #require(day.local.parse(window[3])))
+            _ = await ReconcileService(reconciler: Reconciler(database: day.database, client: day.client),
+                                       outlets: [.init(name: "demo", key: day.key, userID: SimulatedOutlet.demo.userID)],
+                                       plan: ReconcilePlan(everyHours: 4, local: day.local), journal: day.database,
+                                       logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }),
+                                       now: { Date() }).runOnce(window: span)
+            let events = try await day.database.reportEvents(from: span.start, to: .distantFuture)
+            #expect(events.contains { $0.type == .reconcileNoVerdict && $0.lane == "outlet:demo" }, "\(events)")
+            #expect(!events.contains { $0.type == .reconcileMismatch || $0.type == .reconciled }, "\(events)")
+            let report = try await GateBinary.run(["report", "--config", day.config.configPath, "--json"] + window)
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+            #expect((doc["total"] as? [String: Any])?["reconciliation"] as? String == "no verdict", "\(report)")
+
+            // Once e-guma answers properly again, the verdict is there.
+            await day.server.setFault(nil, for: .redemptions)
+            #expect(try await day.reconcile().status == 0)
         }
     }
 

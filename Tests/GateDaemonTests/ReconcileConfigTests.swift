@@ -34,13 +34,24 @@ import Testing
         #expect(config.api.timeZone.identifier == "Europe/Berlin")
         #expect(config.outlets["spa"]?.userID == 4711)
 
-        guard case .failure(let errors) = parse(with(gate: "reconcile_every_h = 25", api: "timezone = \"Zurich\"", outlet: "user_id = \"x\"")) else {
+        guard case .failure(let errors) = parse(with(gate: "reconcile_every_h = 25", api: "timezone = \"Zurich\"", outlet: "user_id = true")) else {
             Issue.record("bad values passed"); return
         }
         let text = errors.errors.map(\.description).joined(separator: "\n")
         #expect(text.contains("api.timezone: \"Zurich\" is not a time zone name"), "\(text)")
         #expect(text.contains("gate.reconcile_every_h: 25 is out of range"), "\(text)")
-        #expect(text.contains("outlets.spa.user_id: expected an integer"), "\(text)")
+        #expect(text.contains("outlets.spa.user_id: expected an integer or a string, found"), "\(text)")
+    }
+
+    /// e-guma sends user ids as numbers in some accounts and as text in others (issue 25): the
+    /// key takes either and compares canonical text, so `"4711"` is user 4711.
+    @Test func userIDIsANumberOrText() throws {
+        #expect(try parse(with(outlet: "user_id = \"u-4711\"")).get().outlets["spa"]?.userID?.text == "u-4711")
+        let quoted = try #require(try parse(with(outlet: "user_id = \" 4711 \"")).get().outlets["spa"]?.userID)
+        #expect(quoted == 4711)
+        #expect(!quoted.isNumber, "written back as the text it was")
+        guard case .failure(let errors) = parse(with(outlet: "user_id = \"  \"")) else { Issue.record("an empty user_id passed"); return }
+        #expect(errors.errors.map(\.description).joined().contains("outlets.spa.user_id: \"  \" is empty"), "\(errors)")
     }
 
     /// A clean outlet records `reconciled`; one with a redemption outside the gate records

@@ -43,6 +43,8 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     case reconciled
     /// They disagree: the message lists what (missing at e-guma, unknown to the gate, amounts).
     case reconcileMismatch = "reconcile_mismatch"
+    /// No verdict: e-guma's answer could not be read (issue 25); nothing was compared, the day stays open.
+    case reconcileNoVerdict = "reconcile_no_verdict"
     /// The code-guessing guard paused the lane; `lane_unlocked` when the pause ends.
     case laneLocked = "lane_locked"
     case laneUnlocked = "lane_unlocked"
@@ -62,6 +64,6 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     /// Events logged at warning: those an operator must act on, and changes of the gate's state
     /// an operator must be able to find later (connectivity, work dropped by hand).
     public var isWarning: Bool {
-        needsOperator || self == .offline || self == .online || self == .outboxDropped
+        needsOperator || self == .offline || self == .online || self == .outboxDropped || self == .reconcileNoVerdict
     }
 }

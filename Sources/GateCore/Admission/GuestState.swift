@@ -26,8 +26,9 @@ public enum DenyReason: Sendable, Equatable {
     case emptyCode
     /// Not a voucher code (wrong characters, too long).
     case unreadableCode
-    /// e-guma's own text, shown verbatim ("already redeemed", "not found" …).
-    case eguma(message: String)
+    /// e-guma's own text, shown verbatim ("already redeemed", "not found" …); nil (or blank) when
+    /// e-guma sent none: the guest then reads the lane language's own "not redeemable" text.
+    case eguma(message: String?)
     /// The product is not admitted at this lane (`accept_products` / `service_products`).
     case notValidHere
     /// The voucher has no money left.

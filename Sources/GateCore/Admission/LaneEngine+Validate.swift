@@ -97,7 +97,7 @@ extension LaneEngine {
         }
         guard balance.isRedeemable else {
             let message = balance.message ?? "not redeemable"
-            await refuseVoucher(.eguma(message: message), admission: admission, code: code, message: message)
+            await refuseVoucher(.eguma(message: balance.message), admission: admission, code: code, message: message)
             await guessFailed()
             return nil
         }

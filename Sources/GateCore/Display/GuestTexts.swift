@@ -1,7 +1,8 @@
 /// Our own guest texts for every `GuestState`, in German, French, Italian and English.
 ///
 /// e-guma's message (`DenyReason.eguma`, `BalanceCheck.message`) is passed through verbatim: the
-/// integration guide requires the guest to see exactly what e-guma says. Amounts read "CHF 12.50".
+/// integration guide requires the guest to see exactly what e-guma says. Amounts read "CHF 12.50"
+/// or "EUR 12.50": in the currency of the lane's e-guma account, asked at each rendering.
 /// Titles are kept to 20 characters where the language allows, so a pole display shows them
 /// without scrolling.
 public struct GuestTexts: Sendable {
@@ -11,13 +12,26 @@ public struct GuestTexts: Sendable {
     /// The entry price shown on the idle screen, asked at each rendering (a reload changes it);
     /// nil shows none.
     public let price: (@Sendable () -> Money?)?
+    /// The account's currency code ("CHF", "EUR"), asked at each rendering: e-guma's answers
+    /// change it (the daemon remembers it per outlet), and it is the same for every amount.
+    public let currency: @Sendable () -> String
 
-    public init(language: DisplayLanguage, balanceLane: Bool = false, price: (@Sendable () -> Money?)? = nil) {
-        self.language = language; self.balanceLane = balanceLane; self.price = price
+    public init(language: DisplayLanguage, balanceLane: Bool = false, price: (@Sendable () -> Money?)? = nil,
+                currency: @escaping @Sendable () -> String) {
+        self.language = language; self.balanceLane = balanceLane; self.price = price; self.currency = currency
     }
 
-    /// "CHF 12.50"
-    public static func amount(_ money: Money) -> String { "CHF \(money)" }
+    /// Texts in a fixed currency.
+    public init(language: DisplayLanguage, balanceLane: Bool = false, price: (@Sendable () -> Money?)? = nil,
+                currency: String) {
+        self.init(language: language, balanceLane: balanceLane, price: price, currency: { currency })
+    }
+
+    /// "CHF 12.50", "EUR 12.50"
+    public static func amount(_ money: Money, currency: String) -> String { "\(currency) \(money)" }
+
+    /// An amount in the account's currency now.
+    public func amount(_ money: Money) -> String { Self.amount(money, currency: currency()) }
 
     private func t(_ de: String, _ fr: String, _ it: String, _ en: String) -> String {
         switch language {
@@ -29,7 +43,7 @@ public struct GuestTexts: Sendable {
     }
 
     private func balanceLine(_ money: Money) -> String {
-        t("Guthaben", "Solde", "Saldo", "Balance") + " " + Self.amount(money)
+        t("Guthaben", "Solde", "Saldo", "Balance") + " " + amount(money)
     }
 
     private var askStaff: String {
@@ -54,7 +68,7 @@ public struct GuestTexts: Sendable {
             }
             var lines = [scan]
             if let price = price?() {
-                lines.append(t("Eintritt", "Entrée", "Ingresso", "Entry") + " " + Self.amount(price))
+                lines.append(t("Eintritt", "Entrée", "Ingresso", "Entry") + " " + amount(price))
             }
             return GuestText(title: t("Willkommen", "Bienvenue", "Benvenuti", "Welcome"), lines: lines, outcome: .idle)
         case .checking:
@@ -67,8 +81,8 @@ public struct GuestTexts: Sendable {
         case .denied(let reason):
             return denied(reason)
         case .awaitingMore(let remaining):
-            let amount = Self.amount(remaining)
-            return GuestText(title: t("Noch \(amount)", "Reste \(amount)", "Mancano \(amount)", "\(amount) to pay"),
+            let due = amount(remaining)
+            return GuestText(title: t("Noch \(due)", "Reste \(due)", "Mancano \(due)", "\(due) to pay"),
                              lines: [t("Nächsten Gutschein scannen", "Scannez le bon suivant", "Scansionare il prossimo buono",
                                        "Scan the next voucher")],
                              outcome: .warning)
@@ -88,7 +102,7 @@ public struct GuestTexts: Sendable {
             var lines: [String] = []
             if let message = check.message, !message.isEmpty { lines.append(message) }
             lines.append(balanceLine(check.balance))
-            lines.append(t("Gesamtbetrag", "Montant total", "Importo totale", "Total") + " " + Self.amount(check.total))
+            lines.append(t("Gesamtbetrag", "Montant total", "Importo totale", "Total") + " " + amount(check.total))
             if check.isRedeemable {
                 return GuestText(title: t("Gutschein gültig", "Bon valable", "Buono valido", "Voucher valid"),
                                  lines: lines, outcome: .success)
@@ -115,6 +129,14 @@ public struct GuestTexts: Sendable {
     private func denied(_ reason: DenyReason) -> GuestText {
         switch reason {
         case .eguma(let message):
+            // e-guma's text verbatim; without one (Balance's `message` is null or blank) our own,
+            // in the lane's language — never an English placeholder.
+            guard let message, !message.allSatisfy(\.isWhitespace) else {
+                return GuestText(title: notRedeemable,
+                                 lines: [t("Dieser Gutschein ist nicht einlösbar", "Ce bon ne peut pas être utilisé",
+                                           "Questo buono non può essere utilizzato", "This voucher cannot be redeemed"), askStaff],
+                                 outcome: .failure)
+            }
             return GuestText(title: notRedeemable, lines: [message], outcome: .failure)
         case .emptyCode:
             return GuestText(title: scanAgain, outcome: .failure)

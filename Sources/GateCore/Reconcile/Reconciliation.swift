@@ -141,9 +141,11 @@ public struct PlatformRedemptionRow: Sendable, Equatable {
     public var at: Date
     public var amountCents: Int64
     public var derecognized: Bool
-    public var userID: Int64?
+    /// e-guma's user id as canonical text (`EgumaID.text`): a number in some accounts, text in
+    /// others, compared only as text.
+    public var userID: String?
 
-    public init(code: String, at: Date, amountCents: Int64, derecognized: Bool, userID: Int64?) {
+    public init(code: String, at: Date, amountCents: Int64, derecognized: Bool, userID: String?) {
         self.code = code; self.at = at; self.amountCents = amountCents; self.derecognized = derecognized; self.userID = userID
     }
 

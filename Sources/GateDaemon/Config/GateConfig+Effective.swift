@@ -30,7 +30,8 @@ extension GateConfig {
             case .file(let path): out.append("api_key_file = \(Self.quoted(path))   # key: \(keyState(outlet))")
             case .environment(let variable): out.append("api_key_env = \(Self.quoted(variable))   # key: \(keyState(outlet))")
             }
-            if let user = outlet.userID { out.append("user_id = \(user)") }
+            out.append("currency = \(Self.quoted(outlet.currency))")
+            if let user = outlet.userID { out.append("user_id = \(user.isNumber ? user.text : Self.quoted(user.text))") }
         }
 
         for lane in lanes {

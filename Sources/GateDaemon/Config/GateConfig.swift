@@ -153,19 +153,43 @@ public struct GateConfig: Sendable {
     private static func parseOutlet(name: String, _ r: ConfigReader) -> OutletConfig? {
         let file = r.string("api_key_file")
         let env = r.string("api_key_env")
-        let userID = r.integer("user_id", range: 1...Int.max)
+        let userID = userIDValue(r)
+        var currency = OutletCurrencies.defaultCurrency
+        if let text = r.string("currency") {
+            if OutletCurrencies.isCurrencyCode(text) {
+                currency = text
+            } else {
+                r.problem("currency", "\"\(text)\" is not a currency code — write the e-guma account's currency as three capital letters: \"CHF\" or \"EUR\"")
+            }
+        }
         if r.has("api_key") {
             r.problem("api_key", "API keys never go in the main config — put it in a file (root:eguma-gate, mode 0640) and set api_key_file")
             _ = r.raw("api_key")
         }
         r.rejectUnknownKeys()
         switch (file, env) {
-        case (let f?, nil): return OutletConfig(name: name, keySource: .file(f), userID: userID.map(Int64.init))
-        case (nil, let e?): return OutletConfig(name: name, keySource: .environment(e), userID: userID.map(Int64.init))
+        case (let f?, nil): return OutletConfig(name: name, keySource: .file(f), userID: userID, currency: currency)
+        case (nil, let e?): return OutletConfig(name: name, keySource: .environment(e), userID: userID, currency: currency)
         case (.some, .some):
             r.problem(nil, "set either api_key_file or api_key_env, not both")
         case (nil, nil):
             r.problem(nil, "missing api_key_file (or api_key_env) — each outlet needs its own e-guma API key")
+        }
+        return nil
+    }
+
+    /// `[outlets.X] user_id`: e-guma sends user ids as numbers in some accounts and as text in
+    /// others, so either is taken (`4711`, `"4711"`, `"u-4711"`) and compared as canonical text.
+    private static func userIDValue(_ r: ConfigReader) -> EgumaID? {
+        guard let value = r.raw("user_id") else { return nil }
+        let fix = "write the id e-guma's redemption list shows for this outlet's user, e.g. user_id = 4711 or user_id = \"u-4711\""
+        switch value {
+        case .integer(let n) where n >= 1: return EgumaID(Int64(n))
+        case .integer(let n): r.problem("user_id", "\(n) is not an e-guma user id — \(fix)")
+        case .string(let s):
+            if let id = EgumaID(text: s) { return id }
+            r.problem("user_id", "\"\(s)\" is empty or holds control characters — \(fix)")
+        default: r.problem("user_id", "expected an integer or a string, found \(value.typeName) — \(fix)")
         }
         return nil
     }

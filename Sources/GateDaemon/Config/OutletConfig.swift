@@ -18,11 +18,15 @@ public struct OutletConfig: Sendable, Equatable {
     public var keySource: KeySource
     /// The e-guma user the outlet's key belongs to (`user_id`): reconciliation and the settle
     /// checks read only this user's rows of the redemption list. Nil: reconcile infers it from
-    /// the rows that match the journal, and settle checks use Balance only.
-    public var userID: Int64?
+    /// the rows that match the journal, and settle checks use Balance only. A TOML integer or
+    /// string (e-guma sends user ids as either), compared as canonical text.
+    public var userID: EgumaID?
+    /// The account's currency until e-guma has answered (`currency`, default "CHF"); afterwards
+    /// the currency of e-guma's answers is remembered per outlet (`OutletCurrencies`).
+    public var currency: String
 
-    public init(name: String, keySource: KeySource, userID: Int64? = nil) {
-        self.name = name; self.keySource = keySource; self.userID = userID
+    public init(name: String, keySource: KeySource, userID: EgumaID? = nil, currency: String = OutletCurrencies.defaultCurrency) {
+        self.name = name; self.keySource = keySource; self.userID = userID; self.currency = currency
     }
 
     /// Reads the key, refusing key files that others could read or anyone but the owner write.

@@ -16,17 +16,22 @@ import GateCore
 ///   a queued cancel or offline redeem is retried until the key is fixed, never dead-lettered
 ///   as if e-guma had refused that voucher;
 /// - any other 4xx → `.rejected` with e-guma's text, shown verbatim.
+///
+/// Every Balance answer's `currency` goes to `currencySeen` before the engine sees the answer, so
+/// the amounts the guest is then shown are in the account's currency (`OutletCurrencies`).
 public struct EgumaVoucherService: VoucherService {
     private let client: EgumaClient
     private let key: APIKey
+    private let currencySeen: @Sendable (String?) -> Void
 
-    public init(client: EgumaClient, key: APIKey) {
-        self.client = client; self.key = key
+    public init(client: EgumaClient, key: APIKey, currencySeen: @escaping @Sendable (String?) -> Void = { _ in }) {
+        self.client = client; self.key = key; self.currencySeen = currencySeen
     }
 
     public func balance(of code: VoucherCode) async throws(VoucherServiceError) -> VoucherBalance {
         do throws(EgumaError) {
             let answer = try await client.balance(code: code.text, key: key)
+            currencySeen(answer.currency)
             return VoucherBalance(
                 code: VoucherCode(unchecked: answer.code), isRedeemable: answer.isRedeemable,
                 balance: Money(cents: answer.balanceInCents.value), total: Money(cents: answer.totalAmountInCents.value),

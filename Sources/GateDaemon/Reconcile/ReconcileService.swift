@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// The daemon's own reconciliation (issue 14): on `ReconcilePlan`'s schedule, every outlet's
 /// window against e-guma's list. A clean result records `reconciled`, a disagreement
 /// `reconcile_mismatch` (an operator event: warning log and `eguma_gate_reconcile_mismatches_total`
-/// through `ObservedJournal`). e-guma unreachable: a warning, and the next run tries again.
+/// through `ObservedJournal`). e-guma unreachable: a warning, and the next run tries again. An
+/// answer that cannot be read: `reconcile_no_verdict` (a warning), never a mismatch.
 struct ReconcileService: Sendable {
     let reconciler: Reconciler
     let outlets: [Reconciler.Outlet]
@@ -76,6 +77,13 @@ struct ReconcileService: Sendable {
                                       message: "\(span): \(r.summary)")
                 do { try await journal.append(event) } catch {
                     logger.error("reconcile outlet \(outlet.name) \(span): cannot journal the result (\(error)) — \(r.summary)")
+                }
+            } catch let noVerdict as ReconcileNoVerdict {
+                // Not a mismatch: nothing was compared. Journalled so the report and `events`
+                // show the day as undecided; it does not close the day (the next run tries again).
+                let event = GateEvent(.reconcileNoVerdict, lane: "outlet:\(outlet.name)", message: "\(span): \(noVerdict)")
+                do { try await journal.append(event) } catch {
+                    logger.error("reconcile outlet \(outlet.name) \(span): cannot journal the missing verdict (\(error)) — \(noVerdict)")
                 }
             } catch {
                 logger.warning("reconcile outlet \(outlet.name) \(span): \(error) — tried again at the next run; or run eguma-gate reconcile")

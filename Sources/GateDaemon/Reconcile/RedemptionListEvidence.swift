@@ -14,11 +14,11 @@ import GateStore
 public struct RedemptionListEvidence: RedemptionEvidence {
     private let client: EgumaClient
     private let key: APIKey
-    private let userID: Int64
+    private let userID: EgumaID
     private let database: GateDatabase
     private let now: @Sendable () -> Date
 
-    public init(client: EgumaClient, key: APIKey, userID: Int64, database: GateDatabase,
+    public init(client: EgumaClient, key: APIKey, userID: EgumaID, database: GateDatabase,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client; self.key = key; self.userID = userID; self.database = database; self.now = now
     }

@@ -52,8 +52,13 @@ extension GateRuntime {
             logger.error("the journal \(config.gate.database) cannot be written: \(error) — every lane is out of order (refuses admissions) until it can; free space on its disk, the gate resumes by itself")
             for lane in config.lanes { health.failed("lane \(lane.name)", reason: "\(error)") }
         }
+        // Each outlet's account currency: configured until e-guma answers, then remembered.
+        let currencies = OutletCurrencies(file: OutletCurrencies.file(besideDatabase: config.gate.database),
+                                          configured: config.outlets.mapValues(\.currency))
         var services: [String: any VoucherService] = [:]
-        for (name, key) in keys { services[name] = EgumaVoucherService(client: client, key: key) }
+        for (name, key) in keys {
+            services[name] = EgumaVoucherService(client: client, key: key, currencySeen: { currencies.learn($0, outlet: name) })
+        }
         // Outlets with a known e-guma user let the settle checks ask the redemption list first.
         var evidence: [String: any RedemptionEvidence] = [:]
         for (name, key) in keys {
@@ -105,7 +110,7 @@ extension GateRuntime {
             for lane in config.lanes {
                 opened.append(try await makeLane(lane, opener: opener, watcher: watcher, options: options, services: services,
                                                  journal: journal, outbox: outbox, online: online, clock: clock,
-                                                 emergency: emergencySignal, states: states, logger: logger))
+                                                 emergency: emergencySignal, states: states, currencies: currencies, logger: logger))
             }
         } catch {
             await releaseAll()
@@ -136,7 +141,7 @@ extension GateRuntime {
         _ lane: LaneConfig, opener: GPIOChipOpener, watcher: UdevWatcher?, options: Options,
         services: [String: any VoucherService], journal: ObservedJournal, outbox: OutboxWorker<ContinuousClock>,
         online: OnlineMonitor<ContinuousClock>, clock: ContinuousClock, emergency: EmergencySignal,
-        states: Broadcast<LaneFeedback.LaneState>, logger: Logger
+        states: Broadcast<LaneFeedback.LaneState>, currencies: OutletCurrencies, logger: Logger
     ) async throws(StartupError) -> LaneRuntime {
         var relay: GPIORelay?, sensor: GPIOPassageSensor?, lights: GPIOSignalLights?
         do {
@@ -187,13 +192,15 @@ extension GateRuntime {
                 }
             }
             return LaneRuntime(config: lane, engine: nil, balanceRunner: runner, source: source, relay: relay, sensor: sensor,
-                               lights: lights, feedback: feedback, screen: screen, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
+                               lights: lights, feedback: feedback, screen: screen,
+                               currency: { currencies.currency(of: lane.settings.outlet) }, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
         }
         let engine = LaneEngine(settings: lane.settings, service: service, relay: relay ?? NoRelay(), sensor: sensor,
                                 lights: lights, feedback: screen, journal: journal.forLane(lane.name), outbox: journal.database, online: online,
                                 clock: clock, outboxKick: { outbox.kick() }, emergency: emergency)
         return LaneRuntime(config: lane, engine: engine, source: source, relay: relay, sensor: sensor, lights: lights,
-                           feedback: feedback, screen: screen, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
+                           feedback: feedback, screen: screen,
+                           currency: { currencies.currency(of: lane.settings.outlet) }, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
     }
 }
 

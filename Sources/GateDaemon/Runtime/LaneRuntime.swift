@@ -27,12 +27,15 @@ public final class LaneRuntime: Sendable {
     private let presence = Mutex<(present: Bool, device: String?)>((false, nil))
     private let isSafe = Mutex(false)
     private let price: Mutex<Money>
+    /// The currency of the lane's outlet now (`OutletCurrencies`).
+    private let currency: @Sendable () -> String
     private let logger: Logger
 
     init(config: LaneConfig, engine: LaneEngine<ContinuousClock>?, balanceRunner: BalanceCheckLane<ContinuousClock>? = nil,
          source: any CodeSource, relay: GPIORelay?,
          sensor: GPIOPassageSensor?, lights: GPIOSignalLights?, feedback: LaneFeedback, screen: ScreenHold<ContinuousClock>,
-         logger: Logger) {
+         currency: @escaping @Sendable () -> String = { OutletCurrencies.defaultCurrency }, logger: Logger) {
+        self.currency = currency
         self.config = config; self.engine = engine; self.balanceRunner = balanceRunner; self.source = source; self.relay = relay
         self.sensor = sensor; self.lights = lights; self.feedback = feedback; self.screen = screen; self.logger = logger
         self.price = Mutex(config.settings.price)
@@ -47,13 +50,13 @@ public final class LaneRuntime: Sendable {
 
     func update(price: Money) { self.price.withLock { $0 = price } }
 
-    /// The lane's guest texts for every display: its language, and on gate lanes the entry price
-    /// on the idle screen (following reloads).
+    /// The lane's guest texts for every display: its language, its outlet's currency, and on gate
+    /// lanes the entry price on the idle screen (following reloads).
     public var guestTexts: GuestTexts {
         let language = DisplayLanguage(code: config.language)
-        guard config.mode == .gate else { return GuestTexts(language: language, balanceLane: true) }
+        guard config.mode == .gate else { return GuestTexts(language: language, balanceLane: true, currency: currency) }
         let price: @Sendable () -> Money? = { [self] in entryPrice }
-        return GuestTexts(language: language, price: price)
+        return GuestTexts(language: language, price: price, currency: currency)
     }
 
     /// Staff opened the lane by hand (`eguma-gate open LANE [--reason TEXT]`); who and why go

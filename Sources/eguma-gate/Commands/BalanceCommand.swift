@@ -28,11 +28,12 @@ struct BalanceCommand: AsyncParsableCommand {
         }
         let answer = if let outlet { try await viaOutlet(outlet, ask) } else { try await connection.withClient(ask) }
         if connection.json { return try printJSON(answer) }
-        let currency = answer.currency ?? ""
+        // In the currency e-guma names (an account has one: CHF or EUR); none named, none shown.
+        func money(_ cents: Cents) -> String { answer.currency.map { "\($0) \(cents)" } ?? "\(cents)" }
         print("code:        \(answer.code)")
         print("redeemable:  \(answer.isRedeemable ? "yes" : "no")")
-        print("balance:     \(currency) \(answer.balanceInCents)".replacingOccurrences(of: "  ", with: " "))
-        print("total:       \(currency) \(answer.totalAmountInCents)".replacingOccurrences(of: "  ", with: " "))
+        print("balance:     \(money(answer.balanceInCents))")
+        print("total:       \(money(answer.totalAmountInCents))")
         if let product = answer.productId { print("product:     \(product)") }
         if let message = answer.message, !message.isEmpty { print("message:     \(message)") }
     }

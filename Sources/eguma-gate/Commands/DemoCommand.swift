@@ -42,13 +42,13 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eguma-demo-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let configPath = try writeConfiguration(in: dir, baseURL: simulator.baseURL)
+        let configPath = try writeConfiguration(in: dir, baseURL: simulator.baseURL, currency: simulator.account.currency)
         let config: GateConfig
         do { config = try GateConfig.load(path: configPath) } catch {
             throw CLIError.runtime("demo: generated configuration is invalid: \(error.description)")
         }
 
-        let console = DemoConsole(language: displayLanguage)
+        let console = DemoConsole(language: displayLanguage, currency: simulator.account.currency)
         var options = GateRuntime.Options()
         let ptyScanner: PTYScanner?
         if pty {
@@ -82,7 +82,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("demo stopped; the journal was in \(dir) (removed)")
     }
 
-    private func writeConfiguration(in dir: String, baseURL: String) throws -> String {
+    private func writeConfiguration(in dir: String, baseURL: String, currency: String) throws -> String {
         let fm = FileManager.default
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let keyPath = dir + "/demo.key"
@@ -104,6 +104,8 @@ struct DemoCommand: AsyncParsableCommand {
             api_key_file = "\(keyPath)"
             # The simulator's demo outlet is e-guma user \(SimulatedOutlet.demo.userID): `eguma-gate reconcile --date today`.
             user_id = \(SimulatedOutlet.demo.userID)
+            # The simulated account's currency (the gate learns it from e-guma's first answer anyway).
+            currency = "\(currency)"
 
             [lanes.main]
             outlet = "demo"

@@ -12,9 +12,12 @@ final class DemoConsole: Sendable {
     let source: DemoSource
     private let walking = Mutex(false)
     private let screen: Mutex<GuestScreen>
+    /// The simulated account's currency: every amount the demo prints is in it.
+    private let currency: String
 
-    init(language: DisplayLanguage = .de) {
-        screen = Mutex(GuestScreen(texts: GuestTexts(language: language)))
+    init(language: DisplayLanguage = .de, currency: String) {
+        self.currency = currency
+        screen = Mutex(GuestScreen(texts: GuestTexts(language: language, currency: currency)))
         let (stream, continuation) = AsyncStream<ScannerEvent>.makeStream()
         self.continuation = continuation
         self.source = DemoSource(stream: stream)
@@ -35,12 +38,12 @@ final class DemoConsole: Sendable {
 
             eguma-gate demo — the whole gate on this machine: no hardware, no e-guma account.
               e-guma simulator  \(simulator.baseURL)  (outlet "demo")
-              lane "main"       price CHF \(lane.settings.price), simulated relay (sim line 0) and passage sensor (sim line 1)
+              lane "main"       price \(currency) \(lane.settings.price), simulated relay (sim line 0) and passage sensor (sim line 1)
               journal           \(config.gate.database)
 
             Demo vouchers — \(pty == nil ? "type or paste one and press Enter, as a scanner would" : "write one to the PTY below"):
-              \(DemoVouchers.plenty)   CHF 100.00  enough for several entries
-              \(DemoVouchers.tooLittle)   CHF  10.00  too little: split payment, then scan another voucher
+              \(DemoVouchers.plenty)   \(currency) 100.00  enough for several entries
+              \(DemoVouchers.tooLittle)   \(currency)  10.00  too little: split payment, then scan another voucher
               \(DemoVouchers.redeemed)   already redeemed
               \(DemoVouchers.service)   service voucher "Spa-Tageseintritt" (product svc-spa-day)
               \(DemoVouchers.unknown)   a code e-guma does not know
@@ -82,8 +85,8 @@ final class DemoConsole: Sendable {
                 for await e in runtime.events.subscribe() {
                     var line = e.type.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
                     if let code = e.code { line += " \(code)" }
-                    if let a = e.amountCents { line += "  CHF \(Money(cents: a))" }
-                    if let b = e.balanceCents { line += "  (balance CHF \(Money(cents: b)))" }
+                    if let a = e.amountCents { line += "  \(currency) \(Money(cents: a))" }
+                    if let b = e.balanceCents { line += "  (balance \(currency) \(Money(cents: b)))" }
                     if let m = e.message, !m.isEmpty { line += "  — \(m)" }
                     say("event   \(line)")
                 }

@@ -13,8 +13,9 @@ struct ReconcileCommand: AsyncParsableCommand {
         discussion: """
             Per outlet: matched, missing at e-guma (the journal charged, e-guma did not), unknown \
             to the gate (e-guma lists a redemption by the outlet's user the journal does not hold), \
-            amount differences. Exit 0 when everything matches, 1 on discrepancies, 3 when e-guma \
-            is unreachable, 2 on usage or configuration errors.
+            amount differences. Exit 0 when everything matches, 1 on discrepancies (money differs), \
+            3 when there is no verdict (e-guma unreachable, or its answer cannot be read), 2 on usage \
+            or configuration errors (also when e-guma refuses the outlet's API key).
             """)
 
     @OptionGroup var options: ConfigOption
@@ -46,9 +47,13 @@ struct ReconcileCommand: AsyncParsableCommand {
         do {
             for outlet in outlets { results.append(try await Reconciler(database: database, client: client).reconcile(outlet, window: interval)) }
             try? await client.shutdown()
+        } catch let error as ReconcileNoVerdict {
+            try? await client.shutdown()
+            throw CLIError.unreachable("reconcile: \(error)")
         } catch let error as EgumaError {
             try? await client.shutdown()
-            throw CLIError(error)
+            // Exit 1 means money differs: e-guma's failures never give it.
+            throw error.kind.isUnauthorized ? CLIError.usage(error.description) : CLIError.unreachable(error.description)
         } catch {
             try? await client.shutdown()
             throw CLIError.runtime("reconcile: \(error)")
@@ -97,6 +102,13 @@ struct ReconcilePrinter {
         return lines.joined(separator: "\n")
     }
 
+    /// A user id as e-guma would write it: a number when it is one, else text.
+    static func jsonUserID(_ id: EgumaID?) -> Any {
+        guard let id else { return NSNull() }
+        if let number = id.number { return NSNumber(value: number) }
+        return id.text
+    }
+
     func json(_ results: [OutletReconciliation], window: DateInterval) throws -> String {
         func finding(_ f: ReconcileFinding) -> [String: Any] {
             [
@@ -112,7 +124,7 @@ struct ReconcilePrinter {
             "clean": results.allSatisfy(\.result.isClean),
             "outlets": results.map { r in
                 [
-                    "outlet": r.outlet, "user_id": r.userID.map { NSNumber(value: $0) } ?? NSNull(),
+                    "outlet": r.outlet, "user_id": Self.jsonUserID(r.userID),
                     "clean": r.result.isClean,
                     "matched": r.result.matched.map(finding), "missing_at_eguma": r.result.missingAtEguma.map(finding),
                     "unknown_to_gate": r.result.unknownToGate.map(finding),

@@ -48,31 +48,51 @@ struct ReportCommand: AsyncParsableCommand {
             }
             return outletOf[lane].flatMap { status[$0] } ?? "not reconciled"
         }
+        // Amounts are in each outlet's account currency: the one the daemon learnt from e-guma's
+        // answers (remembered beside the journal), else the outlet's `currency` key.
+        let learnt = OutletCurrencies.load(file: OutletCurrencies.file(besideDatabase: config.gate.database))
+        func currencyOf(lane: String?) -> String? {
+            func of(_ lane: String) -> String {
+                guard let outlet = outletOf[lane] else { return OutletCurrencies.defaultCurrency }
+                return learnt[outlet] ?? config.outlets[outlet]?.currency ?? OutletCurrencies.defaultCurrency
+            }
+            if let lane { return of(lane) }
+            let all = Set(report.lanes.keys.map(of)).union(config.laneNames.map(of))
+            return all.count == 1 ? all.first : nil  // lanes of accounts in different currencies: no one total currency
+        }
+        func money(_ cents: Int64, lane: String?) -> String {
+            currencyOf(lane: lane).map { "\($0) \(Money(cents: cents))" } ?? "\(Money(cents: cents)) (mixed currencies)"
+        }
         let span = (local.format(interval.start), local.format(interval.end))
         if csv {
-            let header = ["from", "to", "lane"] + DayReport.Figures().columns.map(\.0) + ["revenue", "denied_by_reason", "reconciliation"]
+            let header = ["from", "to", "lane"] + DayReport.Figures().columns.map(\.0)
+                + ["revenue", "currency", "denied_by_reason", "reconciliation"]
             print(header.joined(separator: ","))
-            let rows = laneNames.map { ($0, report.lanes[$0] ?? DayReport.Figures(), statusOf(lane: $0)) }
-                + [("total", report.total, statusOf(lane: lane))]
-            for (name, f, reconciled) in rows {
+            let rows = laneNames.map { ($0, report.lanes[$0] ?? DayReport.Figures(), statusOf(lane: $0), currencyOf(lane: $0)) }
+                + [("total", report.total, statusOf(lane: lane), currencyOf(lane: lane))]
+            for (name, f, reconciled, currency) in rows {
                 let reasons = f.deniedByReason.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-                let cells = [span.0, span.1, name] + f.columns.map { String($0.1) } + ["\(Money(cents: f.revenueCents))", reasons, reconciled]
+                let cells = [span.0, span.1, name] + f.columns.map { String($0.1) }
+                    + ["\(Money(cents: f.revenueCents))", currency ?? "mixed", reasons, reconciled]
                 print(cells.map(Self.csvCell).joined(separator: ","))
             }
             return
         }
         if json {
-            func object(_ f: DayReport.Figures, _ reconciled: String) -> [String: Any] {
+            func object(_ f: DayReport.Figures, _ reconciled: String, _ currency: String?) -> [String: Any] {
                 var o: [String: Any] = [:]
                 for (k, v) in f.columns { o[k] = v }
                 o["denied_by_reason"] = f.deniedByReason
                 o["reconciliation"] = reconciled
+                o["currency"] = currency.map { $0 as Any } ?? NSNull()
                 return o
             }
             var lanes: [String: Any] = [:]
-            for name in laneNames { lanes[name] = object(report.lanes[name] ?? DayReport.Figures(), statusOf(lane: name)) }
+            for name in laneNames {
+                lanes[name] = object(report.lanes[name] ?? DayReport.Figures(), statusOf(lane: name), currencyOf(lane: name))
+            }
             let doc: [String: Any] = ["from": span.0, "to": span.1, "time_zone": local.timeZone.identifier, "lanes": lanes,
-                                      "total": object(report.total, statusOf(lane: lane))]
+                                      "total": object(report.total, statusOf(lane: lane), currencyOf(lane: lane))]
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
             return
         }
@@ -80,7 +100,7 @@ struct ReportCommand: AsyncParsableCommand {
         for (name, f, reconciled) in laneNames.map({ ($0, report.lanes[$0] ?? DayReport.Figures(), statusOf(lane: $0)) })
             + (lane == nil ? [("total", report.total, statusOf(lane: nil))] : []) {
             print("\n\(name == "total" ? "TOTAL" : "lane \(name)")")
-            print("  entries \(f.entries), revenue \(Money(cents: f.revenueCents)), vouchers used \(f.vouchersUsed), split payments \(f.splitPayments)")
+            print("  entries \(f.entries), revenue \(money(f.revenueCents, lane: name == "total" ? lane : name)), vouchers used \(f.vouchersUsed), split payments \(f.splitPayments)")
             print("  denied \(f.denied)" + (f.deniedByReason.isEmpty ? "" : ": " + f.deniedByReason.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")))
             print("  cancels \(f.cancels) (immediate \(f.cancelsImmediate), from the outbox \(f.cancelsFromOutbox))")
             print("  offline admissions \(f.offlineAdmissions): replays paid \(f.offlineReplaysPaid), failed \(f.offlineReplaysFailed), pending \(f.offlineReplaysPending)")
@@ -90,15 +110,18 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     /// Per outlet, the latest `reconciled` / `reconcile_mismatch` event for a run that began at
-    /// the window's start: "reconciled", "mismatch", each with the run's end when partial.
+    /// the window's start: "reconciled", "mismatch", each with the run's end when partial; "no
+    /// verdict" when the only runs could not read e-guma's answer (`reconcile_no_verdict`).
     static func reconciliation(_ events: [ReportEvent], window: DateInterval, local: EgumaLocalTime) -> [String: String] {
         let prefix = local.format(window.start) + "…"
         var status: [String: String] = [:]
-        for e in events where (e.type == .reconciled || e.type == .reconcileMismatch) && (e.message ?? "").hasPrefix(prefix) {
+        for e in events where [.reconciled, .reconcileMismatch, .reconcileNoVerdict].contains(e.type) && (e.message ?? "").hasPrefix(prefix) {
             let outlet = e.lane.hasPrefix("outlet:") ? String(e.lane.dropFirst("outlet:".count)) : e.lane
+            // A run without a verdict says nothing about a verdict another run reached.
+            if e.type == .reconcileNoVerdict, status[outlet] != nil { continue }
             let end = (e.message ?? "").dropFirst(prefix.count).prefix(19)
             let partial = end != local.format(window.end).prefix(19) ? " (up to \(end))" : ""
-            status[outlet] = (e.type == .reconciled ? "reconciled" : "mismatch") + partial
+            status[outlet] = (e.type == .reconciled ? "reconciled" : e.type == .reconcileMismatch ? "mismatch" : "no verdict") + partial
         }
         return status
     }

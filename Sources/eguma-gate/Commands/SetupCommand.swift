@@ -45,10 +45,18 @@ struct SetupCommand: AsyncParsableCommand {
         let keyDir = keysDir ?? ((config as NSString).deletingLastPathComponent + "/keys")
         let keyPath = keyDir + "/\(outlet).key"
         let haveKey = FileManager.default.fileExists(atPath: keyPath)
+        // The account's currency: what e-guma's answer to the key check named, else what the
+        // configuration says (default CHF) — never assumed.
+        var currency = existing?.outlets[outlet]?.currency ?? OutletCurrencies.defaultCurrency
         if !haveKey || io.confirm("Replace the API key of outlet \(outlet)?", default: false) {
-            let key = try await askKey(io: io, api: api)
+            let (key, answered) = try await askKey(io: io, api: api)
             try writeKey(key, to: keyPath)
             io.say("  key stored in \(keyPath) (mode 0640, never printed)")
+            if let answered, OutletCurrencies.isCurrencyCode(answered) {
+                if answered != currency { io.say("  the e-guma account's currency is \(answered)") }
+                currency = answered
+                try set("outlets.\(outlet).currency", SetupAnswers.string(currency))
+            }
         }
         try set("outlets.\(outlet).api_key_file", SetupAnswers.string(keyPath))
 
@@ -56,7 +64,7 @@ struct SetupCommand: AsyncParsableCommand {
         let lane = io.ask("Lane name", default: existing?.laneNames.first ?? "main", check: SetupAnswers.laneNameProblem)
         let old = existing?.lane(lane)
         try set("lanes.\(lane).outlet", SetupAnswers.string(outlet))
-        let price = io.ask("Entry price (CHF)", default: old?.settings.price.decimalString ?? "25.00", check: SetupAnswers.priceProblem)
+        let price = io.ask("Entry price (\(currency))", default: old?.settings.price.decimalString ?? "25.00", check: SetupAnswers.priceProblem)
         try set("lanes.\(lane).price", SetupAnswers.string(price))
         try set("lanes.\(lane).scanner", try await askScanner(io: io, current: old?.scanner))
 
@@ -89,7 +97,8 @@ struct SetupCommand: AsyncParsableCommand {
 
     /// Asks until e-guma accepts the key: a Balance call for a code that does not exist answers
     /// 200 (not found) or 400 with a valid key, 401 without one.
-    private func askKey(io: SetupIO, api: EgumaClientConfiguration) async throws -> APIKey {
+    /// Returns the key and the currency e-guma's answer named (nil when it was not checked).
+    private func askKey(io: SetupIO, api: EgumaClientConfiguration) async throws -> (APIKey, String?) {
         let client: EgumaClient
         var quiet = Logger(label: "eguma-gate.setup")
         quiet.logLevel = .critical  // the wizard says what happened itself
@@ -99,16 +108,17 @@ struct SetupCommand: AsyncParsableCommand {
             let key = APIKey(io.secret("e-guma API key of this outlet (input hidden)"))
             if key.isEmpty { io.say("  the key is required"); continue }
             var failure: EgumaError?
-            do { _ = try await client.balance(code: SetupAnswers.keyCheckCode, key: key) } catch { failure = error }
+            var currency: String?
+            do { currency = try await client.balance(code: SetupAnswers.keyCheckCode, key: key).currency } catch { failure = error }
             switch SetupAnswers.keyVerdict(failure) {
             case .accepted:
                 io.say("  key accepted by e-guma")
-                return key
+                return (key, currency)
             case .refused:
                 io.say("  e-guma refused this key (HTTP 401) — copy it again from e-guma's back office")
             case .unchecked(let why):
                 io.say("  cannot check the key now: \(why)")
-                if io.confirm("Store it unchecked?", default: false) { return key }
+                if io.confirm("Store it unchecked?", default: false) { return (key, nil) }
             }
         }
         throw CLIError.usage("no valid API key after 5 tries")
