@@ -28,10 +28,11 @@ extension GateDatabase {
     /// Events written in [`from`, `to`), oldest first.
     public func reportEvents(from: Date, to: Date) async throws -> [ReportEvent] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT type, lane, admission_id, message FROM event WHERE ts >= ? AND ts < ? ORDER BY ts, id",
+            try Row.fetchAll(db, sql: "SELECT type, lane, admission_id, message, amount_cents FROM event WHERE ts >= ? AND ts < ? ORDER BY ts, id",
                              arguments: [JournalTime(from), JournalTime(to)]).compactMap { row in
                 GateEventType(rawValue: row["type"]).map {
-                    ReportEvent(type: $0, lane: row["lane"], admission: row["admission_id"], message: row["message"])
+                    ReportEvent(type: $0, lane: row["lane"], admission: row["admission_id"], message: row["message"],
+                                amountCents: row["amount_cents"])
                 }
             }
         }
@@ -59,7 +60,7 @@ extension GateDatabase {
                 "SELECT * FROM redemption WHERE outlet = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, id",
                 "SELECT * FROM redemption WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id",
                 "SELECT id, lane, outcome FROM admission WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id",
-                "SELECT type, lane, admission_id, message FROM event WHERE ts >= ? AND ts < ? ORDER BY ts, id",
+                "SELECT type, lane, admission_id, message, amount_cents FROM event WHERE ts >= ? AND ts < ? ORDER BY ts, id",
             ].map { sql in
                 let arguments: StatementArguments = sql.contains("outlet = ?") ? ["x", now, now] : [now, now]
                 return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)

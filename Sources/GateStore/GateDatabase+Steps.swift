@@ -36,7 +36,7 @@ extension GateDatabase: OutboxSteps {
     }
 
     public func completeReplay(entry: Int64, redemption: Int64, token: String, balanceAfter: Money,
-                               event: GateEvent) async throws -> StepResult {
+                               events: [GateEvent]) async throws -> StepResult {
         try await write { db in
             let now = JournalTime.now
             try db.cachedStatement(sql: """
@@ -44,7 +44,7 @@ extension GateDatabase: OutboxSteps {
                 WHERE id = ? AND state = 'intent'
                 """).execute(arguments: [token, balanceAfter.cents, now, redemption])
             let result: StepResult = db.changesCount == 1 ? .applied : .stale
-            if result == .applied { try Self.insert(event, at: now, in: db) }
+            if result == .applied { for event in events { try Self.insert(event, at: now, in: db) } }
             try Self.closeEntry(entry, as: .done, at: now, in: db)
             return result
         }

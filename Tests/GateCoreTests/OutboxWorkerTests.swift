@@ -93,6 +93,41 @@ struct OutboxWorkerTests {
         #expect(await store.redemptions.first?.state == .redeemed)
     }
 
+    /// The guide's rule (issue 25): a replay redeems min(price, balance); what is missing is an
+    /// operator event written with the token, and counted in the report.
+    @Test func aReplayOfAVoucherHoldingLessThanThePriceTakesWhatThereIsAndRaisesTheShortfall() async throws {
+        await eguma.add("AAAA1111AAAA", balance: 1_000)
+        let id = try await store.enqueue(offlineRedeem("AAAA1111AAAA"))
+        await worker().runOnce()
+        #expect(await store.entry(id)?.state == .done)
+        #expect(await eguma.ledger.map(\.amount) == [1_000])
+        #expect(await store.redemptions.first?.state == .redeemed)
+        #expect(await store.redemptions.first?.intent.amount == Money(cents: 1_000))
+        let shortfall = try #require(store.events.values.last)
+        #expect(shortfall.type == .offlineShortfall && shortfall.amountCents == 1_500 && shortfall.balanceCents == 0)
+        #expect(shortfall.type.needsOperator)
+        let report = DayReport(admissions: [], redemptions: [], events: store.events.values.map { ReportEvent($0) })
+        #expect(report.total.offlineShortfalls == 1 && report.total.offlineShortfallCents == 1_500)
+    }
+
+    @Test func aReplayOfAServiceVoucherRedeemsWhatItsLaneWouldAndNeverAShortfall() async throws {
+        await eguma.add("MAIS0N1111AA", balance: 0, total: 0, product: "maison")
+        let lane = LaneSettings(name: "main", gateName: "g", outlet: "spa", price: Money(cents: 2_500),
+                                serviceProducts: ["maison"], serviceRedeem: .zero)
+        let id = try await store.enqueue(offlineRedeem("MAIS0N1111AA"))
+        await OutboxWorker(store: store, journal: store, services: ["spa": eguma], clock: clock, unitRandom: { 0 },
+                           lanes: ["main": lane]).runOnce()
+        #expect(await store.entry(id)?.state == .done)
+        #expect(await eguma.ledger.map(\.amount) == [0])
+        #expect(!store.events.values.contains { $0.type == .offlineShortfall })
+        // Elsewhere (no such service product at the lane) it is refused, nothing redeemed.
+        await eguma.add("MAIS0N2222AA", balance: 0, total: 0, product: "other")
+        let other = try await store.enqueue(offlineRedeem("MAIS0N2222AA", admission: 2))
+        await worker().runOnce()
+        #expect(await store.entry(other)?.state == .dead)
+        #expect(await eguma.ledger.count == 1)
+    }
+
     @Test func offlineRedeemOfAVoucherSpentElsewhereEndsAsOfflineRedeemFailed() async throws {
         await eguma.add("AAAA1111AAAA", balance: 0, total: 5_000, redeemable: false, message: "bereits eingelöst")
         let id = try await store.enqueue(offlineRedeem("AAAA1111AAAA"))
@@ -100,6 +135,7 @@ struct OutboxWorkerTests {
         #expect(await store.entry(id)?.state == .dead)
         #expect(store.events.values.last?.type == .offlineRedeemFailed)
         #expect(store.events.values.last?.message == "bereits eingelöst")
+        #expect(await eguma.count(.redeem) == 0)  // never a 0-cent redeem
     }
 
     @Test func uncertainOfflineReplayThatTookEffectIsNotResent() async throws {

@@ -244,6 +244,26 @@ struct EngineAgainstSimulatorTests {
         await lane.stop()
     }
 
+    /// The guide's replay rule over HTTP (issue 25): a voucher admitted offline that was partly
+    /// spent at another till meanwhile is replayed for what it still holds, and the missing part
+    /// is an `offline_shortfall` operator event with the token, never a failed or refused replay.
+    @Test func anOfflineReplayWithAShortfallTakesWhatTheVoucherHolds() async throws {
+        let lane = try await SimulatedLane.start([value(Self.voucherA, 5_000)]) { $0.offline = .admit }
+        await lane.server.setFault(.dropBeforeProcessing(), for: nil)
+        await lane.scan(Self.voucherA)
+        #expect(try await lane.eventTypes().contains(.offlineAdmitted))
+        await lane.server.setFault(nil, for: nil)
+        _ = try await lane.client.redeem(code: Self.voucherA, amount: 4_000, reference: "front-desk",
+                                         key: APIKey(SimulatedOutlet.demo.key))
+        try await lane.drainOutbox()
+        let replayed = await lane.appliedRedeems().filter { $0.referenceNumber == "spa-north/main/1" }
+        #expect(replayed.map(\.amountInCents) == [1_000])
+        let shortfall = try #require(try await lane.db.events().map(\.event).first { $0.type == .offlineShortfall })
+        #expect(shortfall.amountCents == 1_500 && shortfall.balanceCents == 0)
+        #expect(try await lane.db.redemptions().first?.state == .redeemed)
+        await lane.stop()
+    }
+
     /// Outage test: e-guma unreachable for a while with offline = "admit", then back. Every queued
     /// redeem lands exactly once; a voucher spent elsewhere meanwhile ends as offline_redeem_failed.
     @Test func outageWithOfflineAdmitReplaysEveryRedeemExactlyOnce() async throws {

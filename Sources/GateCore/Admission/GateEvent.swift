@@ -27,6 +27,9 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     case cancelQueued = "cancel_queued"
     case offlineAdmitted = "offline_admitted"
     case offlineRedeemFailed = "offline_redeem_failed"
+    /// An offline replay found less on the voucher than the price: it took what there was
+    /// (the guide's min(price, balance)); the message says how much is missing.
+    case offlineShortfall = "offline_shortfall"
     case tokenUnknown = "token_unknown"
     case scannerAttached = "scanner_attached"
     case scannerDetached = "scanner_detached"
@@ -57,7 +60,7 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
 
     /// Events an operator must act on (logged as warnings).
     public var needsOperator: Bool {
-        self == .offlineRedeemFailed || self == .tokenUnknown || self == .cancelFailed || self == .settleUnclear
+        self == .offlineRedeemFailed || self == .offlineShortfall || self == .tokenUnknown || self == .cancelFailed || self == .settleUnclear
             || self == .offlineLimit || self == .reconcileMismatch || self == .laneLocked
     }
 

@@ -47,10 +47,11 @@ public protocol OutboxSteps: Sendable {
     /// An offline replay starts: its redeem intent, written only while the entry is pending (a
     /// lane's `withdraw` refuses once the intent exists, so exactly one of the two wins).
     func beginReplay(entry: Int64, intent: RedemptionIntent) async throws -> ReplayStart
-    /// The replay's Redeem answered: token and new balance (only from `intent`), `event`, entry
-    /// done. `stale`: the redemption was settled meanwhile; nothing but the entry's closing written.
+    /// The replay's Redeem answered: token and new balance (only from `intent`), `events` (its
+    /// "redeemed", and an `offline_shortfall` when it took less than the price), entry done.
+    /// `stale`: the redemption was settled meanwhile; nothing but the entry's closing written.
     func completeReplay(entry: Int64, redemption: Int64, token: String, balanceAfter: Money,
-                        event: GateEvent) async throws -> StepResult
+                        events: [GateEvent]) async throws -> StepResult
     /// The replay's Redeem certainly did not take effect (refused, not sent): the redemption
     /// moves from `intent` to `not_redeemed` and the entry is retried or dead, as `next` says.
     func replayNotApplied(entry: Int64, redemption: Int64, then next: EntryNext) async throws

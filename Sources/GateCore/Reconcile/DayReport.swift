@@ -29,6 +29,9 @@ public struct DayReport: Sendable, Equatable {
         public var offlineReplaysPaid = 0
         public var offlineReplaysFailed = 0
         public var offlineReplaysPending = 0
+        /// Offline replays that found less than the price (`offline_shortfall`), and what was missing.
+        public var offlineShortfalls = 0
+        public var offlineShortfallCents: Int64 = 0
         public var tokenUnknown = 0
         public var manualOpens = 0
         public var emergencyOpens = 0
@@ -74,6 +77,7 @@ public struct DayReport: Sendable, Equatable {
             case .offlineAdmitted: bump(e.lane) { $0.offlineAdmissions += 1 }
             case .offlineRedeemFailed:
                 if let a = e.admission { failedOffline.insert(a) }
+            case .offlineShortfall: bump(e.lane) { $0.offlineShortfalls += 1; $0.offlineShortfallCents += e.amountCents ?? 0 }
             case .tokenUnknown: bump(e.lane) { $0.tokenUnknown += 1 }
             case .manualOpen:
                 let emergency = e.message?.localizedCaseInsensitiveContains("emergency") ?? false
@@ -117,6 +121,7 @@ extension DayReport.Figures {
         cancels += o.cancels; cancelsImmediate += o.cancelsImmediate; cancelsFromOutbox += o.cancelsFromOutbox
         offlineAdmissions += o.offlineAdmissions; offlineReplaysPaid += o.offlineReplaysPaid
         offlineReplaysFailed += o.offlineReplaysFailed; offlineReplaysPending += o.offlineReplaysPending
+        offlineShortfalls += o.offlineShortfalls; offlineShortfallCents += o.offlineShortfallCents
         tokenUnknown += o.tokenUnknown; manualOpens += o.manualOpens; emergencyOpens += o.emergencyOpens
     }
 
@@ -127,7 +132,9 @@ extension DayReport.Figures {
          ("cancels_immediate", Int64(cancelsImmediate)), ("cancels_from_outbox", Int64(cancelsFromOutbox)),
          ("offline_admissions", Int64(offlineAdmissions)), ("offline_replays_paid", Int64(offlineReplaysPaid)),
          ("offline_replays_failed", Int64(offlineReplaysFailed)), ("offline_replays_pending", Int64(offlineReplaysPending)),
-         ("token_unknown", Int64(tokenUnknown)), ("manual_opens", Int64(manualOpens)), ("emergency_opens", Int64(emergencyOpens))]
+         ("token_unknown", Int64(tokenUnknown)), ("manual_opens", Int64(manualOpens)), ("emergency_opens", Int64(emergencyOpens)),
+         // Added later: at the end, so an accountant's sheet keeps its columns.
+         ("offline_shortfalls", Int64(offlineShortfalls)), ("offline_shortfall_cents", offlineShortfallCents)]
     }
 }
 
@@ -145,8 +152,15 @@ public struct ReportEvent: Sendable, Equatable {
     public var lane: String
     public var admission: Int64?
     public var message: String?
-    public init(type: GateEventType, lane: String, admission: Int64?, message: String?) {
-        self.type = type; self.lane = lane; self.admission = admission; self.message = message
+    /// The event's amount (an `offline_shortfall`'s missing part).
+    public var amountCents: Int64?
+    public init(type: GateEventType, lane: String, admission: Int64?, message: String?, amountCents: Int64? = nil) {
+        self.type = type; self.lane = lane; self.admission = admission; self.message = message; self.amountCents = amountCents
+    }
+
+    /// The report's view of a journal event.
+    public init(_ event: GateEvent) {
+        self.init(type: event.type, lane: event.lane, admission: event.admission, message: event.message, amountCents: event.amountCents)
     }
 }
 

@@ -67,7 +67,8 @@ extension GateRuntime {
             }
         }
         let outbox = OutboxWorker(store: ObservedOutbox(journal: journal, metrics: metrics, logger: logger),
-                                  journal: journal, services: services, clock: clock, online: online, evidence: evidence)
+                                  journal: journal, services: services, clock: clock, online: online, evidence: evidence,
+                                  lanes: Dictionary(config.lanes.map { ($0.name, $0.settings) }, uniquingKeysWith: { first, _ in first }))
         let reconcile = ReconcileService(
             reconciler: Reconciler(database: database, client: client),
             outlets: keys.keys.sorted().compactMap { name in keys[name].map { Reconciler.Outlet(name: name, key: $0, userID: config.outlets[name]?.userID) } },

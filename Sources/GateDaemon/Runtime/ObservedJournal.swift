@@ -181,6 +181,7 @@ public struct ObservedJournal: AdmissionJournal {
         case .denied: metrics.admission(lane: event.lane, outcome: "denied")
         case .offlineAdmitted: metrics.admission(lane: event.lane, outcome: "offline_admitted")
         case .offlineRedeemFailed: metrics.offlineRedeemFailed(lane: event.lane)
+        case .offlineShortfall: metrics.moneyProblem(lane: event.lane, kind: event.type.rawValue)
         case .offlineLimit: metrics.offlineLimit(lane: event.lane)
         case .tokenUnknown:
             metrics.tokenUnknown(lane: event.lane)

@@ -89,9 +89,9 @@ final class ObservedOutbox: OutboxStore {
         }
     }
 
-    func completeReplay(entry: Int64, redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws -> StepResult {
-        try await step("record the replay token of outbox entry #\(entry)", entry: entry, events: [event]) {
-            try await database.completeReplay(entry: entry, redemption: redemption, token: token, balanceAfter: balanceAfter, event: event)
+    func completeReplay(entry: Int64, redemption: Int64, token: String, balanceAfter: Money, events: [GateEvent]) async throws -> StepResult {
+        try await step("record the replay token of outbox entry #\(entry)", entry: entry, events: events) {
+            try await database.completeReplay(entry: entry, redemption: redemption, token: token, balanceAfter: balanceAfter, events: events)
         }
     }
 

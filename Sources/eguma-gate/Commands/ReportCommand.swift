@@ -103,7 +103,8 @@ struct ReportCommand: AsyncParsableCommand {
             print("  entries \(f.entries), revenue \(money(f.revenueCents, lane: name == "total" ? lane : name)), vouchers used \(f.vouchersUsed), split payments \(f.splitPayments)")
             print("  denied \(f.denied)" + (f.deniedByReason.isEmpty ? "" : ": " + f.deniedByReason.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")))
             print("  cancels \(f.cancels) (immediate \(f.cancelsImmediate), from the outbox \(f.cancelsFromOutbox))")
-            print("  offline admissions \(f.offlineAdmissions): replays paid \(f.offlineReplaysPaid), failed \(f.offlineReplaysFailed), pending \(f.offlineReplaysPending)")
+            print("  offline admissions \(f.offlineAdmissions): replays paid \(f.offlineReplaysPaid), failed \(f.offlineReplaysFailed), pending \(f.offlineReplaysPending)"
+                  + (f.offlineShortfalls == 0 ? "" : ", short \(f.offlineShortfalls) (missing \(money(f.offlineShortfallCents, lane: name == "total" ? lane : name)))"))
             print("  token_unknown \(f.tokenUnknown), manual opens \(f.manualOpens), emergency opens \(f.emergencyOpens)")
             print("  reconciliation: \(reconciled)")
         }

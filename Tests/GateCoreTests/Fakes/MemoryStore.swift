@@ -214,11 +214,11 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
         return .begun(redemption: try await recordIntent(intent))
     }
 
-    func completeReplay(entry: Int64, redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws -> StepResult {
+    func completeReplay(entry: Int64, redemption: Int64, token: String, balanceAfter: Money, events: [GateEvent]) async throws -> StepResult {
         let result = move(redemption, from: [.intent], to: .redeemed, balanceAfter: balanceAfter)
         if result == .applied {
             redemptionsByID[redemption]?.token = token
-            events.append(event)
+            for event in events { self.events.append(event) }
         }
         _ = set(entry, .done, from: [.pending])
         return result

@@ -49,13 +49,16 @@ extension OutboxWorker {
             return await dead(entry, .offlineRedeemFailed, lane: order.lane, admission: order.admission, code: order.code,
                               amount: order.amountCents, message: snapshot.message ?? "not redeemable")
         }
-        guard snapshot.balance >= amount else {
+        // The guide's rule: redeem min(price, balance); a service voucher as its lane redeems it.
+        let take: Money
+        switch Self.replayAmount(price: amount, snapshot: snapshot, lane: lanes[order.lane]) {
+        case .take(let money): take = money
+        case .refuse(let why):
             return await dead(entry, .offlineRedeemFailed, lane: order.lane, admission: order.admission, code: order.code,
-                              amount: order.amountCents,
-                              message: "balance \(snapshot.balance) is below the price \(amount)")
+                              amount: order.amountCents, message: why)
         }
         let intent = RedemptionIntent(admission: order.admission, lane: order.lane, outlet: order.outlet,
-                                      code: snapshot.code, amount: amount, reference: order.reference,
+                                      code: snapshot.code, amount: take, reference: order.reference,
                                       balanceBefore: snapshot.balance)
         let redemption: Int64
         do {
@@ -68,12 +71,18 @@ extension OutboxWorker {
         }
         let sent = clock.now
         do throws(VoucherServiceError) {
-            let answer = try await service.redeem(snapshot.code, amount: amount, reference: order.reference)
+            let answer = try await service.redeem(snapshot.code, amount: take, reference: order.reference)
             await online?.recordAnswer(latency: sent.duration(to: clock.now))
-            let event = GateEvent(.redeemed, lane: order.lane, admission: order.admission, code: snapshot.code.text,
-                                  amountCents: amount.cents, balanceCents: answer.newBalance.cents, message: "offline redeem replayed")
+            var events = [GateEvent(.redeemed, lane: order.lane, admission: order.admission, code: snapshot.code.text,
+                                    amountCents: take.cents, balanceCents: answer.newBalance.cents, message: "offline redeem replayed")]
+            if take < amount, !snapshot.isServiceVoucher {
+                let missing = amount - take
+                events.append(GateEvent(.offlineShortfall, lane: order.lane, admission: order.admission, code: snapshot.code.text,
+                                        amountCents: missing.cents, balanceCents: answer.newBalance.cents,
+                                        message: "offline guest's voucher held \(take) of the price \(amount): \(missing) missing"))
+            }
             return await record(.completeReplay(redemption: redemption, token: answer.token, balanceAfter: answer.newBalance,
-                                                event: event), of: entry)
+                                                events: events), of: entry)
         } catch {
             await online?.record(error, latency: sent.duration(to: clock.now))
             if error.kind == .uncertain {
@@ -89,6 +98,22 @@ extension OutboxWorker {
             }
             return await record(.replayNotApplied(redemption: redemption, next: next), of: entry)
         }
+    }
+
+    /// What a replay redeems (the guide's rule): min(price, balance at replay); a voucher with no
+    /// balance is refused (never a 0-cent redeem) — except a redeemable service voucher of the
+    /// lane's `service_products`, which pays what the lane redeems for it online.
+    enum ReplayAmount: Equatable { case take(Money), refuse(String) }
+
+    static func replayAmount(price: Money, snapshot: VoucherBalance, lane: LaneSettings?) -> ReplayAmount {
+        if snapshot.isServiceVoucher {
+            guard let lane, lane.serviceProducts.contains(snapshot.productID ?? "") else {
+                return .refuse("service voucher not accepted at this entrance")
+            }
+            return .take(lane.serviceRedeem)
+        }
+        guard snapshot.balance > .zero else { return .refuse("no balance left on the voucher (nothing redeemed)") }
+        return .take(min(price, snapshot.balance))
     }
 
     /// A replay's redeem with an unknown outcome: a `settle` entry takes it over (and queues the

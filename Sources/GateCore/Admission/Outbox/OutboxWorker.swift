@@ -31,6 +31,8 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
     let settleSchedule: SettleSchedule
     let clock: C
     let online: OnlineMonitor<C>?
+    /// The lanes' settings by name: a replay of a service voucher redeems what its lane would.
+    let lanes: [String: LaneSettings]
     private let unitRandom: @Sendable () -> Double
     private let wake = WakeSignal()
     private var notBefore: [Int64: C.Instant] = [:]
@@ -55,7 +57,7 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
     /// An e-guma answer's step whose write failed, kept until it is written.
     enum HeldStep: Sendable {
         case completeCancel(redemption: Int64?, balanceAfter: Money, event: GateEvent)
-        case completeReplay(redemption: Int64, token: String, balanceAfter: Money, event: GateEvent)
+        case completeReplay(redemption: Int64, token: String, balanceAfter: Money, events: [GateEvent])
         case replayNotApplied(redemption: Int64, next: EntryNext)
     }
 
@@ -63,11 +65,14 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
     ///   - services: the voucher service of each outlet, by outlet name.
     ///   - unitRandom: a random number in [0, 1) for jitter (injected so tests are repeatable).
     ///   - evidence: per outlet, e-guma's redemption list: the first evidence a settle check asks.
+    ///   - lanes: the lanes' settings by name (service vouchers' products and amount).
     public init(store: any OutboxStore, journal: any AdmissionJournal, services: [String: any VoucherService],
                 policy: RetryPolicy = RetryPolicy(), settleSchedule: SettleSchedule = SettleSchedule(), clock: C,
                 online: OnlineMonitor<C>? = nil,
                 unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-                evidence: [String: any RedemptionEvidence] = [:], forgottenAfter: Duration = .seconds(180)) {
+                evidence: [String: any RedemptionEvidence] = [:], forgottenAfter: Duration = .seconds(180),
+                lanes: [String: LaneSettings] = [:]) {
+        self.lanes = lanes
         self.store = store; self.journal = journal; self.services = services; self.policy = policy
         self.forgottenAfter = forgottenAfter
         self.evidence = evidence
@@ -150,9 +155,9 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
             switch step {
             case .completeCancel(let redemption, let balanceAfter, let event):
                 _ = try await store.completeCancel(entry: entry.id, redemption: redemption, balanceAfter: balanceAfter, event: event)
-            case .completeReplay(let redemption, let token, let balanceAfter, let event):
+            case .completeReplay(let redemption, let token, let balanceAfter, let events):
                 _ = try await store.completeReplay(entry: entry.id, redemption: redemption, token: token,
-                                                   balanceAfter: balanceAfter, event: event)
+                                                   balanceAfter: balanceAfter, events: events)
             case .replayNotApplied(let redemption, let next):
                 try await store.replayNotApplied(entry: entry.id, redemption: redemption, then: next)
                 held[entry.id] = nil
