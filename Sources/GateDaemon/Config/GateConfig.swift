@@ -154,9 +154,9 @@ public struct GateConfig: Sendable {
         let file = r.string("api_key_file")
         let env = r.string("api_key_env")
         let userID = userIDValue(r)
-        var currency = OutletCurrencies.defaultCurrency
+        var currency = CurrencyCode.fallback
         if let text = r.string("currency") {
-            if OutletCurrencies.isCurrencyCode(text) {
+            if CurrencyCode.isValid(text) {
                 currency = text
             } else {
                 r.problem("currency", "\"\(text)\" is not a currency code — write the e-guma account's currency as three capital letters: \"CHF\" or \"EUR\"")

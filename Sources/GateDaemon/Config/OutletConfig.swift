@@ -25,7 +25,7 @@ public struct OutletConfig: Sendable, Equatable {
     /// the currency of e-guma's answers is remembered per outlet (`OutletCurrencies`).
     public var currency: String
 
-    public init(name: String, keySource: KeySource, userID: EgumaID? = nil, currency: String = OutletCurrencies.defaultCurrency) {
+    public init(name: String, keySource: KeySource, userID: EgumaID? = nil, currency: String = CurrencyCode.fallback) {
         self.name = name; self.keySource = keySource; self.userID = userID; self.currency = currency
     }
 

@@ -17,7 +17,7 @@ import Synchronization
 /// writes it; `report` reads it.
 public final class OutletCurrencies: Sendable {
     /// Used when neither e-guma nor the configuration has said anything.
-    public static let defaultCurrency = "CHF"
+    public static let defaultCurrency = CurrencyCode.fallback
     /// The file's name, in the directory of `gate.database`.
     public static let fileName = "outlet-currencies.json"
 
@@ -29,9 +29,7 @@ public final class OutletCurrencies: Sendable {
 
     /// Three capital ASCII letters (an ISO 4217 code such as CHF or EUR). Anything else — from
     /// the configuration or from an answer — is never shown to a guest.
-    public static func isCurrencyCode(_ text: String) -> Bool {
-        text.utf8.count == 3 && text.utf8.allSatisfy { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
-    }
+    public static func isCurrencyCode(_ text: String) -> Bool { CurrencyCode.isValid(text) }
 
     /// What the file holds (empty when it is missing or unreadable; invalid entries are dropped).
     public static func load(file: String) -> [String: String] {
