@@ -50,20 +50,23 @@ case "${1:-}" in
             [ "$(date +%s)" -lt "$end" ] || { echo "$2: still $([ "$1" = await-path ] && echo missing || echo there)" >&2; exit 1; }
             sleep 0.05
         done ;;
-    # watch-relay VALUE-FILE SECONDS OUT: samples the relay line (no sleep: a tight read loop, so a
-    # pulse is timed to the millisecond) and writes "high_ms=N" to OUT, or "never high".
+    # watch-relay VALUE-FILE SECONDS OUT [PULL-FILE]: samples the relay line (no sleep: a tight
+    # read loop, so a pulse is timed to the millisecond) and writes "high_ms=N" to OUT, or "never
+    # high". With PULL-FILE the guest walks through as the pulse ends: the sensor line is pulled
+    # down for 0.1 s (a light barrier interrupted), then up again.
     watch-relay)
-        f=$2 end=$(deadline_in "$3") out=$4
+        f=$2 end=$(deadline_in "$3") out=$4 pull=${5:-}
         rm -f "$out"
         while read -r v < "$f"; [ "$v" != 1 ]; do
-            [ "${EPOCHREALTIME%.*}" -lt "$end" ] || { echo "never high" > "$out"; exit 1; }
+            [ "${EPOCHREALTIME%.*}" -lt "$end" ] || { echo "never high" > "$out.tmp"; mv "$out.tmp" "$out"; exit 1; }
         done
         t1=$EPOCHREALTIME
         while read -r v < "$f"; [ "$v" != 0 ]; do
-            [ "${EPOCHREALTIME%.*}" -lt "$end" ] || { echo "stuck high" > "$out"; exit 1; }
+            [ "${EPOCHREALTIME%.*}" -lt "$end" ] || { echo "stuck high" > "$out.tmp"; mv "$out.tmp" "$out"; exit 1; }
         done
         t2=$EPOCHREALTIME
-        echo "high_ms=$(( (${t2/./} - ${t1/./}) / 1000 ))" > "$out" ;;
+        [ -n "$pull" ] && { echo pull-down > "$pull"; sleep 0.1; echo pull-up > "$pull"; }
+        echo "high_ms=$(( (${t2/./} - ${t1/./}) / 1000 ))" > "$out.tmp" && mv "$out.tmp" "$out" ;;
     # walker VALUE-FILE PULL-FILE: the guest walking through on 3 of 4 relay pulses (power cuts).
     walker)
         f=$2 pull=$3 n=0
