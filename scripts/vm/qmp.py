@@ -6,8 +6,8 @@
     qmp.py exec SOCKET [--timeout S] -- SHELL-COMMAND
         # runs /bin/sh -c SHELL-COMMAND in the guest as root (guest-exec), prints its stdout and
         # stderr, exits with its exit code (124 when it did not end within --timeout seconds)
-    qmp.py keys SOCKET DEVICE-ID TEXT            # types TEXT (and Enter) on a usb-kbd through
-                                                 # input-send-event with "device" set
+    qmp.py keys SOCKET DISPLAY-ID TEXT           # types TEXT (and Enter) through input-send-event
+                                                 # to the keyboard bound to that display's console
     qmp.py ledger-check LEDGER.json EVENTS.json GATE-NAME  # money check, see below
 
 Only the Python standard library; every wait has a deadline.
@@ -41,28 +41,37 @@ class Lines:
         return line
 
 
-def qmp(path, command, arguments=None, timeout=20.0):
-    s = connect(path, timeout)
-    lines = Lines(s)
-    json.loads(lines.read())  # greeting
-    s.sendall(json.dumps({"execute": "qmp_capabilities"}).encode() + b"\n")
+class Monitor:
+    """One QMP connection; several commands can go over it."""
 
-    def answer():
+    def __init__(self, path, timeout=20.0):
+        self.sock = connect(path, timeout)
+        self.lines = Lines(self.sock)
+        json.loads(self.lines.read())  # greeting
+        self.call("qmp_capabilities")
+
+    def call(self, command, arguments=None):
+        request = {"execute": command}
+        if arguments:
+            request["arguments"] = arguments
+        self.sock.sendall(json.dumps(request).encode() + b"\n")
         while True:
-            msg = json.loads(lines.read())
-            if "return" in msg or "error" in msg:
-                return msg  # events ({"event": …}) in between are skipped
+            msg = json.loads(self.lines.read())
+            if "error" in msg:
+                raise RuntimeError(f"QMP {command}: {msg['error'].get('desc', msg['error'])}")
+            if "return" in msg:
+                return msg["return"]  # events ({"event": …}) in between are skipped
 
-    answer()
-    request = {"execute": command}
-    if arguments:
-        request["arguments"] = arguments
-    s.sendall(json.dumps(request).encode() + b"\n")
-    msg = answer()
-    s.close()
-    if "error" in msg:
-        raise RuntimeError(f"QMP {command}: {msg['error'].get('desc', msg['error'])}")
-    return msg["return"]
+    def close(self):
+        self.sock.close()
+
+
+def qmp(path, command, arguments=None, timeout=20.0):
+    monitor = Monitor(path, timeout)
+    try:
+        return monitor.call(command, arguments)
+    finally:
+        monitor.close()
 
 
 class Agent:
@@ -144,18 +153,24 @@ def key_events(code, down):
 
 
 def type_text(path, device, text):
-    for ch in text:
-        lower = ch.lower()
-        if lower not in KEYS:
-            raise SystemExit(f"qmp.py keys: no key for {ch!r}")
-        events = []
-        if ch.isupper():
-            events.append(key_events(SHIFT, True))
-        events += [key_events(KEYS[lower], True), key_events(KEYS[lower], False)]
-        if ch.isupper():
-            events.append(key_events(SHIFT, False))
-        qmp(path, "input-send-event", {"device": device, "events": events})
-    qmp(path, "input-send-event", {"device": device, "events": [key_events(ENTER, True), key_events(ENTER, False)]})
+    """Key presses as a scanner types them: one QMP connection, one command per key, so the gaps
+    between keys stay far below a HID lane's idle_ms (a new connection per key took longer)."""
+    monitor = Monitor(path)
+    try:
+        for ch in text:
+            lower = ch.lower()
+            if lower not in KEYS:
+                raise SystemExit(f"qmp.py keys: no key for {ch!r}")
+            events = []
+            if ch.isupper():
+                events.append(key_events(SHIFT, True))
+            events += [key_events(KEYS[lower], True), key_events(KEYS[lower], False)]
+            if ch.isupper():
+                events.append(key_events(SHIFT, False))
+            monitor.call("input-send-event", {"device": device, "events": events})
+        monitor.call("input-send-event", {"device": device, "events": [key_events(ENTER, True), key_events(ENTER, False)]})
+    finally:
+        monitor.close()
 
 
 def ledger_check(ledger_path, events_path, gate):
