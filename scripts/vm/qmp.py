@@ -137,19 +137,15 @@ def guest_exec(path, command, timeout):
     return 128 + status.get("signal", 0)
 
 
-# Linux input key codes of the characters a voucher code and the test use (US layout).
-KEYS = {c: 2 + i for i, c in enumerate("1234567890")}
-KEYS["0"] = 11
-for row, first in (("qwertyuiop", 16), ("asdfghjkl", 30), ("zxcvbnm", 44)):
-    for i, c in enumerate(row):
-        KEYS[c] = first + i
-KEYS["-"] = 12
-KEYS["."] = 52
-ENTER, SHIFT = 28, 42
+# QEMU key names (QKeyCode) of the characters a voucher code can hold.
+KEYS = {c: c for c in "abcdefghijklmnopqrstuvwxyz0123456789"}
+KEYS["-"] = "minus"
+KEYS["."] = "dot"
+ENTER, SHIFT = "ret", "shift"
 
 
-def key_events(code, down):
-    return {"type": "key", "data": {"down": down, "key": {"type": "number", "data": code}}}
+def key_events(name, down):
+    return {"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": name}}}
 
 
 def type_text(path, device, text):
