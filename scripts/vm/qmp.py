@@ -148,9 +148,11 @@ def key_events(name, down):
     return {"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": name}}}
 
 
-def type_text(path, device, text):
-    """Key presses as a scanner types them: one QMP connection, one command per key, so the gaps
-    between keys stay far below a HID lane's idle_ms (a new connection per key took longer)."""
+def type_text(path, device, text, pace=0.08):
+    """Key presses as a scanner types them: one QMP connection, one command per character, one
+    character every `pace` seconds (a typing rate, like a scanner's inter-character delay).
+    QEMU's USB keyboard holds only 16 key events until the guest polls the device; sent at full
+    speed, everything after the 16th was dropped (the gate read "VMCK" of "VMCK00000004")."""
     monitor = Monitor(path)
     try:
         for ch in text:
@@ -164,6 +166,7 @@ def type_text(path, device, text):
             if ch.isupper():
                 events.append(key_events(SHIFT, False))
             monitor.call("input-send-event", {"device": device, "events": events})
+            time.sleep(pace)  # the typing rate, not a wait for an event
         monitor.call("input-send-event", {"device": device, "events": [key_events(ENTER, True), key_events(ENTER, False)]})
     finally:
         monitor.close()
