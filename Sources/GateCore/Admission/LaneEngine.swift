@@ -13,7 +13,13 @@
 /// - offline admission only when e-guma is unreachable, never on an answer it gave, and bounded
 ///   per outage, per hour and optionally to codes seen redeemable recently;
 /// - every redemption of an admission that did not end with a passage is cancelled, and a cancel
-///   that cannot be sent goes to the durable outbox.
+///   that cannot be sent goes to the durable outbox;
+/// - no journal write is dropped: one the journal refuses stays in the lane's backlog
+///   (`LaneWrite`) and is written again before the next input.
+///
+/// This file holds the state and the input loop; each step has its own file: `+Guard` (the
+/// code-guessing guard), `+Validate` (steps 1–3), `+Redeem` (step 4), `+Open` (steps 5–7),
+/// `+Offline`, `+Journal` (screens, events, the backlog).
 public actor LaneEngine<C: Clock> where C.Duration == Duration {
     /// Something that happens to a lane.
     public enum Input: Sendable {
