@@ -28,19 +28,19 @@ extension LaneEngine {
 
     /// Appends `w` to the backlog and writes the backlog in order (`LaneWrite`).
     func write(_ w: LaneWrite) async {
-        backlog.append(w)
+        backlog.append((w, refused: false))
         await writeBacklog()
     }
 
     /// Writes the backlog, oldest first. A refused write stays, and every later write of its
     /// admission with it (their order is kept); other admissions' writes go on.
     func writeBacklog() async {
-        var kept: [LaneWrite] = []
+        var kept: [(LaneWrite, refused: Bool)] = []
         var held: Set<Int64?> = []
-        for w in backlog {
-            if held.contains(w.admission) { kept.append(w); continue }
-            do { try await w.write(to: journal) } catch {
-                kept.append(w)
+        for (w, refused) in backlog {
+            if held.contains(w.admission) { kept.append((w, refused)); continue }
+            do { try await w.write(to: journal, again: refused) } catch {
+                kept.append((w, refused: true))
                 held.insert(w.admission)
             }
         }

@@ -81,7 +81,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     /// The last reserved admission whose row could not be written (journal failing).
     var unwritten: Int64?
     /// The lane's journal writes, in order, that the journal has not taken yet (`LaneWrite`).
-    var backlog: [LaneWrite] = []
+    var backlog: [(LaneWrite, refused: Bool)] = []
     /// A balance Balance reported, remembered for `offline_known_only` once the scan is handled
     /// (after the relay), not while the guest waits.
     var unremembered: (code: VoucherCode, balance: Money)?

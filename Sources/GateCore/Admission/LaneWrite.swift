@@ -31,8 +31,8 @@ enum LaneWrite: Sendable {
         }
     }
 
-    /// Writes it; throws when the journal refuses.
-    func write(to journal: any AdmissionJournal) async throws {
+    /// Writes it; throws when the journal refuses. `again`: the journal refused it before.
+    func write(to journal: any AdmissionJournal, again: Bool) async throws {
         switch self {
         case .close(let admission, let outcome, let events):
             try await journal.closeAdmission(admission, outcome: outcome, events: events)
@@ -41,7 +41,8 @@ enum LaneWrite: Sendable {
         case .token(let redemption, let token, let balanceAfter, let event):
             // Written again after a refusal: a redemption the sweep settled meanwhile (its token
             // is lost, `token_unknown` raised) is not in `intent` any more and keeps its state.
-            guard try await journal.redemption(id: redemption)?.state == .intent else { return }
+            // Only then: the first try is commit 2 of the critical path, with no read before it.
+            if again, try await journal.redemption(id: redemption)?.state != .intent { return }
             try await journal.recordRedeemed(redemption, token: token, balanceAfter: balanceAfter, event: event)
         case .settle(_, let redemption, let from, let to, let balanceAfter, let event):
             _ = try await journal.settleRedemption(redemption, from: from, to: to, balanceAfter: balanceAfter, event: event)
