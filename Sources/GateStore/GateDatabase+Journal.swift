@@ -108,10 +108,10 @@ extension GateDatabase: AdmissionJournal {
     /// One event row; the statement is prepared once per connection (GRDB's statement cache).
     static func insert(_ event: GateEvent, at time: JournalTime, in db: Database) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO event (ts, lane, type, admission_id, code, amount_cents, balance_cents, message)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO event (ts, lane, type, admission_id, code, amount_cents, balance_cents, message, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [time, event.lane, event.type.rawValue, event.admission, event.code,
-                                     event.amountCents, event.balanceCents, event.message])
+                                     event.amountCents, event.balanceCents, event.message, event.source?.rawValue])
     }
 
     public func wasOfflineAdmitted(_ code: VoucherCode) async throws -> Bool {
@@ -178,7 +178,8 @@ public struct JournalEvent: Sendable, Equatable {
         id = row["id"]
         timestamp = row["ts"]
         event = GateEvent(type, lane: row["lane"], admission: row["admission_id"], code: row["code"],
-                          amountCents: row["amount_cents"], balanceCents: row["balance_cents"], message: row["message"])
+                          amountCents: row["amount_cents"], balanceCents: row["balance_cents"], message: row["message"],
+                          source: (row["source"] as String?).flatMap(EntrySource.init(rawValue:)))
     }
 }
 

@@ -273,6 +273,11 @@ public struct GateDatabase: Sendable {
                     """)
             }
         }
+        migrator.registerMigration("v8-event-source") { db in
+            // Where an event's code entered: scanner, keypad or desk (SPEC §10); NULL for rows
+            // from before and for events no entered code caused.
+            try db.execute(sql: "ALTER TABLE event ADD COLUMN source TEXT")
+        }
         return migrator
     }
 

@@ -57,6 +57,21 @@ struct LaneEngineTests {
         #expect(await lane.relay.pulses == [.milliseconds(800)])
     }
 
+    /// SPEC §10: events carry where their code entered; a typed code takes the scan's path.
+    @Test func eventsCarryWhereTheCodeEntered() async {
+        let lane = LaneHarness()
+        await lane.eguma.add("L4FU5LQTKJR3", balance: 10_000)
+        await lane.eguma.add("ZZ7PWR2HQ9XA", balance: 10_000)
+        await lane.scan("L4FU5LQTKJR3")
+        lane.clock.advance(by: .seconds(5))
+        await lane.type("ZZ7P-WR2H-Q9XA")
+        let events = lane.store.events.values
+        #expect(events.filter { $0.code == "L4FU5LQTKJR3" }.map(\.source) == [.scanner, .scanner])
+        #expect(events.filter { $0.code?.hasPrefix("ZZ7P") == true }.map(\.source) == [.keypad, .keypad])
+        #expect(events.filter { $0.code == nil }.allSatisfy { $0.source == nil })
+        #expect(await lane.eguma.count(.redeem) == 2)
+    }
+
     /// An entry whose closing the journal refused is not left open for the next start's
     /// recovery (which would cancel — refund — it): the lane writes it, with its events, before
     /// it handles anything else.

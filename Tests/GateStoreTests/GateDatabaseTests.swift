@@ -230,12 +230,13 @@ struct GateDatabaseTests {
     @Test func eventsAreReadBackInOrderFilteredByLane() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
         let db = try await tmp.open()
-        try await db.append(GateEvent(.scanned, lane: "main", admission: 1, code: "AAAA1111AAAA"))
+        try await db.append(GateEvent(.scanned, lane: "main", admission: 1, code: "AAAA1111AAAA", source: .keypad))
         try await db.append(GateEvent(.scanned, lane: "side", admission: 2))
         try await db.append(GateEvent(.redeemed, lane: "main", admission: 1, amountCents: 2_500, balanceCents: 2_500))
         let main = try await db.events(lane: "main")
         #expect(main.map(\.event.type) == [.scanned, .redeemed])
         #expect(main.last?.event.amountCents == 2_500)
+        #expect(main.map(\.event.source) == [.keypad, nil])
         #expect(try await db.events(afterID: main[0].id).count == 2)
     }
 

@@ -8,12 +8,27 @@ public struct GateEvent: Sendable, Equatable {
     public var amountCents: Int64?
     public var balanceCents: Int64?
     public var message: String?
+    /// Where the code of this event entered (SPEC §10): a scanner, the kiosk's keypad or the desk.
+    /// Nil for events no entered code caused (a replay, a connectivity change, a reconcile).
+    public var source: EntrySource?
 
     public init(_ type: GateEventType, lane: String, admission: Int64? = nil, code: String? = nil,
-                amountCents: Int64? = nil, balanceCents: Int64? = nil, message: String? = nil) {
+                amountCents: Int64? = nil, balanceCents: Int64? = nil, message: String? = nil,
+                source: EntrySource? = nil) {
         self.type = type; self.lane = lane; self.admission = admission; self.code = code
         self.amountCents = amountCents; self.balanceCents = balanceCents; self.message = message
+        self.source = source
     }
+}
+
+/// How a code entered the gate (SPEC §10 `source`).
+public enum EntrySource: String, Sendable, Equatable, Codable, CaseIterable {
+    /// A barcode/QR scanner of a lane.
+    case scanner
+    /// Typed on the lane's kiosk keypad.
+    case keypad
+    /// `voucher redeem --outlet` at the front desk.
+    case desk
 }
 
 /// Event names exactly as SPEC §7 lists them, plus `cancel_failed` (a cancel e-guma refused for

@@ -28,7 +28,7 @@ extension LaneEngine {
 
     /// Appends `w` to the backlog and writes the backlog in order (`LaneWrite`).
     func write(_ w: LaneWrite) async {
-        backlog.append((w, refused: false))
+        backlog.append((w.from(source), refused: false))
         await writeBacklog()
     }
 

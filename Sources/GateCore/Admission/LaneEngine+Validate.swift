@@ -51,7 +51,7 @@ extension LaneEngine {
                 await deny(.outOfOrder, admission: nil, message: "journal: \(error)")
                 return nil
             }
-            unopened = GateEvent(.scanned, lane: settings.name, admission: admission, code: scanned.text)
+            unopened = GateEvent(.scanned, lane: settings.name, admission: admission, code: scanned.text, source: source)
         }
         await feedback.show(.checking)
 

@@ -24,6 +24,8 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     /// Something that happens to a lane.
     public enum Input: Sendable {
         case scanner(ScannerEvent)
+        /// A code typed on the lane's keypad: the path of a scanned frame, with `source = keypad`.
+        case keypad([UInt8])
         /// The split-payment timer of admission generation `generation` ran out.
         case splitTimeout(generation: UInt64)
         /// Staff opened the lane by hand (control socket). Also ends a guard pause.
@@ -78,6 +80,8 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     /// (`beginRedemption`) or whatever else the scan ends in (`writeUnopenedAdmission`) — so a
     /// paying scan makes two commits before the relay opens, not five (issue 13).
     var unopened: GateEvent?
+    /// Where the code being handled entered (scanner or keypad); stamped on its events.
+    var source: EntrySource = .scanner
     /// The last reserved admission whose row could not be written (journal failing).
     var unwritten: Int64?
     /// The lane's journal writes, in order, that the journal has not taken yet (`LaneWrite`).
@@ -165,6 +169,10 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         await writeBacklog()
         switch input {
         case .scanner(.frame(let bytes)):
+            source = .scanner
+            return await scanned(bytes)
+        case .keypad(let bytes):
+            source = .keypad
             return await scanned(bytes)
         case .scanner(.attached(let device)):
             await emit(.scannerAttached, message: device)

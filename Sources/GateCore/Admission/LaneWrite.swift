@@ -31,6 +31,25 @@ enum LaneWrite: Sendable {
         }
     }
 
+    /// The same write with `source` on its events that carry a code and name no source yet.
+    func from(_ source: EntrySource) -> LaneWrite {
+        func stamped(_ e: GateEvent) -> GateEvent {
+            var e = e
+            if e.code != nil, e.source == nil { e.source = source }
+            return e
+        }
+        switch self {
+        case .close(let admission, let outcome, let events):
+            return .close(admission: admission, outcome: outcome, events: events.map(stamped))
+        case .event(let event): return .event(stamped(event))
+        case .token(let redemption, let token, let balanceAfter, let event):
+            return .token(redemption: redemption, token: token, balanceAfter: balanceAfter, event: stamped(event))
+        case .settle(let admission, let redemption, let from, let to, let balanceAfter, let event):
+            return .settle(admission: admission, redemption: redemption, from: from, to: to, balanceAfter: balanceAfter,
+                           event: event.map(stamped))
+        }
+    }
+
     /// Writes it; throws when the journal refuses. `again`: the journal refused it before.
     func write(to journal: any AdmissionJournal, again: Bool) async throws {
         switch self {

@@ -95,6 +95,7 @@ public struct JournalView: Sendable {
             object["amount_cents"] = e.event.amountCents.map { NSNumber(value: $0) } ?? NSNull()
             object["balance_cents"] = e.event.balanceCents.map { NSNumber(value: $0) } ?? NSNull()
             object["message"] = e.event.message ?? NSNull()
+            object["source"] = e.event.source?.rawValue ?? NSNull()
             return jsonLine(object)
         }
         var line = "\(ts)  \(e.event.lane.padding(toLength: 8, withPad: " ", startingAt: 0)) \(e.event.type.rawValue.padding(toLength: 21, withPad: " ", startingAt: 0))"
@@ -103,6 +104,7 @@ public struct JournalView: Sendable {
         if let a = e.event.amountCents { line += " \(Money(cents: a))" }
         if let b = e.event.balanceCents { line += " (balance \(Money(cents: b)))" }
         if let m = e.event.message, !m.isEmpty { line += " — \(m)" }
+        if let s = e.event.source, s != .scanner { line += " [\(s.rawValue)]" }
         return line
     }
 

@@ -12,7 +12,7 @@ struct EventsCommand: AsyncParsableCommand {
         discussion: """
             --since takes an RFC 3339 time (2026-11-27T08:00:00Z), a date (2026-11-27), "today", \
             or an age such as 30m, 2h, 7d. --json prints one object per line with ts, lane, type, \
-            admission, code, amount_cents, balance_cents, message.
+            admission, code, amount_cents, balance_cents, message, source (scanner, keypad, desk or null).
             """)
 
     @OptionGroup var options: ConfigOption

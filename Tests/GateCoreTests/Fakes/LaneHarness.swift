@@ -30,6 +30,12 @@ struct LaneHarness {
         await engine.handle(.scanner(.frame(Array(text.utf8))))
     }
 
+    /// Types `text` on the lane's keypad and handles it to the end.
+    @discardableResult
+    func type(_ text: String) async -> (TestClock.Instant, UInt64)? {
+        await engine.handle(.keypad(Array(text.utf8)))
+    }
+
     var eventTypes: [GateEventType] { store.events.values.map(\.type) }
     var states: [GuestState] { feedback.states.values }
 }
