@@ -14,6 +14,9 @@ import TestSupport
         ("checking", .checking),
         ("accepted(75.00)", .accepted(newBalance: Money(cents: 7_500))),
         ("accepted(nil)", .accepted(newBalance: nil)),
+        ("accepted(split)", .accepted(newBalance: Money(cents: 3_500), vouchers: [
+            VoucherPaid(code: "••••-••••-AAAA", amount: Money(cents: 1_000), newBalance: .zero),
+            VoucherPaid(code: "••••-••••-BBBB", amount: Money(cents: 1_500), newBalance: Money(cents: 3_500))])),
         ("denied(eguma)", .denied(.eguma(message: egumaMessage))),
         ("denied(emptyCode)", .denied(.emptyCode)),
         ("denied(unreadableCode)", .denied(.unreadableCode)),
@@ -147,6 +150,18 @@ import TestSupport
         #expect(walk.lines == ["Guthaben CHF 75.00"])
         _ = screen.show(.idle)
         #expect(screen.show(.walkThrough).lines.isEmpty)  // a manual open shows no stale balance
+    }
+
+    @Test func theWalkThroughScreenListsEveryVoucherOfASplitPayment() {
+        var screen = GuestScreen(texts: GuestTexts(language: .en, currency: "EUR"))
+        _ = screen.show(.accepted(newBalance: Money(cents: 3_500), vouchers: [
+            VoucherPaid(code: "••••-••••-AAAA", amount: Money(cents: 1_000), newBalance: .zero),
+            VoucherPaid(code: "••••-••••-BBBB", amount: Money(cents: 1_500), newBalance: Money(cents: 3_500))]))
+        let walk = screen.show(.walkThrough)
+        #expect(walk.lines == ["••••-••••-AAAA: EUR 10.00 · Balance EUR 0.00", "••••-••••-BBBB: EUR 15.00 · Balance EUR 35.00"])
+        #expect(screen.vouchers.count == 2)
+        _ = screen.show(.idle)
+        #expect(screen.vouchers.isEmpty)
     }
 
     @Test func unknownLanguageCodesFallBackToGerman() {

@@ -50,7 +50,8 @@ struct LaneEngineTests {
         #expect(ledger.map(\.amount) == [2_500])
         #expect(ledger.first?.reference == "spa-north/main/1")
         #expect(lane.eventTypes == [.scanned, .redeemed, .opened, .entered])
-        #expect(lane.states.contains(.accepted(newBalance: Money(cents: 7_500))))
+        #expect(lane.states.contains(.accepted(newBalance: Money(cents: 7_500), vouchers: [
+            VoucherPaid(code: "••••-••••-KJR3", amount: Money(cents: 2_500), newBalance: Money(cents: 7_500))])))
         #expect(await lane.store.outcome(1) == .entered)
         let r = try #require(await lane.store.redemptions.first)
         #expect(r.state == .redeemed && r.token == "tok-1" && r.intent.balanceBefore == Money(cents: 10_000))
@@ -155,6 +156,10 @@ struct LaneEngineTests {
         #expect(Set(await lane.eguma.ledger.map(\.reference)) == ["spa-north/main/1"])
         #expect(lane.eventTypes.filter { $0 == .redeemed }.count == 2)
         #expect(lane.eventTypes.last == .entered)
+        // The guest reads both vouchers: each one's amount and new balance.
+        #expect(lane.states.contains(.accepted(newBalance: Money(cents: 3_500), vouchers: [
+            VoucherPaid(code: "••••-••••-AAAA", amount: Money(cents: 1_000), newBalance: .zero),
+            VoucherPaid(code: "••••-••••-BBBB", amount: Money(cents: 1_500), newBalance: Money(cents: 3_500))])))
     }
 
     @Test func splitPaymentTimesOutWithNothingRedeemed() async throws {

@@ -15,7 +15,9 @@ import TestSupport
         let value = LaneHarness()
         await value.eguma.add("L4FU5LQTKJR3", balance: 10_000)
         await value.scan("L4FU5LQTKJR3")
-        #expect(value.states.contains(.accepted(newBalance: Money(cents: 7_500))), "a value voucher still shows its balance")
+        #expect(value.states.contains(.accepted(newBalance: Money(cents: 7_500), vouchers: [
+            VoucherPaid(code: "••••-••••-KJR3", amount: Money(cents: 2_500), newBalance: Money(cents: 7_500))])),
+                "a value voucher still shows its amount and balance")
     }
 
     @Test func noPassageAfterAScreenWithoutBalanceDoesNotClaimTheBalanceIsRestored() {

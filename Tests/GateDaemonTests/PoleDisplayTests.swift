@@ -120,6 +120,31 @@ struct PoleDisplayTests {
         rig.capture.stop()
     }
 
+    /// After a split payment the display pages through the screen and each voucher: masked code
+    /// and amount taken on row 1, its new balance on row 2.
+    @Test func aSplitPaymentPagesThroughBothVouchers() async throws {
+        let rig = try Rig(codepage: .cp437)
+        #expect(try await rig.capture.take(7 + 49).count == 56)
+        rig.feed.yield(.accepted(newBalance: Money(cents: 3_500), vouchers: [
+            VoucherPaid(code: "••••-••••-AAAA", amount: Money(cents: 1_000), newBalance: .zero),
+            VoucherPaid(code: "••••-••••-BBBB", amount: Money(cents: 1_500), newBalance: Money(cents: 3_500))]))
+        #expect(try await rig.capture.take(49) == Self.frame("Gutschein akzeptiert", ""))
+        for page in [Self.frame("****-****-AAAA 10.00", "Guthaben CHF 0.00"), Self.frame("****-****-BBBB 15.00", "Guthaben CHF 35.00"),
+                     Self.frame("Gutschein akzeptiert", "")] {
+            #expect(await rig.clock.waitForSleepers(1, timeout: .seconds(10)))
+            rig.clock.advance(by: .seconds(2))
+            #expect(try await rig.capture.take(49) == page)
+        }
+        // The walk-through screen keeps paging the same vouchers.
+        rig.feed.yield(.walkThrough)
+        #expect(try await rig.capture.take(49) == Self.frame("Bitte eintreten", ""))
+        #expect(await rig.clock.waitForSleepers(1, timeout: .seconds(10)))
+        rig.clock.advance(by: .seconds(2))
+        #expect(try await rig.capture.take(49) == Self.frame("****-****-AAAA 10.00", "Guthaben CHF 0.00"))
+        await rig.stop()
+        rig.capture.stop()
+    }
+
     @Test func asciiDisplaysGetTransliteratedTextAndNoCodePageCommand() async throws {
         let rig = try Rig(codepage: .ascii, initial: .denied(.eguma(message: "Gültig für Grüße")))
         #expect(try await rig.capture.take(4) == [0x1B, 0x40, 0x1F, 0x01])

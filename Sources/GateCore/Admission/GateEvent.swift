@@ -72,11 +72,14 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     case outboxDropped = "outbox_dropped"
     /// A scan during an emergency hold: recorded, nothing charged.
     case emergencyScan = "emergency_scan"
+    /// A guest's receipt could not be printed (paper out, printer offline or missing); the guest
+    /// was admitted all the same.
+    case printerFailed = "printer_failed"
 
     /// Events an operator must act on (logged as warnings).
     public var needsOperator: Bool {
         self == .offlineRedeemFailed || self == .offlineShortfall || self == .tokenUnknown || self == .cancelFailed || self == .settleUnclear
-            || self == .offlineLimit || self == .reconcileMismatch || self == .laneLocked
+            || self == .offlineLimit || self == .reconcileMismatch || self == .laneLocked || self == .printerFailed
     }
 
     /// Events logged at warning: those an operator must act on, and changes of the gate's state

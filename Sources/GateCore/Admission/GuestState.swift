@@ -3,8 +3,10 @@ public enum GuestState: Sendable, Equatable {
     case idle
     /// A code was read and is being checked with e-guma.
     case checking
-    /// Paid; `newBalance` is what is left on the (last) voucher, nil when unknown (offline).
-    case accepted(newBalance: Money?)
+    /// Paid; `newBalance` is what is left on the (last) voucher, nil when unknown (offline);
+    /// `vouchers` lists every voucher the admission took (both of a split payment), for the
+    /// guest to read each one's amount and new balance — empty where no balance is shown.
+    case accepted(newBalance: Money?, vouchers: [VoucherPaid] = [])
     case denied(DenyReason)
     /// Split payment: this much is still to pay, scan the next voucher.
     case awaitingMore(remaining: Money)
@@ -18,6 +20,18 @@ public enum GuestState: Sendable, Equatable {
     case emergency
     /// A balance-check lane's answer: redeemable or not (with e-guma's message), balance, total.
     case balance(BalanceCheck)
+}
+
+/// One voucher an admission took, as the guest sees it: the code masked (`VoucherCode.masked`),
+/// the amount taken and what the voucher holds now (nil when unknown).
+public struct VoucherPaid: Sendable, Equatable {
+    public var code: String
+    public var amount: Money
+    public var newBalance: Money?
+
+    public init(code: String, amount: Money, newBalance: Money?) {
+        self.code = code; self.amount = amount; self.newBalance = newBalance
+    }
 }
 
 /// Why a guest was turned away.

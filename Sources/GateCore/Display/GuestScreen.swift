@@ -1,13 +1,14 @@
 /// What one lane's display shows, state after state.
 ///
-/// The engine shows `accepted(newBalance:)` only for an instant before `walkThrough`; the screen
-/// keeps that balance on the walk-through screen so the guest can actually read it. A payment
+/// The engine shows `accepted(newBalance:vouchers:)` only for an instant before `walkThrough`; the
+/// screen keeps that balance (and every voucher's line) on the walk-through screen so the guest can actually read it. A payment
 /// cancelled after an accepted screen without a balance (a service voucher, an offline
 /// admission) does not claim "balance restored".
 public struct GuestScreen: Sendable {
     public let texts: GuestTexts
     public private(set) var state: GuestState = .idle
     private var lastBalance: Money?
+    private var lastVouchers: [VoucherPaid] = []
     private var balanceRestored = true
 
     public init(texts: GuestTexts) { self.texts = texts }
@@ -15,12 +16,12 @@ public struct GuestScreen: Sendable {
     /// Moves to `state` and returns the screen to show.
     public mutating func show(_ state: GuestState) -> GuestText {
         switch state {
-        case .accepted(let balance): lastBalance = balance
+        case .accepted(let balance, let vouchers): lastBalance = balance; lastVouchers = vouchers
         case .walkThrough: break
         case .cancelled:
             balanceRestored = lastBalance != nil
-            lastBalance = nil
-        default: lastBalance = nil
+            lastBalance = nil; lastVouchers = []
+        default: lastBalance = nil; lastVouchers = []
         }
         self.state = state
         return current
@@ -30,9 +31,17 @@ public struct GuestScreen: Sendable {
     public var current: GuestText {
         if state == .cancelled { return texts.cancelled(balanceRestored: balanceRestored) }
         var text = texts.text(for: state)
-        if state == .walkThrough, let lastBalance {
-            text.lines.append(texts.text(for: .accepted(newBalance: lastBalance)).lines.last ?? "")
+        if state == .walkThrough, lastBalance != nil || !lastVouchers.isEmpty {
+            text.lines += texts.text(for: .accepted(newBalance: lastBalance, vouchers: lastVouchers)).lines
         }
         return text
+    }
+
+    /// The vouchers of the admission on screen (accepted, walk through); empty otherwise.
+    public var vouchers: [VoucherPaid] {
+        switch state {
+        case .accepted, .walkThrough: lastVouchers
+        default: []
+        }
     }
 }

@@ -33,17 +33,21 @@ public struct GuestTexts: Sendable {
     /// An amount in the account's currency now.
     public func amount(_ money: Money) -> String { Self.amount(money, currency: currency()) }
 
-    private func t(_ de: String, _ fr: String, _ it: String, _ en: String) -> String {
-        switch language {
-        case .de: de
-        case .fr: fr
-        case .it: it
-        case .en: en
-        }
-    }
+    private func t(_ de: String, _ fr: String, _ it: String, _ en: String) -> String { language.pick(de, fr, it, en) }
 
     private func balanceLine(_ money: Money) -> String {
         t("Guthaben", "Solde", "Saldo", "Balance") + " " + amount(money)
+    }
+
+    /// "••••-••••-9HTD: CHF 25.00 · Guthaben CHF 75.00" — one voucher of an admission.
+    public func voucherLine(_ voucher: VoucherPaid) -> String {
+        "\(voucher.code): \(amount(voucher.amount))" + (voucher.newBalance.map { " · " + balanceLine($0) } ?? "")
+    }
+
+    /// A voucher on a 2×20 pole display: the masked code and the amount taken on row 1, the new
+    /// balance on row 2.
+    public func polePage(_ voucher: VoucherPaid) -> (String, String) {
+        ("\(voucher.code) \(voucher.amount)", voucher.newBalance.map(balanceLine) ?? "")
     }
 
     private var askStaff: String {
@@ -75,9 +79,10 @@ public struct GuestTexts: Sendable {
             return GuestText(title: t("Einen Moment …", "Un instant …", "Un momento …", "One moment …"),
                              lines: [t("Gutschein wird geprüft", "Vérification du bon", "Verifica del buono", "Checking your voucher")],
                              outcome: .busy)
-        case .accepted(let balance):
+        case .accepted(let balance, let vouchers):
+            let lines = vouchers.isEmpty ? balance.map { [balanceLine($0)] } ?? [] : vouchers.map(voucherLine)
             return GuestText(title: t("Gutschein akzeptiert", "Bon accepté", "Buono accettato", "Voucher accepted"),
-                             lines: balance.map { [balanceLine($0)] } ?? [], outcome: .success)
+                             lines: lines, outcome: .success)
         case .denied(let reason):
             return denied(reason)
         case .awaitingMore(let remaining):

@@ -9,6 +9,24 @@ public struct PoleDisplayLayout: Sendable, Equatable {
         rows = [codepage.encode(text.title), codepage.encode(text.lines.joined(separator: " "))]
     }
 
+    /// Two rows as given (a page of an admission's vouchers: `GuestTexts.polePage`).
+    public init(top: String, bottom: String, codepage: PoleCodepage) {
+        rows = [codepage.encode(top), codepage.encode(bottom)]
+    }
+
+    /// The pages a screen shows in turn: the screen itself, then, after an admission, one page per
+    /// voucher (masked code and amount, new balance), so a split payment shows both. One page
+    /// (no paging) for every other screen.
+    public static func pages(_ screen: GuestScreen, codepage: PoleCodepage) -> [PoleDisplayLayout] {
+        let vouchers = screen.vouchers
+        guard !vouchers.isEmpty else { return [PoleDisplayLayout(screen.current, codepage: codepage)] }
+        return [PoleDisplayLayout(top: screen.current.title, bottom: "", codepage: codepage)]
+            + vouchers.map { voucher in
+                let (top, bottom) = screen.texts.polePage(voucher)
+                return PoleDisplayLayout(top: top, bottom: bottom, codepage: codepage)
+            }
+    }
+
     /// Whether any row needs to scroll.
     public var scrolls: Bool { rows.contains { $0.count > PoleDisplayCommands.columns } }
 

@@ -70,6 +70,12 @@ extension GateConfig {
             case nil:
                 break
             }
+            let input = lane.guestInput
+            out.append("keypad = \(input.keypad)")
+            out.append("receipt = \(Self.quoted(input.receipt.rawValue))")
+            if let p = input.printer {
+                out.append("printer = { kind = \"\(p.kind.rawValue)\", path = \(Self.quoted(p.path))\(p.kind == .serial ? ", baud = \(p.baud)" : "") }")
+            }
         }
         return out.joined(separator: "\n") + "\n"
     }

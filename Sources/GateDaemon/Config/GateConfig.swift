@@ -85,6 +85,11 @@ public struct GateConfig: Sendable {
         for lane in lanes where lane.display == .web && gate?.display == nil {
             root.problem("lanes.\(lane.name).display", "kind = \"web\" needs the kiosk server: set [gate] display = \"127.0.0.1:8080\"")
         }
+        for lane in lanes {
+            for problem in lane.guestInput.kioskProblems(lane: lane.name, kioskOn: gate?.display != nil) {
+                root.problem(problem.key, problem.reason)
+            }
+        }
         var poles: [String: String] = [:]
         for lane in lanes {
             guard case .serial(let path, _, _, _)? = lane.display else { continue }

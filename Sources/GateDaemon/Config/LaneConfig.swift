@@ -23,6 +23,8 @@ public struct LaneConfig: Sendable {
     /// `screen_hold_ms`: how long a denied, cancelled, offline or balance screen stays before
     /// the lane shows idle again (5 s on gate lanes, 20 s on balance lanes).
     public var screenHold: Duration = .seconds(5)
+    /// `keypad`, `receipt`, `printer` (SPEC §10).
+    public var guestInput = LaneGuestInputConfig()
 
     public static let languages = ["de", "fr", "it", "en"]
 
@@ -93,6 +95,7 @@ public struct LaneConfig: Sendable {
             f.rejectUnknownKeys(hint: "feedback has green, red and buzzer")
         }
         let display = r.table("display").flatMap { LaneDisplayConfig.parse($0) }
+        let guestInput = LaneGuestInputConfig.parse(r, mode: mode)
         r.rejectUnknownKeys()
 
         guard let scanner else { return nil }
@@ -106,7 +109,7 @@ public struct LaneConfig: Sendable {
         settings.guessPolicy = guessPolicy
         return LaneConfig(name: name, mode: mode, settings: settings, scanner: scanner, relay: relay, sensor: sensor,
                           green: green, red: red, buzzer: buzzer, language: language, display: display,
-                          screenHold: .milliseconds(screenHoldMs))
+                          screenHold: .milliseconds(screenHoldMs), guestInput: guestInput)
     }
 
     static func parseScanner(_ r: ConfigReader) -> LaneScannerConfig? {

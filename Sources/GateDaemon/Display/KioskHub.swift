@@ -16,6 +16,8 @@ public final class KioskHub: Sendable {
         /// while waiting for another voucher: the seconds until the split payment gives up (the
         /// page counts them down). Absent otherwise.
         public var countdown: Int?
+        /// `receipt = "ask"`: true while the page offers a receipt for the admission that just entered.
+        public var receipt: Bool?
     }
 
     enum Update: Sendable {
@@ -31,14 +33,49 @@ public final class KioskHub: Sendable {
     /// Seconds a split payment waits for the next voucher, per gate lane.
     private let splitSeconds: [String: Int]
     let updates = Broadcast<Update>()
+    /// The secret of each lane whose screen takes input (keypad, receipt button: `KeypadKeys`).
+    private let screenKeys: [String: String]
+    /// Keypad lanes: where a typed code goes.
+    private let keypads: [String: @Sendable ([UInt8]) -> Void]
+    /// `receipt = "ask"` lanes, and the receipt each one offers now (with the offer's number).
+    private let receiptLanes: Set<String>
+    private let offers = Mutex<[String: (receipt: ReceiptLayout, id: UInt64)]>([:])
+    private let offerCount = Mutex<UInt64>(0)
+    /// Receipts a guest asked for on the kiosk page, for `ReceiptService` to print.
+    let receiptsRequested: AsyncStream<(String, ReceiptLayout)>
+    private let requestReceipt: AsyncStream<(String, ReceiptLayout)>.Continuation
+    /// How long a receipt stays offered after the guest walked through.
+    static let receiptOffer: Duration = .seconds(30)
+
+    /// What became of a typed code.
+    enum Submission: Equatable {
+        /// Handed to the lane like a scan.
+        case accepted
+        /// Not this lane's screen (no or wrong secret), or the lane has no keypad: nothing reached the lane.
+        case forbidden
+        /// Empty or longer than any voucher code: nothing reached the lane.
+        case malformed
+    }
+
+    /// The longest code the keypad takes (e-guma codes are far shorter).
+    static let maximumCodeLength = 64
     private let closed = Mutex(false)
     /// The port the kiosk server listens on, 0 until it does.
     public let port = ObservedValue(0)
     /// Open event streams (pages connected), for tests and diagnostics.
     public let connections = ObservedValue(0)
 
-    init(lanes: [LaneRuntime]) {
+    /// - Parameter keys: each keypad lane's secret (`KeypadKeys`); a keypad lane without one refuses every code.
+    init(lanes: [LaneRuntime], keys: [String: String] = [:]) {
         laneNames = lanes.map(\.config.name)
+        var keypads: [String: @Sendable ([UInt8]) -> Void] = [:]
+        for lane in lanes where lane.config.guestInput.keypad && lane.config.mode == .gate {
+            keypads[lane.config.name] = { [lane] in lane.keypad($0) }
+        }
+        self.keypads = keypads
+        screenKeys = keys
+        receiptLanes = Set(lanes.filter { $0.config.guestInput.receipt == .ask && $0.config.guestInput.printer != nil }.map(\.config.name))
+        (receiptsRequested, requestReceipt) = AsyncStream.makeStream()
         var initial: [String: GuestScreen] = [:]
         for lane in lanes {
             var screen = GuestScreen(texts: lane.guestTexts)
@@ -66,6 +103,56 @@ public final class KioskHub: Sendable {
         screens.withLock { $0[lane]?.texts.language.rawValue } ?? "de"
     }
 
+    /// Whether `key` is the secret of `lane`'s own screen (the page then shows its keypad and
+    /// receipt button); false for a lane that takes no input.
+    func isOwnScreen(lane: String, key: String?) -> Bool { KeypadKeys.matches(key, screenKeys[lane]) }
+
+    func hasKeypad(lane: String) -> Bool { keypads[lane] != nil }
+    func asksForReceipt(lane: String) -> Bool { receiptLanes.contains(lane) }
+
+    /// A code typed on `lane`'s screen: checked against the lane's secret before anything reaches
+    /// the lane, so a stranger can neither admit nor trip the lane's guess guard.
+    func submit(lane: String, key: String?, code: [UInt8]) -> Submission {
+        guard let submit = keypads[lane], isOwnScreen(lane: lane, key: key) else { return .forbidden }
+        guard !code.isEmpty, code.count <= Self.maximumCodeLength else { return .malformed }
+        submit(code)
+        return .accepted
+    }
+
+    /// `receipt = "ask"`: the page shows a receipt button for `receiptOffer` (or until the next guest).
+    func offerReceipt(lane: String, _ receipt: ReceiptLayout) {
+        guard receiptLanes.contains(lane) else { return }
+        let id = offerCount.withLock { n in n += 1; return n }
+        offers.withLock { $0[lane] = (receipt, id) }
+        resend(lane: lane)
+        Task { [weak self] in
+            try? await Task.sleep(for: Self.receiptOffer)
+            self?.withdrawReceipt(lane: lane, id: id)
+        }
+    }
+
+    /// The offer ends (the next guest, or its time ran out); `id` nil ends any offer.
+    func withdrawReceipt(lane: String, id: UInt64? = nil) {
+        let withdrawn = offers.withLock { all -> Bool in
+            guard let offer = all[lane], id == nil || offer.id == id else { return false }
+            all[lane] = nil
+            return true
+        }
+        if withdrawn { resend(lane: lane) }
+    }
+
+    /// The guest pressed the receipt button: false when nothing is offered (too late, or not this screen).
+    func takeReceipt(lane: String, key: String?) -> Bool {
+        guard isOwnScreen(lane: lane, key: key), let offer = offers.withLock({ $0.removeValue(forKey: lane) }) else { return false }
+        requestReceipt.yield((lane, offer.receipt))
+        resend(lane: lane)
+        return true
+    }
+
+    private func resend(lane: String) {
+        if let screen = screen(lane: lane) { updates.send(.screen(screen)) }
+    }
+
     func apply(_ state: LaneFeedback.LaneState) {
         let screen = screens.withLock { all -> Screen? in
             guard var screen = all[state.lane] else { return nil }
@@ -81,13 +168,15 @@ public final class KioskHub: Sendable {
     /// Ends every event stream (graceful shutdown: the pages reconnect to the next daemon).
     func close() {
         closed.withLock { $0 = true }
+        requestReceipt.finish()
         updates.finish()
     }
 
     private func render(lane: String, _ screen: GuestScreen) -> Screen {
         let text = screen.current
+        let offered = receiptLanes.contains(lane) && offers.withLock { $0[lane] != nil }
         return Screen(lane: lane, state: screen.state.summary, outcome: text.outcome, title: text.title, lines: text.lines,
-                      countdown: countdown(lane: lane, screen.state))
+                      countdown: countdown(lane: lane, screen.state), receipt: offered ? true : nil)
     }
 
     /// The seconds the page counts down: to walk through, or until a split payment gives up.

@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// The guest kiosk pages on `[gate] display`: `/` lists the lanes, `/lanes/NAME` is a full-screen
 /// page for an HDMI screen, `/lanes/NAME/events` streams its screens as Server-Sent Events (the
-/// current one first, then every change). No external assets: the page works with the venue's
+/// current one first, then every change), `POST /lanes/NAME/keypad` takes a code typed on a keypad
+/// lane's own screen (`KeypadKeys`: 403 for anyone else). No external assets: the page works with the venue's
 /// internet down, and EventSource reconnects by itself after a daemon restart (`retry:`).
 public struct KioskServer: Service {
     public let host: String
@@ -58,11 +59,32 @@ public struct KioskServer: Service {
         router.get("/") { _, _ -> Response in
             html(KioskPage.index(lanes: hub.laneNames))
         }
-        router.get("lanes/:name") { _, context -> Response in
+        router.get("lanes/:name") { request, context -> Response in
             guard let name = context.parameters.get("name"), hub.screen(lane: name) != nil else {
                 return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "no such lane\n")))
             }
-            return html(KioskPage.lane(name: name, language: hub.language(lane: name)))
+            let key = request.uri.queryParameters["key"].map(String.init)
+            let own = hub.isOwnScreen(lane: name, key: key)
+            return html(KioskPage.lane(name: name, language: hub.language(lane: name), key: own ? key : nil,
+                                       keypad: hub.hasKeypad(lane: name), receipt: hub.asksForReceipt(lane: name)))
+        }
+        // A typed code (body: the code, header X-Keypad-Key: the lane's secret). Neither is logged.
+        router.post("lanes/:name/keypad") { request, context -> Response in
+            guard let name = context.parameters.get("name"), hub.screen(lane: name) != nil else {
+                return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "no such lane\n")))
+            }
+            var request = request
+            let key = secret(request)
+            guard hub.hasKeypad(lane: name), hub.isOwnScreen(lane: name, key: key) else { return notOwnScreen(name) }
+            let body = (try? await request.collectBody(upTo: KioskHub.maximumCodeLength + 1)).map { Array($0.readableBytesView) }
+            switch hub.submit(lane: name, key: key, code: body ?? []) {
+            case .accepted:
+                return Response(status: .accepted)
+            case .forbidden:
+                return Response(status: .forbidden)
+            case .malformed:
+                return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "a code of 1 to \(KioskHub.maximumCodeLength) characters\n")))
+            }
         }
         router.get("lanes/:name/events") { _, context -> Response in
             guard let name = context.parameters.get("name"), hub.screen(lane: name) != nil else {
@@ -96,7 +118,24 @@ public struct KioskServer: Service {
                 try await writer.finish(nil)
             })
         }
+        // The receipt button of `receipt = "ask"` (header X-Keypad-Key: the lane's secret).
+        router.post("lanes/:name/receipt") { request, context -> Response in
+            guard let name = context.parameters.get("name"), hub.asksForReceipt(lane: name) else {
+                return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "no lane that offers receipts\n")))
+            }
+            guard hub.isOwnScreen(lane: name, key: secret(request)) else { return notOwnScreen(name) }
+            return hub.takeReceipt(lane: name, key: secret(request)) ? Response(status: .accepted)
+                : Response(status: .conflict, body: .init(byteBuffer: ByteBuffer(string: "no receipt offered now\n")))
+        }
         return router
+    }
+
+    /// The lane secret a page sends with its input (`X-Keypad-Key`).
+    private static func secret(_ request: Request) -> String? { request.headers[.init("X-Keypad-Key")!] }
+
+    private static func notOwnScreen(_ lane: String) -> Response {
+        Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(
+            string: "not this lane's screen: open /lanes/\(lane)?key=SECRET (the secret is in keypad-\(lane).key beside the journal; see docs/display.md)\n")))
     }
 
     private static func html(_ text: String) -> Response {

@@ -1,7 +1,9 @@
 import GateCore
 
 /// Shows a lane's guest screens on a 2×20 pole display: the whole screen on every state change,
-/// then, while a row is longer than 20 cells, that row one cell further every `scroll`.
+/// then, while a row is longer than 20 cells, that row one cell further every `scroll`. After an
+/// admission the screen and each voucher's page (`PoleDisplayLayout.pages`) take turns every
+/// `page`.
 ///
 /// Bytes go to `write` (the serial port in the daemon, a PTY in tests); the clock is injected so
 /// tests step the scrolling exactly.
@@ -10,6 +12,7 @@ struct PoleDisplayDriver<C: Clock>: Sendable where C.Duration == Duration {
     let codepage: PoleCodepage
     let scroll: Duration
     let clock: C
+    var page: Duration = .seconds(2)
     let write: @Sendable ([UInt8]) async -> Void
 
     /// Initialises the display, shows `initial`, then every state of `states` until it ends; then
@@ -17,15 +20,30 @@ struct PoleDisplayDriver<C: Clock>: Sendable where C.Duration == Duration {
     func run(initial: GuestState, states: AsyncStream<GuestState>) async {
         await write(PoleDisplayCommands.start(codepage: codepage))
         var screen = GuestScreen(texts: texts)
-        var scroller = start(PoleDisplayLayout(screen.show(initial), codepage: codepage))
+        _ = screen.show(initial)
+        var scroller = start(PoleDisplayLayout.pages(screen, codepage: codepage))
         for await state in states {
             scroller.cancel()
             await scroller.value
-            scroller = start(PoleDisplayLayout(screen.show(state), codepage: codepage))
+            _ = screen.show(state)
+            scroller = start(PoleDisplayLayout.pages(screen, codepage: codepage))
         }
         scroller.cancel()
         await scroller.value
         await write(PoleDisplayLayout(screen.show(.denied(.outOfOrder)), codepage: codepage).firstFrame)
+    }
+
+    private func start(_ pages: [PoleDisplayLayout]) -> Task<Void, Never> {
+        guard pages.count > 1 else { return start(pages[0]) }
+        let (write, clock, page) = (self.write, self.clock, self.page)
+        return Task {
+            var index = 0
+            while true {
+                await write(pages[index].firstFrame)
+                do { try await clock.sleep(for: page) } catch { return }
+                index = (index + 1) % pages.count
+            }
+        }
     }
 
     private func start(_ layout: PoleDisplayLayout) -> Task<Void, Never> {

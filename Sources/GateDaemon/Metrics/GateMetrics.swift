@@ -140,6 +140,12 @@ public final class GateMetrics: Sendable {
                            labels: [("lane", lane)]).set(to: locked ? 1 : 0)
     }
 
+    /// A receipt that could not be printed (`printer_failed`), by lane and reason (paper_out, offline).
+    public func printerFailed(lane: String, reason: String) {
+        registry.makeCounter(descriptor: d("printer_failures", "total", "Receipts not printed: paper out or printer offline"),
+                             labels: [("lane", lane), ("reason", reason)]).increment()
+    }
+
     public func emergency(_ active: Bool) {
         registry.makeGauge(descriptor: d("emergency_active", "", "1 while the emergency contact is open"))
             .set(to: active ? 1 : 0)

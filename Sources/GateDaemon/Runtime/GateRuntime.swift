@@ -68,7 +68,8 @@ public final class GateRuntime: Sendable {
         self.emergencySignal = emergencySignal; self.control = control; self.notifier = notifier
         self.options = options; self.logger = logger; self.reloads = Broadcast(); self.journalHealth = journalHealth
         self.reconcile = reconcile
-        self.kiosk = config.gate.display == nil ? nil : KioskHub(lanes: lanes)
+        self.kiosk = config.gate.display == nil ? nil : KioskHub(lanes: lanes, keys: KeypadKeys.prepare(
+            lanes: config.lanes.filter { $0.guestInput.keypad || $0.guestInput.receipt == .ask }.map(\.name), besideDatabase: config.gate.database, logger: logger))
     }
 
     public func lane(_ name: String) -> LaneRuntime? { lanes.first { $0.config.name == name } }
@@ -98,6 +99,7 @@ public final class GateRuntime: Sendable {
         if let address = config.gate.display, let kiosk {
             services.append(supervised("kiosk server", KioskServer(address: address, hub: kiosk, states: guestStates, logger: logger)))
         }
+        if let receipts = receiptPart() { services.append(receipts) }
         for lane in lanes {
             guard case .serial(let path, let baud, let codepage, let scroll)? = lane.config.display else { continue }
             let port = PoleDisplayPort(path: path, baud: baud, codepage: codepage,
@@ -178,7 +180,7 @@ public final class GateRuntime: Sendable {
         }
     }
 
-    private func supervised(_ part: String, _ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
+    func supervised(_ part: String, _ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
         .init(service: SupervisedService(service: service, supervisor: supervisor(part)))
     }
 

@@ -66,6 +66,12 @@ public final class LaneRuntime: Sendable {
         controlContinuation.yield(.manualOpen(reason: "opened by \(user)" + (why.isEmpty ? "" : ": \(why)")))
     }
 
+    /// A code typed on the lane's kiosk keypad: handled exactly like a scanned frame (guess guard,
+    /// ShortCode budget), its events stamped `source = "keypad"`. The code is never logged here.
+    public func keypad(_ code: [UInt8]) {
+        controlContinuation.yield(.keypad(code))
+    }
+
     /// Staff ended a code-guessing pause (`eguma-gate unlock LANE`). Returns whether the lane was
     /// paused; the engine records `lane_unlocked` with the user when it handles the request.
     public func unlock(by user: String) async -> Bool {

@@ -1,0 +1,157 @@
+import EgumaSimulator
+import Foundation
+import GateCore
+import GateDaemon
+import GateHardware
+import Glibc
+import Testing
+import TestSupport
+
+/// Receipts on a PTY "printer" (termios, exclusive open, as a serial ESC/POS printer): the bytes
+/// are decoded back into commands and text; paper out (the PTY answers `DLE EOT 4`) and an offline
+/// printer (missing node, closed PTY) raise `printer_failed` while the guest is admitted.
+@Suite("Receipt printer", .serialized, .deviceAccess)
+struct ReceiptTests {
+    static func lanes(printer: String, receipt: String = "always") -> String {
+        """
+        [lanes.main]
+        outlet = "demo"
+        price = "25.00"
+        receipt = "\(receipt)"
+        printer = \(printer)
+        scanner = { kind = "stdin" }
+        relay = { chip = "sim", line = 0, pulse_ms = 100 }
+        """
+    }
+
+    /// What an ESC/POS byte stream says: the commands in order and the printed text lines.
+    struct Decoded {
+        var commands: [String] = []
+        var lines: [String] = []
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> Decoded {
+        var out = Decoded()
+        var line: [UInt8] = []
+        var i = 0
+        func need(_ n: Int) throws {
+            guard i + n <= bytes.count else { throw ChromiumSession.Failure(description: "truncated command at byte \(i)") }
+        }
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x1B:
+                try need(2)
+                switch bytes[i + 1] {
+                case 0x40: out.commands.append("init"); i += 2
+                case 0x74: try need(3); out.commands.append("codepage \(bytes[i + 2])"); i += 3
+                case 0x61: try need(3); out.commands.append("align \(bytes[i + 2])"); i += 3
+                case 0x21: try need(3); out.commands.append("mode \(bytes[i + 2])"); i += 3
+                default: throw ChromiumSession.Failure(description: "unknown ESC \(bytes[i + 1])")
+                }
+            case 0x1D:
+                try need(4)
+                #expect(bytes[i + 1] == 0x56 && bytes[i + 2] == 0x42)
+                out.commands.append("cut"); i += 4
+            case 0x10:
+                try need(3); out.commands.append("status \(bytes[i + 2])"); i += 3
+            case 0x0A:
+                out.lines.append(String(decoding: line, as: UTF8.self)); line = []; i += 1
+            default:
+                line.append(bytes[i]); i += 1
+            }
+        }
+        return out
+    }
+
+    @Test func aReceiptListsEveryVoucherAndIsCut() async throws {
+        let capture = try PTYCapture()
+        let gate = try await GateUnderTest.start(lanes: Self.lanes(printer: "{ kind = \"serial\", path = \"\(capture.path)\" }"),
+                                                 laneNames: ["main"])
+        do {
+            let states = gate.runtime.guestStates.subscribe()
+            // A split payment: 10.00 from one voucher, 15.00 from the other.
+            gate.scanners["main"]?.scan(DemoVouchers.tooLittle)
+            _ = try await Broadcast.first(in: states, lane: "main") { if case .awaitingMore = $0 { true } else { false } }
+            gate.scanners["main"]?.scan(DemoVouchers.plenty)
+            #expect(try await capture.take(3) == ReceiptLayout.paperStatusQuery)  // asked first; the PTY does not answer
+            let bytes = try await capture.waitFor(ReceiptLayout.cut)
+            let receipt = try Self.decode(Array(bytes.dropFirst(3)))
+            #expect(receipt.commands == ["init", "codepage 2", "align 1", "mode 48", "mode 0", "align 0", "cut"])
+            #expect(receipt.lines.first == "test")  // the venue: [gate] name
+            #expect(receipt.lines.contains { $0.hasPrefix("Datum ") })
+            #expect(receipt.lines.contains("Eingang main"))
+            let body = receipt.lines.joined(separator: "\n")
+            #expect(body.contains("Gutschein ****-****-5JQL\n  Betrag CHF 10.00\n  Neues Guthaben CHF 0.00"), "\(body)")
+            #expect(body.contains("Gutschein ****-****-9HTD\n  Betrag CHF 15.00\n  Neues Guthaben CHF 85.00"), "\(body)")
+            #expect(!body.contains("B3NV") && !body.contains("K7QM"), "codes are masked")
+        } catch {
+            await gate.stop(); capture.stop()
+            throw error
+        }
+        await gate.stop()
+        capture.stop()
+    }
+
+    @Test func paperOutIsAPrinterFailedEventAndTheGuestIsIn() async throws {
+        let capture = try PTYCapture()
+        let gate = try await GateUnderTest.start(lanes: Self.lanes(printer: "{ kind = \"serial\", path = \"\(capture.path)\" }"),
+                                                 laneNames: ["main"])
+        do {
+            let events = gate.runtime.events.subscribe()
+            gate.scanners["main"]?.scan(DemoVouchers.plenty)
+            #expect(try await capture.take(3) == ReceiptLayout.paperStatusQuery)
+            var answer: UInt8 = 0x12 | 0x60  // paper end
+            #expect(Glibc.write(capture.terminal.master, &answer, 1) == 1)
+            let failed = try await Self.wait(for: .printerFailed, in: events)
+            #expect(failed.message?.contains("paper out") == true, "\(failed.message ?? "")")
+            #expect(await gate.simulator.balance(of: DemoVouchers.plenty) == 7_500, "the guest paid and is in")
+            #expect(capture.unread.isEmpty, "nothing printed after the status answer")
+            #expect(gate.runtime.metrics.render().contains("reason=\"paper_out\"} 1"))
+        } catch {
+            await gate.stop(); capture.stop()
+            throw error
+        }
+        await gate.stop()
+        capture.stop()
+    }
+
+    @Test(arguments: ["missing usblp node", "closed PTY"])
+    func anOfflinePrinterIsAPrinterFailedEventAndTheGuestIsIn(_ kind: String) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("printer-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let printer: String
+        if kind == "closed PTY" {
+            let link = dir + "/printer"
+            do {
+                let terminal = try PseudoTerminal()
+                try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: terminal.slavePath)
+            }  // the master is closed here: the slave is gone
+            printer = "{ kind = \"serial\", path = \"\(link)\" }"
+        } else {
+            printer = "{ kind = \"usblp\", path = \"\(dir)/lp0\" }"
+        }
+        let gate = try await GateUnderTest.start(lanes: Self.lanes(printer: printer), laneNames: ["main"])
+        do {
+            let events = gate.runtime.events.subscribe()
+            gate.scanners["main"]?.scan(DemoVouchers.plenty)
+            let failed = try await Self.wait(for: .printerFailed, in: events)
+            #expect(failed.lane == "main")
+            #expect(failed.message?.contains("is the printer switched on") == true, "\(failed.message ?? "")")
+            #expect(await gate.simulator.balance(of: DemoVouchers.plenty) == 7_500)
+            let entered = try await gate.runtime.database.latestEvents(.init(types: [.entered]), limit: 5)
+            #expect(entered.count == 1, "the guest was admitted")
+        } catch {
+            await gate.stop()
+            throw error
+        }
+        await gate.stop()
+    }
+
+    static func wait(for type: GateEventType, in events: AsyncStream<GateEvent>) async throws -> GateEvent {
+        try await withDeadline(.seconds(20), "a \(type.rawValue) event") {
+            for await event in events where event.type == type { return event }
+            throw CancellationError()
+        }
+    }
+}
