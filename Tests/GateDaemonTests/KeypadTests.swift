@@ -63,6 +63,12 @@ struct KeypadTests {
             let shown = try await browser.waitFor("TD", in: "document.getElementById('entry').textContent")
             #expect(shown == String(repeating: "•", count: DemoVouchers.plenty.count - 2) + "TD")
             #expect(!(try await browser.evaluate("document.body.innerText")).contains("K7QM"))
+            if !touch {  // from inside the browser too: a wrong secret is 403
+                let status = try await browser.call("Runtime.evaluate", [
+                    "expression": "fetch(location.pathname + '/keypad', {method: 'POST', headers: {'X-Keypad-Key': 'wrong'}, body: 'X'}).then(r => String(r.status))",
+                    "awaitPromise": true, "returnByValue": true])
+                #expect((status["result"] as? [String: Any])?["value"] as? String == "403")
+            }
             if !touch { try await browser.screenshot(to: Self.docs + "/kiosk-keypad.png") }
 
             try await (touch ? browser.tap("#kp button[data-k=ok]") : browser.click("#kp button[data-k=ok]"))
@@ -165,24 +171,40 @@ struct KeypadTests {
         await gate.stop()
     }
 
+    /// A one-lane config with `keypad = true`; `gate` and `lane` add keys to those tables.
+    static func config(gate: String, lane: String) -> String {
+        """
+        [gate]
+        name = "t"
+        \(gate)
+        [outlets.demo]
+        api_key_env = "K"
+        [lanes.main]
+        outlet = "demo"
+        price = "25.00"
+        keypad = true
+        \(lane)
+        scanner = { kind = "stdin" }
+        relay = { chip = "sim", line = 0 }
+        """
+    }
+
     @Test func keypadKeysAreCheckedInTheConfig() throws {
         let errors = #expect(throws: ConfigErrors.self) {
-            _ = try GateConfig.parse(text: """
-                [gate]
-                name = "t"
-                [outlets.demo]
-                api_key_env = "K"
-                [lanes.main]
-                outlet = "demo"
-                price = "25.00"
-                keypad = true
-                receipt = "always"
-                scanner = { kind = "stdin" }
-                relay = { chip = "sim", line = 0 }
-                """, file: "t.toml")
+            _ = try GateConfig.parse(text: Self.config(gate: "", lane: "receipt = \"always\""), file: "t.toml")
         }
         let text = errors.map { "\($0)" } ?? ""
         #expect(text.contains("lanes.main.keypad") && text.contains("[gate] display"), "\(text)")
         #expect(text.contains("printer") && text.contains("/dev/usb/lp0"), "\(text)")
+
+        // `config show` writes the keys back, and what it writes reads the same.
+        let valid = Self.config(gate: "display = \"127.0.0.1:8080\"", lane: """
+            receipt = "ask"
+            printer = { kind = "serial", path = "/dev/ttyUSB2", baud = 19200 }
+            """)
+        let config = try GateConfig.parse(text: valid, file: "t.toml")
+        let shown = config.effectiveTOML(keyState: { _ in "ok" })
+        #expect(shown.contains("keypad = true\nreceipt = \"ask\"\nprinter = { kind = \"serial\", path = \"/dev/ttyUSB2\", baud = 19200 }"), "\(shown)")
+        #expect(try GateConfig.parse(text: shown, file: "shown.toml").lane("main")?.guestInput == config.lane("main")?.guestInput)
     }
 }

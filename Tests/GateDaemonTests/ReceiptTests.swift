@@ -1,9 +1,11 @@
+import AsyncHTTPClient
 import EgumaSimulator
 import Foundation
 import GateCore
 import GateDaemon
 import GateHardware
 import Glibc
+import NIOCore
 import Testing
 import TestSupport
 
@@ -146,6 +148,74 @@ struct ReceiptTests {
             throw error
         }
         await gate.stop()
+    }
+
+    /// `receipt = "ask"`: after the admission entered, the lane's own screen is offered a receipt
+    /// (the event stream says `"receipt":true`); pressing the button (a POST with the lane
+    /// secret) prints it; without the secret it is 403 and nothing prints.
+    @Test func askOffersTheReceiptOnTheLanesOwnScreenAndPrintsItWhenPressed() async throws {
+        let capture = try PTYCapture()
+        let gate = try await GateUnderTest.start(
+            lanes: Self.lanes(printer: "{ kind = \"serial\", path = \"\(capture.path)\" }", receipt: "ask"), laneNames: ["main"])
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let base = try await gate.kioskURL()
+            let secret = try KeypadTests.secret(gate)
+            let hub = try #require(gate.runtime.kiosk)
+            // The page's own event stream, followed from before the scan until it offers the receipt.
+            let stream = try await client.execute(HTTPClientRequest(url: base + "/lanes/main/events"), timeout: .seconds(30))
+            gate.scanners["main"]?.scan(DemoVouchers.plenty)
+            let offered = try await withDeadline(.seconds(20), "the receipt offer on the event stream") {
+                var received = ""
+                for try await chunk in stream.body {
+                    received += String(buffer: chunk)
+                    if received.contains(#""receipt":true"#) { return received }
+                }
+                return received
+            }
+            #expect(offered.contains(#""receipt":true"#) && offered.contains(#""state":"idle""#))
+            #expect(hub.screen(lane: "main")?.receipt == true)
+            #expect(capture.unread.isEmpty, "ask: nothing printed before the guest asks")
+            func press(_ key: String) async throws -> UInt {
+                var request = HTTPClientRequest(url: base + "/lanes/main/receipt")
+                request.method = .POST
+                request.headers.add(name: "X-Keypad-Key", value: key)
+                return try await client.execute(request, timeout: .seconds(10)).status.code
+            }
+            #expect(try await press("wrong") == 403)
+            let page = try await client.execute(HTTPClientRequest(url: base + "/lanes/main?key=\(secret)"), timeout: .seconds(10))
+            #expect(String(buffer: try await page.body.collect(upTo: 1 << 20)).contains("id=\"receipt\""))
+            #expect(try await press(secret) == 202)
+            #expect(try await press(secret) == 409, "one receipt per admission")
+            #expect(try await capture.take(3) == ReceiptLayout.paperStatusQuery)
+            let receipt = try Self.decode(Array(try await capture.waitFor(ReceiptLayout.cut).dropFirst(3)))
+            #expect(receipt.lines.contains("  Neues Guthaben CHF 75.00"), "\(receipt.lines)")
+            #expect(hub.screen(lane: "main")?.receipt == nil, "the button is gone once pressed")
+        } catch {
+            try? await client.shutdown(); await gate.stop(); capture.stop()
+            throw error
+        }
+        try? await client.shutdown()
+        await gate.stop()
+        capture.stop()
+    }
+
+    /// `config check --hardware` looks the printer up: a missing node says how to bring it.
+    @Test func theHardwareCheckFindsAMissingPrinter() throws {
+        let capture = try PTYCapture()
+        defer { capture.stop() }
+        for (path, ok) in [(capture.path, true), ("/nonexistent/usb/lp7", false)] {
+            let config = try GateConfig.parse(text: """
+                [gate]
+                name = "t"
+                [outlets.demo]
+                api_key_env = "K"
+                \(Self.lanes(printer: "{ kind = \"usblp\", path = \"\(path)\" }"))
+                """, file: "t.toml")
+            let finding = try #require(HardwareCheck.run(config, devices: { [] }).first { $0.key == "lanes.main.printer" })
+            #expect(finding.ok == ok, "\(finding)")
+            if !ok { #expect(finding.detail.contains("missing") && finding.detail.contains("usblp"), "\(finding)") }
+        }
     }
 
     static func wait(for type: GateEventType, in events: AsyncStream<GateEvent>) async throws -> GateEvent {

@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// `config check --hardware`: what the configuration names, met on this machine — every GPIO
-/// line requested and released again, every lane's scanner looked up (present or missing).
+/// line requested and released again, every lane's scanner and receipt printer looked up
+/// (present or missing).
 ///
 /// Run it with the daemon stopped: a line the daemon holds is reported busy, which is the truth
 /// but not a wiring fault.
@@ -57,7 +58,27 @@ public enum HardwareCheck {
                 }
             }
         }
+        for lane in config.lanes {
+            guard let printer = lane.guestInput.printer else { continue }
+            findings.append(checkPrinter(printer, key: "lanes.\(lane.name).printer"))
+        }
         return findings
+    }
+
+    /// A receipt printer's node: there, and writable by this user (USB: group lp; serial: the tty's group).
+    private static func checkPrinter(_ printer: LaneGuestInputConfig.Printer, key: String) -> Finding {
+        let path = printer.path
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let hint = printer.kind == .usblp ? "switch the printer on and plug it in (kernel driver usblp: `modprobe usblp`)"
+                                              : "plug the printer's serial adapter in, or correct printer.path"
+            return Finding(key: key, ok: false, detail: "missing — \(path): \(String(cString: strerror(errno))); \(hint)")
+        }
+        guard access(path, W_OK) == 0 else {
+            let group = printer.kind == .usblp ? "lp" : "dialout"
+            return Finding(key: key, ok: false, detail: "\(path) is there but not writable: \(String(cString: strerror(errno))) — is the service user in group \(group)?")
+        }
+        return Finding(key: key, ok: true, detail: "present: \(path) (\(printer.kind.rawValue))")
     }
 
     private static func check(_ line: GPIOLineConfig, input: Bool, key: String, opener: GPIOChipOpener) -> Finding {
