@@ -14,13 +14,16 @@ public struct PoleDisplayLayout: Sendable, Equatable {
         rows = [codepage.encode(top), codepage.encode(bottom)]
     }
 
-    /// The pages a screen shows in turn: the screen itself, then, after an admission, one page per
+    /// The pages a screen shows in turn: the screen's title, then, after an admission, one page per
     /// voucher (masked code and amount, new balance), so a split payment shows both. One page
     /// (no paging) for every other screen.
     public static func pages(_ screen: GuestScreen, codepage: PoleCodepage) -> [PoleDisplayLayout] {
         let vouchers = screen.vouchers
         guard !vouchers.isEmpty else { return [PoleDisplayLayout(screen.current, codepage: codepage)] }
-        return [PoleDisplayLayout(top: screen.current.title, bottom: "", codepage: codepage)]
+        // One voucher: the screen's own first page reads as before (title, new balance); a split
+        // payment's first page is the title alone, its vouchers follow.
+        let bottom = vouchers.count == 1 ? screen.texts.polePage(vouchers[0]).1 : ""
+        return [PoleDisplayLayout(top: screen.current.title, bottom: bottom, codepage: codepage)]
             + vouchers.map { voucher in
                 let (top, bottom) = screen.texts.polePage(voucher)
                 return PoleDisplayLayout(top: top, bottom: bottom, codepage: codepage)
