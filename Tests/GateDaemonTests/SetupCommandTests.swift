@@ -70,6 +70,15 @@ import Testing
         let (again, output2) = try await run(["setup", "--config", config], input: String(repeating: "\n", count: 20))
         #expect(again == 0, "\(output2)")
         #expect(try String(contentsOfFile: config, encoding: .utf8) == before)
+
+        // Once more, turning the keypad and receipts on (relay, sensor: the defaults).
+        let counter = Array(repeating: "", count: 12) + ["y", "ask", "/dev/ttyUSB2"]
+        let (third, output3) = try await run(["setup", "--config", config], input: counter.joined(separator: "\n") + "\n")
+        #expect(third == 0, "\(output3)")
+        let input = try #require(try GateConfig.load(path: config).lane("main")).guestInput
+        #expect(input.keypad && input.receipt == .ask)
+        #expect(input.printer?.kind == .serial && input.printer?.path == "/dev/ttyUSB2" && input.printer?.baud == 9600)
+        #expect(try GateConfig.load(path: config).gate.display == "127.0.0.1:8080")
     }
 
     @Test func scanNowThatReadsNothingAtEndOfInputWritesNoStdinScannerAndExits2() async throws {

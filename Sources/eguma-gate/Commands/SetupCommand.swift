@@ -13,7 +13,7 @@ import Logging
 /// says, and the file is edited key by key (comments stay), validated, then written atomically.
 struct SetupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "setup", abstract: "Interactive commissioning: key, price, scanner, relay and sensor.")
+        commandName: "setup", abstract: "Interactive commissioning: key, price, scanner, relay and sensor, keypad and receipts.")
 
     @Option(help: "Configuration file to create or update.") var config: String = GateConfig.defaultPath
     @Option(help: "Directory for outlet key files.") var keysDir: String?
@@ -82,6 +82,8 @@ struct SetupCommand: AsyncParsableCommand {
             await testPulse(io: io, config: GPIOLineConfig(chip: chip, line: GPIOLineID(parsing: relayLine)!, activeLow: activeLow),
                             pulse: .milliseconds(Int(pulseMs) ?? 800))
         }
+
+        try askCounter(io: io, lane: lane, existing: existing, set: set)
 
         // Validate the whole file, then write it atomically.
         do { try SetupAnswers.check(text, file: config, outlet: outlet) } catch { throw CLIError.usage(error.description) }
