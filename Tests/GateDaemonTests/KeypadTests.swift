@@ -117,6 +117,12 @@ struct KeypadTests {
             try gate.runtime.simulatedChip.simulatePassage(line: .offset(1))
             try await browser.waitFor("Willkommen")
             #expect(try await browser.evaluate("getComputedStyle(document.getElementById('kp')).display") != "none")
+
+            // A half-typed code left behind is cleared after 20 s without a key (nothing is sent).
+            try await browser.type("AB1", touch: false)
+            try await browser.waitFor("3", in: "document.getElementById('entry').dataset.length")
+            try await browser.waitFor("0", in: "document.getElementById('entry').dataset.length", timeout: .seconds(40))
+            #expect(try await browser.evaluate("document.getElementById('entry').textContent") == "")
         } catch {
             await browser.close(); await gate.stop()
             throw error
