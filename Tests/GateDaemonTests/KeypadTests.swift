@@ -169,6 +169,14 @@ struct KeypadTests {
             #expect(try await post("main", key: secret, code: DemoVouchers.unknown) == 202)
             let denied = try await Broadcast.first(in: states, lane: "main") { if case .denied = $0 { true } else { false } }
             if case .denied(.eguma) = denied {} else { Issue.record("expected e-guma's denial, got \(denied)") }
+
+            // A reload that turns the keypad off says it applies after a restart (the hub was built at start).
+            let file = gate.directory + "/eguma-gate.toml"
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            try text.replacingOccurrences(of: "keypad = true", with: "keypad = false").write(toFile: file, atomically: true, encoding: .utf8)
+            let reloaded = await gate.runtime.reload()
+            #expect(reloaded.ok && reloaded.message?.contains("lane main: keypad/receipt/printer changes apply after a restart") == true,
+                    "\(reloaded)")
         } catch {
             try? await client.shutdown(); await gate.stop()
             throw error

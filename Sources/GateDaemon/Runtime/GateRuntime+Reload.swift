@@ -44,6 +44,9 @@ extension GateRuntime {
             if updated.scanner != lane.config.scanner || updated.relay != lane.config.relay || updated.sensor != lane.config.sensor {
                 notes.append("lane \(lane.config.name): scanner/relay/sensor changes apply after a restart")
             }
+            if updated.guestInput != lane.config.guestInput {
+                notes.append("lane \(lane.config.name): keypad/receipt/printer changes apply after a restart")
+            }
         }
         for name in fresh.laneNames where lane(name) == nil { notes.append("new lane \(name): restart to start it") }
         let message = (["configuration reloaded"] + notes).joined(separator: "; ")
