@@ -200,6 +200,38 @@ struct ReceiptTests {
         capture.stop()
     }
 
+    /// The receipt button in real Chromium: shown once the admission entered, touched, printed.
+    @Test(.enabled(if: ChromiumSession.executable != nil, "needs Debian's chromium (scripts/test installs it)"))
+    func theReceiptButtonOnTheKioskPrintsWhenTouched() async throws {
+        let capture = try PTYCapture()
+        let gate = try await GateUnderTest.start(
+            lanes: Self.lanes(printer: "{ kind = \"serial\", path = \"\(capture.path)\" }", receipt: "ask"), laneNames: ["main"])
+        let base = try await gate.kioskURL()
+        let browser = try ChromiumSession(url: base + "/lanes/main?key=" + (try KeypadTests.secret(gate)),
+                                          profile: gate.directory + "/chromium")
+        do {
+            try await browser.attachToPage()
+            _ = try await browser.call("Emulation.setTouchEmulationEnabled", ["enabled": true, "maxTouchPoints": 5])
+            try await browser.waitFor("connected", in: "document.body.className")
+            let hidden = "getComputedStyle(document.getElementById('receipt')).display"
+            #expect(try await browser.evaluate(hidden) == "none")
+            gate.scanners["main"]?.scan(DemoVouchers.plenty)
+            try await browser.waitFor("block", in: hidden)
+            #expect(try await browser.evaluate("document.getElementById('receipt').textContent").contains("Beleg drucken"))
+            try await browser.tap("#receipt")
+            #expect(try await capture.take(3) == ReceiptLayout.paperStatusQuery)
+            let receipt = try Self.decode(Array(try await capture.waitFor(ReceiptLayout.cut).dropFirst(3)))
+            #expect(receipt.lines.contains("Gutschein ****-****-9HTD"), "\(receipt.lines)")
+            try await browser.waitFor("none", in: hidden)
+        } catch {
+            await browser.close(); await gate.stop(); capture.stop()
+            throw error
+        }
+        await browser.close()
+        await gate.stop()
+        capture.stop()
+    }
+
     /// `config check --hardware` looks the printer up: a missing node says how to bring it.
     @Test func theHardwareCheckFindsAMissingPrinter() throws {
         let capture = try PTYCapture()
