@@ -43,8 +43,12 @@ final class ChromiumSession: Sendable {
                     "--window-size=\(windowSize)", url]
         var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // Without umockdev's preload: the browser has no business in the testbed, and its
+        // /dev/shm files created there kept umockdev from removing the testbed (a fatal error).
+        var env: [UnsafeMutablePointer<CChar>?] = Self.environmentWithoutUmockdev().map { strdup($0) } + [nil]
+        defer { env.forEach { free($0) } }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, binary, &actions, nil, &argv, environ)
+        let rc = posix_spawn(&child, binary, &actions, nil, &argv, &env)
         Glibc.close(toChrome[0]); Glibc.close(fromChrome[1])
         guard rc == 0 else { throw Failure(description: "spawn chromium: \(String(cString: strerror(rc)))") }
         pid = child
@@ -71,6 +75,12 @@ final class ChromiumSession: Sendable {
             Glibc.close(input)
             ended.update { $0 = true }
         }.start()
+    }
+
+    /// This process's environment (`NAME=value`) without `LD_PRELOAD` and `UMOCKDEV_*`.
+    static func environmentWithoutUmockdev() -> [String] {
+        ChildProcess.currentEnvironment().filter { $0.key != "LD_PRELOAD" && !$0.key.hasPrefix("UMOCKDEV_") }
+            .map { "\($0.key)=\($0.value)" }
     }
 
     /// Sends one DevTools command and returns its `result` (as JSON data).

@@ -10,7 +10,7 @@ import TestSupport
 /// The guest keypad on the kiosk page (`keypad = true`): typed in a real headless Chromium by
 /// mouse and by touch, redeemed against the simulator over HTTP exactly like a scan; and refused
 /// (403) to anyone without the lane's secret, who cannot trip the lane's guess guard either.
-@Suite("Kiosk keypad", .serialized)
+@Suite("Kiosk keypad", .serialized, .deviceAccess)
 struct KeypadTests {
     static let lanes = """
         [lanes.main]

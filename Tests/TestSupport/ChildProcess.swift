@@ -113,7 +113,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// This process's environment as it is now, read from `environ`: umockdev's testbed sets
     /// `UMOCKDEV_DIR` after start-up, which a cached copy would miss.
-    static func currentEnvironment() -> [String: String] {
+    public static func currentEnvironment() -> [String: String] {
         var result: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {
