@@ -1,0 +1,135 @@
+import Foundation
+import GateCore
+import GateDaemon
+@testable import GateStore
+import Testing
+import TestSupport
+
+/// The money steps of issue 25 — a desk redemption (intent, Redeem, closing) and an admission's
+/// void — cut at each of their writes in turn, on the real SQLite store (as a full disk refuses a
+/// commit), in the style of `MoneyStepWriteFaultTests`. After each cut the disk heals and the gate
+/// goes on, in the same process (the daemon's worker and sweeps) or after a restart (recovery
+/// first): no redemption may stay `intent`/`uncertain`, no entry pending, and e-guma's ledger
+/// must equal what the journal says was taken.
+@Suite struct DeskMoneyStepWriteFaultTests {
+    static let code = "DESK1111CCCC"
+    static let price: Int64 = 2_500
+
+    struct Run {
+        let directory: URL
+        let database: GateDatabase
+        let faults = WriteFaults()
+        let eguma = FakeVoucherService()
+        let clock = TestClock()
+
+        init() async throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-step-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var database = try await GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
+            database.faults = faults
+            self.database = database
+            await eguma.add(DeskMoneyStepWriteFaultTests.code, balance: 10_000)
+        }
+
+        func worker() -> OutboxWorker<TestClock> {
+            OutboxWorker(store: database, journal: database, services: ["spa": eguma], clock: clock,
+                         unitRandom: { 0.5 }, forgottenAfter: .zero)
+        }
+
+        var desk: DeskRedemption { DeskRedemption(database: database, service: eguma, gateName: "north", outlet: "spa") }
+
+        func remove() {
+            try? database.close()
+            try? FileManager.default.removeItem(at: directory)
+        }
+
+        func heal(_ worker: OutboxWorker<TestClock>, restart: Bool) async throws {
+            faults.failing(at: nil)
+            if restart { await worker.recoverInterrupted() }
+            for _ in 0..<200 {
+                await worker.settleForgottenIntents()
+                let next = await worker.runOnce()
+                let pending = try await database.pendingEntries()
+                let open = try await database.redemptions().filter { $0.state == .intent || $0.state == .uncertain }
+                if pending.isEmpty, open.isEmpty { return }
+                clock.advance(by: max(.seconds(1), next.map { clock.now.duration(to: $0) } ?? .seconds(60)))
+            }
+        }
+
+        func expectSettled(_ label: String) async throws {
+            let redemptions = try await database.redemptions()
+            let unsettled = redemptions.filter { [.intent, .uncertain, .cancelQueued].contains($0.state) }
+            #expect(unsettled.isEmpty, "\(label): left unsettled: \(unsettled.map { "#\($0.id) \($0.state)" })")
+            #expect(try await database.pendingEntries().isEmpty, "\(label): outbox entries pending")
+            let ledger = await eguma.netTaken
+            let journal = redemptions.filter { $0.state == .redeemed || $0.state == .tokenUnknown }.reduce(0) { $0 + $1.intent.amount.cents }
+            #expect(journal == ledger, "\(label): the journal says \(journal) taken, e-guma's ledger \(ledger)")
+            #expect(await eguma.count(.redeem) <= 1, "\(label): a redeem was sent twice")
+            let tokenLost = redemptions.filter { $0.state == .tokenUnknown }.count
+            let raised = try await database.events().filter { $0.event.type == .tokenUnknown }.count
+            #expect(raised >= tokenLost, "\(label): \(tokenLost) token_unknown redemption(s), \(raised) event(s)")
+        }
+    }
+
+    /// Cuts `step` at write 1, 2, … until a run reaches no cut; returns the writes it made.
+    static func cutEveryWrite(_ name: String, prepare: (Run) async throws -> Void = { _ in },
+                              step: (Run) async throws -> Void, after: (Run, String) async throws -> Void = { _, _ in }) async throws -> Int {
+        var k = 1
+        while k < 20 {
+            var reached = false
+            for restart in [false, true] {
+                let run = try await Run(); defer { run.remove() }
+                try await prepare(run)
+                run.faults.failing(at: k)
+                try await step(run)
+                reached = run.faults.fired
+                let label = "\(name), write \(k) cut, \(restart ? "restart" : "same process")"
+                try await run.heal(run.worker(), restart: restart)
+                try await run.expectSettled(label)
+                try await after(run, label)
+            }
+            if !reached { return k - 1 }
+            k += 1
+        }
+        Issue.record("\(name): more writes than the step makes")
+        return k
+    }
+
+    @Test func aDeskRedemptionCutAtEveryWriteEndsWithTheJournalAgreeingWithEguma() async throws {
+        let writes = try await Self.cutEveryWrite("desk redemption", step: { run in
+            do { _ = try await run.desk.run(code: Self.code, amount: Money(cents: Self.price), user: "desk") } catch {
+                // Cut before the Redeem (the intent's write): nothing may have been taken.
+                #expect(await run.eguma.count(.redeem) == 0)
+            }
+        }, after: { run, label in
+            let open = try await run.database.admissionRecords(from: .distantPast, to: .distantFuture).filter { $0.outcome == nil }
+            #expect(open.isEmpty, "\(label): a desk admission left open")
+        })
+        #expect(writes >= 2, "intent, then the closing step")
+    }
+
+    @Test func anAdmissionVoidCutAtEveryWriteIsWholeOrNothingAndGivesTheMoneyBack() async throws {
+        let writes = try await Self.cutEveryWrite("admission void", prepare: { run in
+            let outcome = try await run.desk.run(code: Self.code, amount: Money(cents: Self.price), user: "desk")
+            #expect(outcome.exitCode == 0, "\(outcome)")
+        }, step: { run in
+            let id = try #require(try await run.database.admissionRecords(from: .distantPast, to: .distantFuture).first?.id)
+            do { _ = try await run.database.voidAdmission(id, user: "anna", reason: "test") } catch {
+                // Refused whole: no cancel queued, the redemption still `redeemed`, no event.
+                #expect(try await run.database.pendingEntries().isEmpty)
+                #expect(try await run.database.redemptions().map(\.state) == [.redeemed])
+                #expect(try await run.database.events().filter { $0.event.type == .admissionVoided }.isEmpty)
+            }
+        }, after: { run, label in
+            if try await run.database.events().filter({ $0.event.type == .admissionVoided }).isEmpty {
+                // The void was refused: the operator runs it again once the disk has room.
+                let id = try #require(try await run.database.admissionRecords(from: .distantPast, to: .distantFuture).first?.id)
+                _ = try await run.database.voidAdmission(id, user: "anna", reason: "test")
+                try await run.heal(run.worker(), restart: false)
+                try await run.expectSettled(label + ", void run again")
+            }
+            #expect(await run.eguma.netTaken == 0, "\(label): the money is back")
+        })
+        #expect(writes >= 1)
+    }
+}
