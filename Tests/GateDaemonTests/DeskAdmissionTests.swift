@@ -214,6 +214,11 @@ import Testing
             let reconcile = try await c.cli(["reconcile", "--from", local.format(Date().addingTimeInterval(-3600)),
                                              "--to", local.format(Date().addingTimeInterval(3600))])
             #expect(reconcile.status == 0, "the desk's own redemption is no longer unknown to the gate: \(reconcile)")
+            let report = try await c.cli(["report", "--date", "today", "--lane", "desk", "--json"])
+            #expect(report.status == 0, "\(report)")
+            let figures = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+            let deskFigures = try #require((figures["lanes"] as? [String: Any])?["desk"] as? [String: Any], "\(report)")
+            #expect(deskFigures["revenue_cents"] as? Int == 5_000, "the report counts the desk's redemption: \(report)")
 
             // `voucher cancel` by the redemption's id: the stored token, through the outbox.
             let redemption = try #require(record.redemptions.first?.id)
