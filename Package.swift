@@ -111,7 +111,7 @@ let package = Package(
         // MARK: tests
         .target(
             name: "TestSupport",
-            dependencies: ["EgumaAPI", "EgumaSimulator", "GateCore", "CUmockdev",
+            dependencies: ["EgumaAPI", "EgumaSimulator", "GateCore", "GateStore", "CUmockdev",
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings),

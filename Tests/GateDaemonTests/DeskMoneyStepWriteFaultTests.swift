@@ -1,7 +1,7 @@
 import Foundation
 import GateCore
 import GateDaemon
-@testable import GateStore
+import GateStore
 import Testing
 import TestSupport
 
@@ -16,45 +16,20 @@ import TestSupport
     static let price: Int64 = 2_500
 
     struct Run {
-        let directory: URL
-        let database: GateDatabase
-        let faults = WriteFaults()
-        let eguma = FakeVoucherService()
-        let clock = TestClock()
+        let journal: WriteCutJournal
+        var database: GateDatabase { journal.database }
+        var faults: WriteFaults { journal.faults }
+        var eguma: FakeVoucherService { journal.eguma }
 
         init() async throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-step-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            var database = try await GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
-            database.faults = faults
-            self.database = database
-            await eguma.add(DeskMoneyStepWriteFaultTests.code, balance: 10_000)
-        }
-
-        func worker() -> OutboxWorker<TestClock> {
-            OutboxWorker(store: database, journal: database, services: ["spa": eguma], clock: clock,
-                         unitRandom: { 0.5 }, forgottenAfter: .zero)
+            journal = try await WriteCutJournal(code: DeskMoneyStepWriteFaultTests.code, balance: 10_000, outlet: "spa")
         }
 
         var desk: DeskRedemption { DeskRedemption(database: database, service: eguma, gateName: "north", outlet: "spa") }
 
-        func remove() {
-            try? database.close()
-            try? FileManager.default.removeItem(at: directory)
-        }
+        func remove() { journal.remove() }
 
-        func heal(_ worker: OutboxWorker<TestClock>, restart: Bool) async throws {
-            faults.failing(at: nil)
-            if restart { await worker.recoverInterrupted() }
-            for _ in 0..<200 {
-                await worker.settleForgottenIntents()
-                let next = await worker.runOnce()
-                let pending = try await database.pendingEntries()
-                let open = try await database.redemptions().filter { $0.state == .intent || $0.state == .uncertain }
-                if pending.isEmpty, open.isEmpty { return }
-                clock.advance(by: max(.seconds(1), next.map { clock.now.duration(to: $0) } ?? .seconds(60)))
-            }
-        }
+        func heal(restart: Bool) async throws { try await journal.heal(journal.worker(), restart: restart) }
 
         func expectSettled(_ label: String) async throws {
             let redemptions = try await database.redemptions()
@@ -84,7 +59,7 @@ import TestSupport
                 try await step(run)
                 reached = run.faults.fired
                 let label = "\(name), write \(k) cut, \(restart ? "restart" : "same process")"
-                try await run.heal(run.worker(), restart: restart)
+                try await run.heal(restart: restart)
                 try await run.expectSettled(label)
                 try await after(run, label)
             }
@@ -125,7 +100,7 @@ import TestSupport
                 // The void was refused: the operator runs it again once the disk has room.
                 let id = try #require(try await run.database.admissionRecords(from: .distantPast, to: .distantFuture).first?.id)
                 _ = try await run.database.voidAdmission(id, user: "anna", reason: "test")
-                try await run.heal(run.worker(), restart: false)
+                try await run.heal(restart: false)
                 try await run.expectSettled(label + ", void run again")
             }
             #expect(await run.eguma.netTaken == 0, "\(label): the money is back")

@@ -17,50 +17,26 @@ import TestSupport
 
     /// One run: a fresh journal and e-guma, `prepare` (no faults), then `step` with write `k` cut.
     struct Run {
-        let directory: URL
-        let database: GateDatabase
-        let faults = WriteFaults()
-        let eguma = FakeVoucherService()
-        let clock = TestClock()
+        let journal: WriteCutJournal
+        var database: GateDatabase { journal.database }
+        var faults: WriteFaults { journal.faults }
+        var eguma: FakeVoucherService { journal.eguma }
+        var clock: TestClock { journal.clock }
 
         init() async throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("money-step-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            var database = try await GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
-            database.faults = faults
-            self.database = database
-            await eguma.add(MoneyStepWriteFaultTests.code, balance: 10_000)
+            journal = try await WriteCutJournal(code: MoneyStepWriteFaultTests.code, balance: 10_000, outlet: "spa")
         }
 
-        func worker() -> OutboxWorker<TestClock> {
-            OutboxWorker(store: database, journal: database, services: ["spa": eguma], clock: clock,
-                         unitRandom: { 0.5 }, forgottenAfter: .zero)
-        }
+        func worker() -> OutboxWorker<TestClock> { journal.worker() }
 
-        func remove() {
-            try? database.close()
-            try? FileManager.default.removeItem(at: directory)
-        }
+        func remove() { journal.remove() }
+
+        func heal(_ worker: OutboxWorker<TestClock>, restart: Bool) async throws { try await journal.heal(worker, restart: restart) }
 
         var intent: RedemptionIntent {
             RedemptionIntent(admission: 1, lane: "main", outlet: "spa", code: VoucherCode(unchecked: MoneyStepWriteFaultTests.code),
                              amount: Money(cents: MoneyStepWriteFaultTests.price), reference: "spa-north/main/1",
                              balanceBefore: Money(cents: 10_000))
-        }
-
-        /// Works the outbox as the running gate would (sweeps included) until nothing is left to
-        /// do; `restart` first runs the start-up recovery of a new process.
-        func heal(_ worker: OutboxWorker<TestClock>, restart: Bool) async throws {
-            faults.failing(at: nil)
-            if restart { await worker.recoverInterrupted() }
-            for _ in 0..<200 {
-                await worker.settleForgottenIntents()
-                let next = await worker.runOnce()
-                let pending = try await database.pendingEntries()
-                let open = try await database.redemptions().filter { $0.state == .intent || $0.state == .uncertain }
-                if pending.isEmpty, open.isEmpty { return }
-                clock.advance(by: max(.seconds(1), next.map { clock.now.duration(to: $0) } ?? .seconds(60)))
-            }
         }
 
         /// The end state every cut must reach.
