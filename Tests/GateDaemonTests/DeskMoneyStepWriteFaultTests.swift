@@ -15,37 +15,32 @@ import TestSupport
     static let code = "DESK1111CCCC"
     static let price: Int64 = 2_500
 
-    struct Run {
-        let journal: WriteCutJournal
-        var database: GateDatabase { journal.database }
-        var faults: WriteFaults { journal.faults }
-        var eguma: FakeVoucherService { journal.eguma }
+    typealias Run = WriteCutJournal
 
-        init() async throws {
-            journal = try await WriteCutJournal(code: DeskMoneyStepWriteFaultTests.code, balance: 10_000, outlet: "spa")
-        }
+    static func fresh() async throws -> Run { try await WriteCutJournal(code: code, balance: 10_000, outlet: "spa") }
+}
 
-        var desk: DeskRedemption { DeskRedemption(database: database, service: eguma, gateName: "north", outlet: "spa") }
+extension WriteCutJournal {
+    var desk: DeskRedemption { DeskRedemption(database: database, service: eguma, gateName: "north", outlet: "spa") }
 
-        func remove() { journal.remove() }
+    func heal(restart: Bool) async throws { try await heal(worker(), restart: restart) }
 
-        func heal(restart: Bool) async throws { try await journal.heal(journal.worker(), restart: restart) }
-
-        func expectSettled(_ label: String) async throws {
-            let redemptions = try await database.redemptions()
-            let unsettled = redemptions.filter { [.intent, .uncertain, .cancelQueued].contains($0.state) }
-            #expect(unsettled.isEmpty, "\(label): left unsettled: \(unsettled.map { "#\($0.id) \($0.state)" })")
-            #expect(try await database.pendingEntries().isEmpty, "\(label): outbox entries pending")
-            let ledger = await eguma.netTaken
-            let journal = redemptions.filter { $0.state == .redeemed || $0.state == .tokenUnknown }.reduce(0) { $0 + $1.intent.amount.cents }
-            #expect(journal == ledger, "\(label): the journal says \(journal) taken, e-guma's ledger \(ledger)")
-            #expect(await eguma.count(.redeem) <= 1, "\(label): a redeem was sent twice")
-            let tokenLost = redemptions.filter { $0.state == .tokenUnknown }.count
-            let raised = try await database.events().filter { $0.event.type == .tokenUnknown }.count
-            #expect(raised >= tokenLost, "\(label): \(tokenLost) token_unknown redemption(s), \(raised) event(s)")
-        }
+    func expectSettled(_ label: String) async throws {
+        let redemptions = try await database.redemptions()
+        let unsettled = redemptions.filter { [.intent, .uncertain, .cancelQueued].contains($0.state) }
+        #expect(unsettled.isEmpty, "\(label): left unsettled: \(unsettled.map { "#\($0.id) \($0.state)" })")
+        #expect(try await database.pendingEntries().isEmpty, "\(label): outbox entries pending")
+        let ledger = await eguma.netTaken
+        let journal = redemptions.filter { $0.state == .redeemed || $0.state == .tokenUnknown }.reduce(0) { $0 + $1.intent.amount.cents }
+        #expect(journal == ledger, "\(label): the journal says \(journal) taken, e-guma's ledger \(ledger)")
+        #expect(await eguma.count(.redeem) <= 1, "\(label): a redeem was sent twice")
+        let tokenLost = redemptions.filter { $0.state == .tokenUnknown }.count
+        let raised = try await database.events().filter { $0.event.type == .tokenUnknown }.count
+        #expect(raised >= tokenLost, "\(label): \(tokenLost) token_unknown redemption(s), \(raised) event(s)")
     }
+}
 
+extension DeskMoneyStepWriteFaultTests {
     /// Cuts `step` at write 1, 2, … until a run reaches no cut; returns the writes it made.
     static func cutEveryWrite(_ name: String, prepare: (Run) async throws -> Void = { _ in },
                               step: (Run) async throws -> Void, after: (Run, String) async throws -> Void = { _, _ in }) async throws -> Int {
@@ -53,7 +48,7 @@ import TestSupport
         while k < 20 {
             var reached = false
             for restart in [false, true] {
-                let run = try await Run(); defer { run.remove() }
+                let run = try await fresh(); defer { run.remove() }
                 try await prepare(run)
                 run.faults.failing(at: k)
                 try await step(run)
