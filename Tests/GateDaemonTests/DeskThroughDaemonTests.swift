@@ -24,6 +24,10 @@ struct DeskThroughDaemonTests {
             let redeemed = try #require(try await db.latestEvents(.init(types: [.redeemed]), limit: 1).first?.event)
             #expect(redeemed.source == .desk)
             #expect(redeemed.message == "at the desk by \(OperationsCommandsTests.userName)", "the socket's peer user: \(redeemed)")
+            let gate = try #require(rig.gate)
+            try await gate.child.stderrLines.waitFor("the daemon logs the desk's redeem, code masked") {
+                $0.contains("lane desk: redeemed #\(record.id)") && !$0.contains(code)
+            }
 
             let void = try await rig.cli("admission", "void", "\(record.id)", "--reason", "paid twice")
             #expect(void.status == 0, "\(void)")

@@ -30,6 +30,8 @@ public struct DeskRedemption: Sendable {
     public let service: any VoucherService
     public let gateName: String
     public let outlet: String
+    /// Each event once the journal holds it (the daemon logs, counts and broadcasts it).
+    public var observe: @Sendable (GateEvent) async -> Void = { _ in }
 
     public init(database: GateDatabase, service: any VoucherService, gateName: String, outlet: String) {
         self.database = database; self.service = service; self.gateName = gateName; self.outlet = outlet
@@ -54,10 +56,11 @@ public struct DeskRedemption: Sendable {
         let intent = RedemptionIntent(admission: admission, lane: lane, outlet: outlet, code: code, amount: take,
                                       reference: reference, balanceBefore: balance.balance)
         let redemption: Int64
+        let scanned = GateEvent(.scanned, lane: lane, admission: admission, code: code.text, amountCents: take.cents,
+                                balanceCents: balance.balance.cents, message: "at the desk by \(user)", source: .desk)
         do {
-            redemption = try await database.beginRedemption(intent, scanned: GateEvent(
-                .scanned, lane: lane, admission: admission, code: code.text, amountCents: take.cents,
-                balanceCents: balance.balance.cents, message: "at the desk by \(user)", source: .desk))
+            redemption = try await database.beginRedemption(intent, scanned: scanned)
+            await observe(scanned)
         } catch is VoucherBusy {
             return OperatorOutcome(lines: ["\(maskCode(code.text)): the outbox still has work for this voucher (a check or a cancel) — nothing redeemed; try again once eguma-gate outbox list no longer shows it"], exitCode: 1)
         }
@@ -99,7 +102,9 @@ public struct DeskRedemption: Sendable {
             lines += ["\(maskCode(code.text)): not redeemed — \(detail)"]
         }
         do {
-            if try await database.closeDeskRedemption(admission: admission, redemption: redemption, ending, events: events) == .stale {
+            let written = try await database.closeDeskRedemption(admission: admission, redemption: redemption, ending, events: events)
+            if written == .applied { for event in events { await observe(event) } }
+            if written == .stale {
                 lines.append("note: redemption #\(redemption) had been settled meanwhile by the daemon's recovery — see eguma-gate admission show \(admission)")
             }
         } catch {

@@ -94,8 +94,9 @@ extension GateRuntime {
         do { key = try outlet.loadKey(environment: options.environment, configFile: config.file) } catch {
             return .failure("\(error)")
         }
-        let desk = DeskRedemption(database: database, service: EgumaVoucherService(client: client, key: key),
+        var desk = DeskRedemption(database: database, service: EgumaVoucherService(client: client, key: key),
                                   gateName: config.gate.name, outlet: name)
+        desk.observe = { [self] event in await journalObserved(event) }
         do {
             let outcome = try await desk.run(code: code, amount: Money(cents: cents), user: user)
             outbox.kick()  // a settle entry, when the answer was lost
