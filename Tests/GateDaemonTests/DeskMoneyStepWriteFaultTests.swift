@@ -103,3 +103,28 @@ extension DeskMoneyStepWriteFaultTests {
         #expect(writes >= 1)
     }
 }
+
+extension DeskMoneyStepWriteFaultTests {
+    /// A Redeem without an answer whose Balance right after proves nothing (unreachable): the
+    /// desk says "not known to be paid" (exit 3), the redemption is `uncertain` with a settle
+    /// entry, and the outbox decides by evidence — applied or not — without sending it again.
+    @Test(arguments: [true, false])
+    func aDeskRedeemWithoutAnswerOrProofIsSettledByTheOutboxNeverResent(applied: Bool) async throws {
+        let run = try await Self.fresh(); defer { run.remove() }
+        await run.eguma.fail(.balance, .pass)
+        await run.eguma.fail(.redeem, .uncertain(applied: applied))
+        await run.eguma.fail(.balance, .uncertain(applied: false))
+        let outcome = try await run.desk.run(code: Self.code, amount: Money(cents: Self.price), user: "desk")
+        #expect(outcome.exitCode == 3, "\(outcome)")
+        #expect(outcome.lines.contains { $0.contains("Do not redeem it again") }, "\(outcome)")
+        #expect(try await run.database.redemptions().map(\.state) == [.uncertain])
+        #expect(try await run.database.pendingEntries().map(\.operation.name) == ["settle"])
+        let open = try await run.database.admissionRecords(from: .distantPast, to: .distantFuture).filter { $0.outcome == nil }
+        #expect(open.isEmpty, "the desk admission is closed with the settle entry")
+
+        try await run.heal(restart: false)
+        try await run.expectSettled(applied ? "applied late" : "not applied")
+        #expect(try await run.database.redemptions().map(\.state) == [applied ? .tokenUnknown : .notRedeemed])
+        #expect(await run.eguma.count(.redeem) == 1)
+    }
+}
