@@ -132,6 +132,12 @@ import Testing
             #expect(await c.balance(Self.plenty) == 7_500)
             let pending = try await c.database.pendingEntries()
             #expect(pending.count == 1)
+            // Voided again while still unreachable: nothing new is queued or recorded.
+            let again = try await c.cli(["admission", "void", "\(admission)", "--reason", "still waiting"])
+            #expect(again.status == 3, "\(again)")
+            #expect(again.stderr.contains("nothing new to cancel"), "\(again)")
+            #expect(try await c.database.pendingEntries().map(\.id) == pending.map(\.id))
+            #expect(try await c.events(.admissionVoided).count == 1)
 
             // e-guma is back: the outbox worker (as the daemon runs it) sends the queued cancel.
             await c.server.setFault(nil, for: .cancelRedemption)

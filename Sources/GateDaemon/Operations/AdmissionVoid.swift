@@ -42,7 +42,7 @@ public struct AdmissionVoid: Sendable {
             return OperatorOutcome(lines: Self.explain(refusal, id: id), exitCode: 1)
         case .voided(let plan):
             var lines: [String] = plan.event == nil
-                ? ["admission #\(id) was voided before; its cancels still wait in the outbox"]
+                ? ["admission #\(id): nothing new to cancel — its cancels were queued before (a void or the lane) and still wait in the outbox"]
                 : ["admission #\(id) voided by \(user): \(reason)"]
             if let entry = plan.withdrawn { lines.append("offline redeem (outbox entry #\(entry)) withdrawn: nothing was taken at e-guma") }
             lines += plan.tokenUnknown.map(Self.tokenUnknownHint)
