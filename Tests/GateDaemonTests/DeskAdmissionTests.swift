@@ -213,6 +213,11 @@ import Testing
             #expect(record.redemptions.map { VoucherCode(unchecked: $0.code).undashed } == [target], "the real code, not the ShortCode")
             #expect(record.redemptions.first?.state == .redeemed && record.redemptions.first?.token != nil)
             #expect(record.redemptions.first?.reference == "e2e/desk/\(record.id)")
+            let listed = try await c.cli(["admission", "list", "--lane", "desk", "--json"])
+            #expect(listed.status == 0, "\(listed)")
+            let line = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any], "\(listed)")
+            #expect(line["lane"] as? String == "desk" && line["charged_cents"] as? Int == 5_000, "\(listed)")
+            #expect((line["redemptions"] as? [[String: Any]])?.first?["token"] == nil, "list leaves the tokens to show")
             let redeemed = try #require(try await c.events(.redeemed).first)
             #expect(redeemed.source == .desk && redeemed.lane == "desk", "\(redeemed)")
 
