@@ -1,6 +1,7 @@
 import EgumaAPI
 import EgumaSimulator
 import Foundation
+import Glibc
 import GateCore
 import GateDaemon
 import GateStore
@@ -146,6 +147,26 @@ import Testing
             #expect(try await c.state(redemptions[0]) == .cancelled)
             #expect(await c.balance(Self.plenty) == 10_000)
             #expect(try await c.database.pendingEntries().isEmpty)
+        }
+    }
+
+    @Test func voidByAUserWhoCannotReadTheOutletKeyLeavesTheCancelQueuedNeverDead() async throws {
+        try await Self.withCounter { c in
+            let (admission, redemptions) = try await c.admit([(Self.plenty, 2_500)])
+            // A key file others may read is refused (as for the daemon): no service for the outlet.
+            #expect(chmod(c.config.keyPath, 0o644) == 0)
+            let void = try await c.cli(["admission", "void", "\(admission)", "--reason", "refund"])
+            #expect(void.status == 3, "\(void)")
+            #expect(void.stderr.contains("cannot read its key"), "\(void)")
+            #expect(!void.stderr.contains(SimulatedOutlet.demo.key))
+            #expect(try await c.database.pendingEntries().count == 1, "queued for the daemon, not dead-lettered")
+            #expect(try await c.events(.cancelFailed).isEmpty)
+
+            #expect(chmod(c.config.keyPath, 0o600) == 0)
+            let again = try await c.cli(["admission", "void", "\(admission)", "--reason", "refund"])
+            #expect(again.status == 0, "\(again)")
+            #expect(try await c.state(redemptions[0]) == .cancelled)
+            #expect(await c.balance(Self.plenty) == 10_000)
         }
     }
 

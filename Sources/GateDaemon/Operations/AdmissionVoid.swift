@@ -46,7 +46,9 @@ public struct AdmissionVoid: Sendable {
                 : ["admission #\(id) voided by \(user): \(reason)"]
             if let entry = plan.withdrawn { lines.append("offline redeem (outbox entry #\(entry)) withdrawn: nothing was taken at e-guma") }
             lines += plan.tokenUnknown.map(Self.tokenUnknownHint)
-            let states = try await drive(plan.waiting)
+            var notes: [String] = []
+            let states = try await drive(plan.waiting, notes: &notes)
+            lines += notes
             var exit: Int32 = 0
             for entry in plan.waiting {
                 let state = states[entry]
@@ -69,7 +71,7 @@ public struct AdmissionVoid: Sendable {
     }
 
     /// Sends the cancel entries through the one worker that may send them, then reads where each stands.
-    private func drive(_ entries: [Int64]) async throws -> [Int64: GateDatabase.EntryStanding] {
+    private func drive(_ entries: [Int64], notes: inout [String]) async throws -> [Int64: GateDatabase.EntryStanding] {
         guard !entries.isEmpty else { return [:] }
         let socket = config.gate.controlSocket
         if ControlClient.isAlive(path: socket) {
@@ -84,23 +86,31 @@ public struct AdmissionVoid: Sendable {
                 try await Task.sleep(for: .milliseconds(100))
             }
         } else {
-            try await runOwnWorker(entries)
+            notes += try await runOwnWorker(entries)
         }
         return try await database.entryStandings(entries)
     }
 
-    /// No daemon: this process's worker tries each entry once, then stops.
-    private func runOwnWorker(_ entries: [Int64]) async throws {
+    /// No daemon: this process's worker tries each entry once, then stops. An entry of an outlet
+    /// whose key this user cannot read is not tried (the worker would dead-letter it for want of a
+    /// service): it stays queued for the daemon, and the returned note says why.
+    private func runOwnWorker(_ entries: [Int64]) async throws -> [String] {
         let client = try EgumaClient(configuration: config.api)
         var services: [String: any VoucherService] = [:]
+        var notes: [String] = []
         for (name, outlet) in config.outlets {
-            // An outlet whose key cannot be read has no service: its cancel stays queued (exit 3
-            // with the entry's state), for the daemon, which refuses to start without the key.
-            if let key = try? outlet.loadKey(configFile: config.file) { services[name] = EgumaVoucherService(client: client, key: key) }
+            do { services[name] = EgumaVoucherService(client: client, key: try outlet.loadKey(configFile: config.file)) } catch {
+                notes.append("outlet \(name): this user cannot read its key (\(error)) — its cancels stay queued for the daemon")
+            }
+        }
+        let runnable = try await database.openEntries().filter { entry in
+            guard entries.contains(entry.id), case .cancel(let order) = entry.operation else { return false }
+            return services[order.outlet] != nil
         }
         let worker = OutboxWorker(store: database, journal: database, services: services, clock: ContinuousClock())
-        await worker.runOnce(only: Set(entries))
+        await worker.runOnce(only: Set(runnable.map(\.id)))
         try? await client.shutdown()
+        return notes
     }
 
     static func explain(_ refusal: VoidRefusal, id: Int64) -> [String] {
