@@ -208,8 +208,9 @@ import TestSupport
 
     // MARK: A lane's admission over the same store
 
-    static func lane(_ run: Run, passes: Bool) -> LaneEngine<TestClock> {
-        let settings = LaneSettings(name: "main", gateName: "spa-north", outlet: "spa", price: Money(cents: price))
+    static func lane(_ run: Run, passes: Bool, offline: Bool = false) -> LaneEngine<TestClock> {
+        var settings = LaneSettings(name: "main", gateName: "spa-north", outlet: "spa", price: Money(cents: price))
+        if offline { settings.offline = .admit }
         return LaneEngine(settings: settings, service: run.eguma, relay: ScriptedRelay(),
                           sensor: ScriptedPassageSensor(clock: run.clock, script: [passes]), feedback: RecordingGuestFeedback(),
                           journal: run.database, outbox: run.database, online: OnlineMonitor(clock: run.clock), clock: run.clock)
@@ -218,8 +219,8 @@ import TestSupport
     /// A scan handled to its end with write k cut; the lane then handles one more input (its
     /// kept writes go first) before the outbox heals what is left. The passage timeout runs on
     /// the test clock: whenever the lane waits on it, it is moved past the timeout.
-    static func scan(_ run: Run, passes: Bool) async {
-        let lane = lane(run, passes: passes)
+    static func scan(_ run: Run, passes: Bool, offline: Bool = false) async {
+        let lane = lane(run, passes: passes, offline: offline)
         let finished = Mutex(false)
         let scan = Task {
             _ = await lane.handle(.scanner(.frame(Array(code.utf8))))
@@ -259,6 +260,25 @@ import TestSupport
             await run.eguma.fail(.redeem, .uncertain(applied: false))
         }) { run, _ in
             await Self.scan(run, passes: true)
+        }
+    }
+
+    /// e-guma unreachable: the lane admits offline (one commit: the queued redeem and the
+    /// remembered code); the replay after the heal takes the price once, or nothing when the
+    /// guest never walked through (the queued redeem withdrawn).
+    @Test func aLaneOfflineAdmissionWithPassage() async throws {
+        try await Self.cutEveryWrite("lane offline, entered", taken: Self.paidIfEntered, prepare: { run in
+            await run.eguma.fail(.balance, .notSent)
+        }) { run, _ in
+            await Self.scan(run, passes: true, offline: true)
+        }
+    }
+
+    @Test func aLaneOfflineAdmissionWithoutPassage() async throws {
+        try await Self.cutEveryWrite("lane offline, no passage", taken: 0, prepare: { run in
+            await run.eguma.fail(.balance, .notSent)
+        }) { run, _ in
+            await Self.scan(run, passes: false, offline: true)
         }
     }
 
