@@ -3,10 +3,11 @@ import Foundation
 /// Turns e-guma's HTTP answer (status and body) into a typed model or an `EgumaError.Kind`,
 /// with every text already scrubbed (`ServerTextScrubber`).
 ///
-/// The one boundary through which server text enters: a 2xx body is parsed into a JSON tree,
-/// every string in it scrubbed, and only then decoded into the model, so a model added later is
-/// clean without naming its fields; error bodies are scrubbed as plain text. Free of networking
-/// so that it can be fuzzed on its own.
+/// The one boundary through which server text enters: a 2xx body is parsed once into a JSON
+/// tree and the model is read from that tree through `ScrubbingTreeDecoder`, which scrubs every
+/// string (values and keys) as it hands it out — so a model added later is clean without naming
+/// its fields, and no answer is parsed twice; error bodies are scrubbed as plain text. Free of
+/// networking so that it can be fuzzed on its own.
 public struct AnswerDecoder: Sendable {
     public let scrubber: ServerTextScrubber
     /// How much of an error body is kept (e-guma's are one sentence).
@@ -27,8 +28,7 @@ public struct AnswerDecoder: Sendable {
         case 200..<300:
             do {
                 let tree = try JSONDecoder().decode(JSONValue.self, from: Data(body))
-                let clean = try JSONEncoder().encode(tree.scrubbed(scrubber))
-                return .success(try JSONDecoder().decode(Answer.self, from: clean))
+                return .success(try Answer(from: ScrubbingTreeDecoder(tree, scrubber: scrubber)))
             } catch {
                 return .failure(Failure(kind: .undecodable(detail: Self.describeDecoding(error))))
             }
@@ -56,8 +56,8 @@ public struct AnswerDecoder: Sendable {
     }
 }
 
-/// Any JSON value, to scrub every string of an answer before the typed decode.
-enum JSONValue: Codable, Sendable {
+/// Any JSON value: an answer's body parsed once, read by `ScrubbingTreeDecoder`.
+enum JSONValue: Decodable, Sendable {
     case null, bool(Bool), integer(Int64), number(Double), string(String)
     case array([JSONValue]), object([String: JSONValue])
 
@@ -70,27 +70,5 @@ enum JSONValue: Codable, Sendable {
         else if let s = try? c.decode(String.self) { self = .string(s) }
         else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
         else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .integer(let i): try c.encode(i)
-        case .number(let d): try c.encode(d)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
-    }
-
-    func scrubbed(_ scrubber: ServerTextScrubber) -> JSONValue {
-        switch self {
-        case .string(let s): .string(scrubber.scrub(s))
-        case .array(let a): .array(a.map { $0.scrubbed(scrubber) })
-        case .object(let o): .object(o.mapValues { $0.scrubbed(scrubber) })
-        default: self
-        }
     }
 }

@@ -63,7 +63,14 @@ struct LatencyBenchmark {
         print("eguma-gate latency benchmark — daemon \(binary) (\(build)), \(ProcessInfo.processInfo.activeProcessorCount) cores")
         print("open = the simulated relay energised (its drive trace, CLOCK_MONOTONIC) and the kiosk stream's \"walk through\" (sent just before the relay) as received here; simulator over HTTPS via a delay proxy\n")
         let simulator = try await SimulatorServer.start(.init(tls: true))
-        defer { Task { await simulator.stop() } }
+        do { try await measure(simulator) } catch {
+            await simulator.stop()
+            throw error
+        }
+        await simulator.stop()
+    }
+
+    private func measure(_ simulator: SimulatorServer) async throws {
         guard let caFile = simulator.caFile, let simulatorPort = URL(string: simulator.baseURL)?.port else {
             throw BenchSocket.Failure(description: "the simulator did not start with TLS")
         }

@@ -27,6 +27,7 @@ struct EgumaGate: AsyncParsableCommand {
             SimCommand.self,
             EventsCommand.self,
             OutboxCommand.self,
+            AdmissionCommand.self,
             ReconcileCommand.self,
             ReportCommand.self,
         ])

@@ -67,4 +67,23 @@ import Testing
         #expect(decoded.productId == "42")
         #expect(decoded.message == nil)
     }
+
+    /// A model the client does not know yet (a field added later): every string it can reach —
+    /// nested, in arrays, as a dictionary key — comes out scrubbed, read from the one parse.
+    @Test func aModelAddedLaterIsScrubbedWithoutNamingItsFields() throws {
+        struct Later: Decodable { let notes: [String: [String]]; let count: Int; let ratio: Double; let flag: Bool? }
+        let body = #"{"notes":{"k=SeCrEt+k3y/4711":["SeCrEt+k3y\/4711 leaked","fine"]},"count":3,"ratio":0.5,"flag":null}"#
+        let decoded: Later = try AnswerDecoder(key: APIKey(Self.secret)).decode(status: 200, body: Array(body.utf8),
+                                                                              endpoint: .balance, maskedCode: "••").get()
+        #expect(decoded.notes == ["k=•••": ["••• leaked", "fine"]])
+        #expect(decoded.count == 3 && decoded.ratio == 0.5 && decoded.flag == nil)
+    }
+
+    @Test func aWrongTypeNamesTheFieldAsBefore() {
+        let body = #"{"code":"L4FU5LQTKJR3","is_redeemable":"yes","balance_in_cents":1,"total_amount_in_cents":1}"#
+        let result: Result<BalanceResponse, EgumaError> = AnswerDecoder(key: APIKey("k")).decode(
+            status: 200, body: Array(body.utf8), endpoint: .balance, maskedCode: "••")
+        guard case .failure(let error) = result else { Issue.record("decoded a text as a boolean"); return }
+        #expect(error.description.contains("is_redeemable"), "\(error)")
+    }
 }

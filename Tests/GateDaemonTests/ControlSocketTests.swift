@@ -9,6 +9,8 @@ import TestSupport
 import Testing
 
 /// The control socket over a real Unix socket: request/answer, peer credentials, permissions.
+/// Blocking client calls run `offPool`: the server serves on the cooperative pool (two threads
+/// on two cores), which blocked test threads would starve.
 struct ControlSocketTests {
     private func socketPath() -> String {
         "/tmp/eguma-ctl-\(UUID().uuidString.prefix(8)).sock"
@@ -26,7 +28,7 @@ struct ControlSocketTests {
         defer { task.cancel(); server.stop() }
 
         let response = try await withDeadline(.seconds(10), "control answer") {
-            try ControlClient(path: path).send(ControlRequest(command: "open", lane: "main"))
+            try await offPool { try ControlClient(path: path).send(ControlRequest(command: "open", lane: "main")) }
         }
         #expect(response == ControlResponse(ok: true, message: "opened main"))
         let (request, peer) = try #require(seen.withLock { $0 })
@@ -82,7 +84,7 @@ struct ControlSocketTests {
         let task = Task { try await server.run() }
         defer { task.cancel(); server.stop() }
         let answer = try await withDeadline(.seconds(10), "answer to garbage") {
-            try rawExchange(path: path, line: "hello\n")
+            try await offPool { try rawExchange(path: path, line: "hello\n") }
         }
         #expect(answer.contains("\"ok\":false"))
         #expect(answer.contains("one JSON object per line"))
@@ -104,7 +106,7 @@ struct ControlSocketTests {
         defer { task.cancel(); server.stop() }
         let started = ContinuousClock.now
         let answer = try await withDeadline(.seconds(10), "the idle connection to be closed") {
-            try rawExchange(path: path, line: "")  // connects, sends nothing
+            try await offPool { try rawExchange(path: path, line: "") }  // connects, sends nothing
         }
         #expect(answer.contains("no request within"), "\(answer)")
         #expect(ContinuousClock.now - started < .seconds(5))
@@ -115,11 +117,11 @@ struct ControlSocketTests {
         let (server, path, task) = try limitedServer(.init(maxLineBytes: 1024))
         defer { task.cancel(); server.stop() }
         let answer = try await withDeadline(.seconds(10), "answer to a long line") {
-            try rawExchange(path: path, line: "{\"command\":\"" + String(repeating: "s", count: 5000) + "\"}\n")
+            try await offPool { try rawExchange(path: path, line: "{\"command\":\"" + String(repeating: "s", count: 5000) + "\"}\n") }
         }
         #expect(answer.contains("longer than 1024 bytes"), "\(answer)")
         let normal = try await withDeadline(.seconds(10), "a normal request after it") {
-            try rawExchange(path: path, line: "{\"command\":\"status\"}\n")
+            try await offPool { try rawExchange(path: path, line: "{\"command\":\"status\"}\n") }
         }
         #expect(normal.contains("served"))
     }
@@ -132,7 +134,7 @@ struct ControlSocketTests {
             while server.activeConnections < 2 { await Task.yield() }
         }
         let refused = try await withDeadline(.seconds(10), "the third connection's answer") {
-            try rawExchange(path: path, line: "{\"command\":\"status\"}\n")
+            try await offPool { try rawExchange(path: path, line: "{\"command\":\"status\"}\n") }
         }
         #expect(refused.contains("busy"), "\(refused)")
         for fd in idle { close(fd) }
@@ -140,7 +142,7 @@ struct ControlSocketTests {
             while server.activeConnections > 0 { await Task.yield() }
         }
         let served = try await withDeadline(.seconds(10), "a request after the flood") {
-            try rawExchange(path: path, line: "{\"command\":\"status\"}\n")
+            try await offPool { try rawExchange(path: path, line: "{\"command\":\"status\"}\n") }
         }
         #expect(served.contains("served"))
     }

@@ -17,50 +17,26 @@ import TestSupport
 
     /// One run: a fresh journal and e-guma, `prepare` (no faults), then `step` with write `k` cut.
     struct Run {
-        let directory: URL
-        let database: GateDatabase
-        let faults = WriteFaults()
-        let eguma = FakeVoucherService()
-        let clock = TestClock()
+        let journal: WriteCutJournal
+        var database: GateDatabase { journal.database }
+        var faults: WriteFaults { journal.faults }
+        var eguma: FakeVoucherService { journal.eguma }
+        var clock: TestClock { journal.clock }
 
         init() async throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("money-step-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            var database = try await GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
-            database.faults = faults
-            self.database = database
-            await eguma.add(MoneyStepWriteFaultTests.code, balance: 10_000)
+            journal = try await WriteCutJournal(code: MoneyStepWriteFaultTests.code, balance: 10_000, outlet: "spa")
         }
 
-        func worker() -> OutboxWorker<TestClock> {
-            OutboxWorker(store: database, journal: database, services: ["spa": eguma], clock: clock,
-                         unitRandom: { 0.5 }, forgottenAfter: .zero)
-        }
+        func worker() -> OutboxWorker<TestClock> { journal.worker() }
 
-        func remove() {
-            try? database.close()
-            try? FileManager.default.removeItem(at: directory)
-        }
+        func remove() { journal.remove() }
+
+        func heal(_ worker: OutboxWorker<TestClock>, restart: Bool) async throws { try await journal.heal(worker, restart: restart) }
 
         var intent: RedemptionIntent {
             RedemptionIntent(admission: 1, lane: "main", outlet: "spa", code: VoucherCode(unchecked: MoneyStepWriteFaultTests.code),
                              amount: Money(cents: MoneyStepWriteFaultTests.price), reference: "spa-north/main/1",
                              balanceBefore: Money(cents: 10_000))
-        }
-
-        /// Works the outbox as the running gate would (sweeps included) until nothing is left to
-        /// do; `restart` first runs the start-up recovery of a new process.
-        func heal(_ worker: OutboxWorker<TestClock>, restart: Bool) async throws {
-            faults.failing(at: nil)
-            if restart { await worker.recoverInterrupted() }
-            for _ in 0..<200 {
-                await worker.settleForgottenIntents()
-                let next = await worker.runOnce()
-                let pending = try await database.pendingEntries()
-                let open = try await database.redemptions().filter { $0.state == .intent || $0.state == .uncertain }
-                if pending.isEmpty, open.isEmpty { return }
-                clock.advance(by: max(.seconds(1), next.map { clock.now.duration(to: $0) } ?? .seconds(60)))
-            }
         }
 
         /// The end state every cut must reach.
@@ -232,8 +208,9 @@ import TestSupport
 
     // MARK: A lane's admission over the same store
 
-    static func lane(_ run: Run, passes: Bool) -> LaneEngine<TestClock> {
-        let settings = LaneSettings(name: "main", gateName: "spa-north", outlet: "spa", price: Money(cents: price))
+    static func lane(_ run: Run, passes: Bool, offline: Bool = false) -> LaneEngine<TestClock> {
+        var settings = LaneSettings(name: "main", gateName: "spa-north", outlet: "spa", price: Money(cents: price))
+        if offline { settings.offline = .admit }
         return LaneEngine(settings: settings, service: run.eguma, relay: ScriptedRelay(),
                           sensor: ScriptedPassageSensor(clock: run.clock, script: [passes]), feedback: RecordingGuestFeedback(),
                           journal: run.database, outbox: run.database, online: OnlineMonitor(clock: run.clock), clock: run.clock)
@@ -242,8 +219,8 @@ import TestSupport
     /// A scan handled to its end with write k cut; the lane then handles one more input (its
     /// kept writes go first) before the outbox heals what is left. The passage timeout runs on
     /// the test clock: whenever the lane waits on it, it is moved past the timeout.
-    static func scan(_ run: Run, passes: Bool) async {
-        let lane = lane(run, passes: passes)
+    static func scan(_ run: Run, passes: Bool, offline: Bool = false) async {
+        let lane = lane(run, passes: passes, offline: offline)
         let finished = Mutex(false)
         let scan = Task {
             _ = await lane.handle(.scanner(.frame(Array(code.utf8))))
@@ -283,6 +260,25 @@ import TestSupport
             await run.eguma.fail(.redeem, .uncertain(applied: false))
         }) { run, _ in
             await Self.scan(run, passes: true)
+        }
+    }
+
+    /// e-guma unreachable: the lane admits offline (one commit: the queued redeem and the
+    /// remembered code); the replay after the heal takes the price once, or nothing when the
+    /// guest never walked through (the queued redeem withdrawn).
+    @Test func aLaneOfflineAdmissionWithPassage() async throws {
+        try await Self.cutEveryWrite("lane offline, entered", taken: Self.paidIfEntered, prepare: { run in
+            await run.eguma.fail(.balance, .notSent)
+        }) { run, _ in
+            await Self.scan(run, passes: true, offline: true)
+        }
+    }
+
+    @Test func aLaneOfflineAdmissionWithoutPassage() async throws {
+        try await Self.cutEveryWrite("lane offline, no passage", taken: 0, prepare: { run in
+            await run.eguma.fail(.balance, .notSent)
+        }) { run, _ in
+            await Self.scan(run, passes: false, offline: true)
         }
     }
 

@@ -72,6 +72,9 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     case outboxDropped = "outbox_dropped"
     /// A scan during an emergency hold: recorded, nothing charged.
     case emergencyScan = "emergency_scan"
+    /// Staff voided an admission (`admission void`): who and why in the message; its cancels
+    /// follow as `cancel_queued` / `cancelled` (issue 25).
+    case admissionVoided = "admission_voided"
     /// A guest's receipt could not be printed (paper out, printer offline or missing); the guest
     /// was admitted all the same.
     case printerFailed = "printer_failed"
@@ -85,6 +88,6 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     /// Events logged at warning: those an operator must act on, and changes of the gate's state
     /// an operator must be able to find later (connectivity, work dropped by hand).
     public var isWarning: Bool {
-        needsOperator || self == .offline || self == .online || self == .outboxDropped || self == .reconcileNoVerdict
+        needsOperator || self == .offline || self == .online || self == .outboxDropped || self == .admissionVoided || self == .reconcileNoVerdict
     }
 }

@@ -35,6 +35,13 @@ extension LaneEngine {
             await closeAdmission(admission, outcome: .denied)
             return
         }
+        if unwritten == admission {
+            // The journal refused the admission's row (disk full): no guest is let in offline
+            // on an admission the journal does not hold — its replay would charge an entry no
+            // report shows (found by the write-cut test over the lane's offline path).
+            await deny(.outOfOrder, admission: admission, code: code.text, message: "journal: the admission could not be written")
+            return
+        }
         let reference = settings.reference(admission: admission)
         let order = OfflineRedeemOrder(lane: settings.name, outlet: settings.outlet, admission: admission,
                                        code: code.text, reference: reference, amountCents: settings.price.cents)

@@ -22,6 +22,19 @@ public final class WakeSignal: Sendable {
         for w in waiters { w.resume() }
     }
 
+    /// Forgets a signal that came since the last wait (waiters keep waiting).
+    public func reset() {
+        state.withLock { $0.pending = false }
+    }
+
+    /// Takes a signal that came since the last wait, if there is one, without waiting.
+    public func take() -> Bool {
+        state.withLock { s in
+            defer { s.pending = false }
+            return s.pending
+        }
+    }
+
     public func wait() async {
         let id: UInt64 = state.withLock { s in s.nextID += 1; return s.nextID }
         await withTaskCancellationHandler {

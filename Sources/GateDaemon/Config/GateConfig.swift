@@ -72,6 +72,9 @@ public struct GateConfig: Sendable {
         if let table = root.table("lanes") {
             for (name, reader) in table.tables() {
                 if name.contains("/") || name.isEmpty { reader.problem(nil, "a lane name must not contain \"/\"") }
+                if name == DeskLane.name {
+                    reader.problem(nil, "the lane name \"\(DeskLane.name)\" is reserved for desk redemptions (voucher redeem --outlet) — rename the lane, e.g. [lanes.counter]")
+                }
                 if let lane = LaneConfig.parse(name: name, gateName: gate?.name ?? "", outlets: Set(outlets.keys), reader) {
                     lanes.append(lane)
                 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SystemPackage
 
 /// Talks to a running daemon over its control socket (`status`, `open`, `sim passage`, `reload`).
 public struct ControlClient: Sendable {
@@ -32,9 +33,13 @@ public struct ControlClient: Sendable {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw ControlSocketError(path: path, operation: "read answer", errno: errno == EAGAIN ? ETIMEDOUT : errno) }
+            let n: Int
+            do {
+                n = try buffer.withUnsafeMutableBytes { try FileDescriptor(rawValue: fd).read(into: $0) }  // EINTR retried
+            } catch {
+                let code = (error as? Errno)?.rawValue ?? EIO
+                throw ControlSocketError(path: path, operation: "read answer", errno: code == EAGAIN ? ETIMEDOUT : code)
+            }
             if n == 0 { break }
             data.append(contentsOf: buffer[0..<n])
             if data.last == UInt8(ascii: "\n") { break }

@@ -7,7 +7,7 @@ import Glibc
 ///
 /// Commands: `status`, `open` (with `lane`, optional `reason`), `unlock` (with `lane`),
 /// `sim_passage` (with `lane`), `reload`, `outbox_retry` (with `id`), `outbox_drop` (with `id`
-/// and `reason`).
+/// and `reason`), `desk_redeem` (with `code`, `amount_cents`, `outlet`: `DeskRedemption`).
 public struct ControlRequest: Codable, Sendable, Equatable {
     public var command: String
     public var lane: String?
@@ -15,9 +15,20 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var id: Int64?
     /// Why staff did it: kept in the `manual_open` / `outbox_dropped` event.
     public var reason: String?
+    /// `desk_redeem`: the voucher code (or ShortCode) as typed, the amount and the outlet.
+    public var code: String?
+    public var amountCents: Int64?
+    public var outlet: String?
 
-    public init(command: String, lane: String? = nil, id: Int64? = nil, reason: String? = nil) {
+    enum CodingKeys: String, CodingKey {
+        case command, lane, id, reason, code, outlet
+        case amountCents = "amount_cents"
+    }
+
+    public init(command: String, lane: String? = nil, id: Int64? = nil, reason: String? = nil,
+                code: String? = nil, amountCents: Int64? = nil, outlet: String? = nil) {
         self.command = command; self.lane = lane; self.id = id; self.reason = reason
+        self.code = code; self.amountCents = amountCents; self.outlet = outlet
     }
 
     /// One request line as the control socket receives it; nil when it is not a request.
@@ -32,12 +43,23 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var error: String?
     public var message: String?
     public var status: GateStatus?
+    /// What a money command did (`desk_redeem`): the lines to print and the exit code.
+    public var outcome: OperatorOutcome?
 
-    public init(ok: Bool, error: String? = nil, message: String? = nil, status: GateStatus? = nil) {
-        self.ok = ok; self.error = error; self.message = message; self.status = status
+    public init(ok: Bool, error: String? = nil, message: String? = nil, status: GateStatus? = nil, outcome: OperatorOutcome? = nil) {
+        self.ok = ok; self.error = error; self.message = message; self.status = status; self.outcome = outcome
     }
 
     public static func failure(_ text: String) -> ControlResponse { ControlResponse(ok: false, error: text) }
+}
+
+/// What an operator command that acts on money prints, and its exit code (0 done, 1 refused or
+/// nothing to do, 3 e-guma unreachable — what is owed waits durably in the outbox).
+public struct OperatorOutcome: Sendable, Equatable, Codable {
+    public var lines: [String]
+    public var exitCode: Int32
+
+    public init(lines: [String], exitCode: Int32) { self.lines = lines; self.exitCode = exitCode }
 }
 
 /// What `eguma-gate status` shows. Its JSON keys are snake_case like every JSON the gate prints.

@@ -44,8 +44,10 @@ extension GateRuntime {
         case "outbox_drop":
             guard let id = request.id else { return .failure("outbox_drop needs an id") }
             return await dropOutboxEntry(id, reason: request.reason, user: peer.userName)
+        case "desk_redeem":
+            return await deskRedeem(request, user: peer.userName)
         default:
-            return .failure("unknown command \"\(request.command)\" — status, open, unlock, sim_passage, reload, outbox_retry or outbox_drop")
+            return .failure("unknown command \"\(request.command)\" — status, open, unlock, sim_passage, reload, outbox_retry, outbox_drop or desk_redeem")
         }
     }
 
@@ -78,6 +80,29 @@ extension GateRuntime {
             return ControlResponse(ok: true, message: "outbox entry #\(id) dropped by \(user)")
         } catch {
             return .failure("cannot drop outbox entry #\(id): \(error) — check the database \(config.gate.database)")
+        }
+    }
+
+    /// `voucher redeem CODE --amount A --outlet O` while the daemon runs: here, where admission ids
+    /// are handed out (`DeskRedemption`), recorded with the calling user.
+    private func deskRedeem(_ request: ControlRequest, user: String) async -> ControlResponse {
+        guard let code = request.code, let cents = request.amountCents, cents > 0, let name = request.outlet else {
+            return .failure("desk_redeem needs code, amount_cents (> 0) and outlet")
+        }
+        guard let outlet = config.outlets[name] else { return .failure("no outlet \(name) in \(config.file)") }
+        let key: APIKey
+        do { key = try outlet.loadKey(environment: options.environment, configFile: config.file) } catch {
+            return .failure("\(error)")
+        }
+        var desk = DeskRedemption(database: database, service: EgumaVoucherService(client: client, key: key),
+                                  gateName: config.gate.name, outlet: name)
+        desk.observe = { [self] event in await journalObserved(event) }
+        do {
+            let outcome = try await desk.run(code: code, amount: Money(cents: cents), user: user)
+            outbox.kick()  // a settle entry, when the answer was lost
+            return ControlResponse(ok: true, outcome: outcome)
+        } catch {
+            return .failure("desk redemption failed before the Redeem: \(error) — nothing was redeemed; check the database \(config.gate.database)")
         }
     }
 

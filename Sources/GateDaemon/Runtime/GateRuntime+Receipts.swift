@@ -23,8 +23,8 @@ extension GateRuntime {
                 logger.warning("\(event.type.rawValue) on lane \(event.lane): the journal did not take the event: \(error)")
             }
         }
-        return supervised("receipts", FunctionService("receipts") { [guestStates] in
+        return part("receipts") { [guestStates] in
             await service.run(states: guestStates.subscribe())
-        })
+        }
     }
 }

@@ -43,8 +43,12 @@ extension GateRuntime {
         let health = JournalHealth()
         let journal = ObservedJournal(database: database, file: config.gate.database, events: events, metrics: metrics,
                                       logger: logger, health: health)
+        // Changes are recorded in the order the monitor saw them, by one held part of the
+        // runtime (`recordConnectivity()`): a flap never lands as "online" before "offline".
+        let (connectivity, connectivitySink) = AsyncStream.makeStream(of: ConnectivityChange.self,
+                                                                      bufferingPolicy: .bufferingNewest(256))
         let online = OnlineMonitor(clock: clock) { offline, reason in
-            Task { await GateRuntime.recordConnectivity(offline: offline, reason: reason, journal: journal, logger: logger) }
+            connectivitySink.yield(ConnectivityChange(offline: offline, reason: reason))
         }
         // A full disk at start: stay up and say so (status, /healthz, log) rather than exit —
         // a restart loop would not free the disk, and the gate resumes by itself once it can write.
@@ -133,7 +137,7 @@ extension GateRuntime {
                                   guestStates: states, lanes: opened, simulatedChip: chip, outbox: outbox, online: online,
                                   udev: watcher, emergency: emergencyInput, emergencySignal: emergencySignal, control: control,
                                   notifier: SystemdNotifier(environment: options.environment), options: options, logger: logger,
-                                  journalHealth: health, reconcile: reconcile)
+                                  journalHealth: health, reconcile: reconcile, connectivity: connectivity, journal: journal)
         box.withLock { $0 = runtime }
         return runtime
     }
@@ -163,7 +167,6 @@ extension GateRuntime {
             throw StartupError(what: "open the GPIO lines of lane \(lane.name)", reason: error.description,
                                isConfiguration: error.isConfigurationError)
         }
-        if let relay { Task { await relay.follow(emergency) } }
         let source: any CodeSource
         if let override = options.sources[lane.name] {
             source = override
@@ -193,14 +196,14 @@ extension GateRuntime {
                 }
             }
             return LaneRuntime(config: lane, engine: nil, balanceRunner: runner, source: source, relay: relay, sensor: sensor,
-                               lights: lights, feedback: feedback, screen: screen,
+                               lights: lights, feedback: feedback, screen: screen, emergency: emergency,
                                currency: { currencies.currency(of: lane.settings.outlet) }, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
         }
         let engine = LaneEngine(settings: lane.settings, service: service, relay: relay ?? NoRelay(), sensor: sensor,
                                 lights: lights, feedback: screen, journal: journal.forLane(lane.name), outbox: journal.database, online: online,
                                 clock: clock, outboxKick: { outbox.kick() }, emergency: emergency)
         return LaneRuntime(config: lane, engine: engine, source: source, relay: relay, sensor: sensor, lights: lights,
-                           feedback: feedback, screen: screen,
+                           feedback: feedback, screen: screen, emergency: emergency,
                            currency: { currencies.currency(of: lane.settings.outlet) }, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))
     }
 }

@@ -53,6 +53,9 @@ public final class GateRuntime: Sendable {
     /// Lanes (and the outbox) whose journal writes fail: out of order until writing works.
     public let journalHealth: JournalHealth
     private let reloads: Broadcast<Void>
+    /// e-guma's online/offline changes, in order, for the `connectivity` part to record.
+    private let connectivity: AsyncStream<ConnectivityChange>
+    private let journal: ObservedJournal
     private let group = Mutex<ServiceGroup?>(nil)
     private let parts = Mutex<[String]>([])
 
@@ -61,7 +64,8 @@ public final class GateRuntime: Sendable {
                  simulatedChip: SimulatedGPIOChip, outbox: OutboxWorker<ContinuousClock>, online: OnlineMonitor<ContinuousClock>,
                  udev: UdevWatcher?, emergency: GPIOEmergencyInput?, emergencySignal: EmergencySignal, control: ControlServer,
                  notifier: SystemdNotifier, options: Options, logger: Logger, journalHealth: JournalHealth,
-                 reconcile: ReconcileService) {
+                 reconcile: ReconcileService, connectivity: AsyncStream<ConnectivityChange>, journal: ObservedJournal) {
+        self.connectivity = connectivity; self.journal = journal
         self.config = config; self.database = database; self.client = client; self.metrics = metrics
         self.events = events; self.guestStates = guestStates; self.lanes = lanes; self.simulatedChip = simulatedChip
         self.outbox = outbox; self.online = online; self.udev = udev; self.emergency = emergency
@@ -82,15 +86,17 @@ public final class GateRuntime: Sendable {
         // READY must not hit the default action (terminate).
         let hangups: UnixSignalsSequence? = options.handleSignals ? await UnixSignalsSequence(trapping: .sighup) : nil
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            supervised("outbox", FunctionService("outbox") { [outbox] in await outbox.run() }),
-            .init(service: FunctionService("lanes", graceful: true) { [self] in await runLanes() }),  // supervised per lane
+            part("outbox") { [outbox] in await outbox.run() },
+            // Supervised per lane; not cancelled on graceful shutdown: lanes finish their admission.
+            .init(service: ClosureService { [self] in await runLanes() }),
             supervised("control socket", control),
-            supervised("housekeeping", FunctionService("housekeeping") { [self] in await housekeeping() }),
+            part("housekeeping") { [self] in await housekeeping() },
+            part("connectivity") { [self] in await recordConnectivity() },
         ]
         // Off (reconcile_every_h = 0): not a part at all — a body that returns at once would be
         // restarted by its supervisor forever.
         if reconcile.isOn {
-            services.append(supervised("reconcile", FunctionService("reconcile") { [reconcile] in await reconcile.run() }))
+            services.append(part("reconcile") { [reconcile] in await reconcile.run() })
         }
         if let address = config.gate.metrics {
             services.append(supervised("metrics server", MetricsServer(address: address, metrics: metrics, logger: logger,
@@ -109,7 +115,7 @@ public final class GateRuntime: Sendable {
                 codepage: codepage, scroll: scroll, clock: ContinuousClock(), write: { await port.write($0) })
             let name = lane.config.name
             let feedback = lane.feedback
-            services.append(supervised("display \(name)", FunctionService("display \(name)") { [guestStates] in
+            services.append(part("display \(name)") { [guestStates] in
                 // Per run, so a restarted display gets a live subscription; subscribed before the
                 // current state is read: a change in between is shown twice, never lost.
                 let states = guestStates.subscribe()
@@ -122,12 +128,12 @@ public final class GateRuntime: Sendable {
                     continuation.onTermination = { _ in forward.cancel() }
                 }
                 await driver.run(initial: initial, states: mine)
-            }))
+            })
         }
         if let hangups {
-            services.append(supervised("reload", FunctionService("reload") { [self] in await reloadOn(hangups) }))
+            services.append(part("reload") { [self] in await reloadOn(hangups) })
         }
-        parts.withLock { $0 = services.map { "\($0.service)" } }
+        parts.withLock { $0 = services.map { ($0.service as? SupervisedService)?.description ?? "lanes" } }
         var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.gracefulShutdownSignals = options.handleSignals ? [.sigterm, .sigint] : []
         let group = ServiceGroup(configuration: configuration)
@@ -182,6 +188,12 @@ public final class GateRuntime: Sendable {
 
     func supervised(_ part: String, _ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
         .init(service: SupervisedService(service: service, supervisor: supervisor(part)))
+    }
+
+    /// A supervised part around an async function, cancelled on graceful shutdown (ServiceLifecycle's
+    /// `ClosureService`; the supervisor restarts it when it ends or fails).
+    func part(_ name: String, _ body: @escaping @Sendable () async -> Void) -> ServiceGroupConfiguration.ServiceConfiguration {
+        supervised(name, ClosureService { await cancelWhenGracefulShutdown { await body() } })
     }
 
     private func shutdownResources() async {
@@ -244,30 +256,20 @@ public final class GateRuntime: Sendable {
     }
 
     /// e-guma went offline or came back: a warning in the log and an `offline`/`online` event.
-    static func recordConnectivity(offline: Bool, reason: String, journal: ObservedJournal, logger: Logger) async {
-        do {
-            try await journal.append(GateEvent(offline ? .offline : .online, lane: "gate", message: reason))
-        } catch {
-            logger.warning("e-guma \(offline ? "offline" : "online") (\(reason)); the journal did not take the event: \(error)")
+    /// Records every connectivity change as an `offline` / `online` event, one after the other.
+    private func recordConnectivity() async {
+        for await change in connectivity {
+            do {
+                try await journal.append(GateEvent(change.offline ? .offline : .online, lane: "gate", message: change.reason))
+            } catch {
+                logger.warning("e-guma \(change.offline ? "offline" : "online") (\(change.reason)); the journal did not take the event: \(error)")
+            }
         }
     }
 }
 
-/// A `Service` around an async function, optionally stopped on graceful shutdown by cancellation.
-struct FunctionService: Service {
-    let name: String
-    let graceful: Bool
-    let body: @Sendable () async -> Void
-
-    init(_ name: String, graceful: Bool = false, _ body: @escaping @Sendable () async -> Void) {
-        self.name = name; self.graceful = graceful; self.body = body
-    }
-
-    func run() async throws {
-        if graceful {
-            await body()  // reacts to graceful shutdown itself (lanes finish their admission)
-        } else {
-            await cancelWhenGracefulShutdown { await body() }
-        }
-    }
+/// One change of e-guma's reachability as `OnlineMonitor` saw it.
+struct ConnectivityChange: Sendable {
+    let offline: Bool
+    let reason: String
 }

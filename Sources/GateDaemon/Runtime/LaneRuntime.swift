@@ -22,6 +22,8 @@ public final class LaneRuntime: Sendable {
     let relay: GPIORelay?
     let sensor: GPIOPassageSensor?
     let lights: GPIOSignalLights?
+    /// The gate's emergency contact: the relay follows it for as long as the lane runs.
+    let emergency: EmergencySignal?
     private let control: AsyncStream<LaneEngine<ContinuousClock>.Input>
     private let controlContinuation: AsyncStream<LaneEngine<ContinuousClock>.Input>.Continuation
     private let presence = Mutex<(present: Bool, device: String?)>((false, nil))
@@ -34,8 +36,9 @@ public final class LaneRuntime: Sendable {
     init(config: LaneConfig, engine: LaneEngine<ContinuousClock>?, balanceRunner: BalanceCheckLane<ContinuousClock>? = nil,
          source: any CodeSource, relay: GPIORelay?,
          sensor: GPIOPassageSensor?, lights: GPIOSignalLights?, feedback: LaneFeedback, screen: ScreenHold<ContinuousClock>,
+         emergency: EmergencySignal? = nil,
          currency: @escaping @Sendable () -> String = { OutletCurrencies.defaultCurrency }, logger: Logger) {
-        self.currency = currency
+        self.currency = currency; self.emergency = emergency
         self.config = config; self.engine = engine; self.balanceRunner = balanceRunner; self.source = source; self.relay = relay
         self.sensor = sensor; self.lights = lights; self.feedback = feedback; self.screen = screen; self.logger = logger
         self.price = Mutex(config.settings.price)
@@ -85,7 +88,13 @@ public final class LaneRuntime: Sendable {
     /// that fails before that is restarted by `supervisor` (relay forced inactive first), so one
     /// lane's failure never stops another lane or the daemon.
     func run(supervisor: Supervisor<ContinuousClock>) async {
-        await supervisor.run { [self] in await runOnce() }
+        await withDiscardingTaskGroup { group in
+            // Held by the lane: the relay follows the emergency contact while the lane runs
+            // (across engine restarts), and stops following when the lane ends.
+            if let relay, let emergency { group.addTask { await relay.follow(emergency) } }
+            await supervisor.run { [self] in await runOnce() }
+            group.cancelAll()
+        }
         await makeSafe()
     }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import GateCore
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,22 +35,18 @@ public final class SerialPoleDisplay: Sendable {
         Glibc.close(fd)
     }
 
-    /// Writes all of `bytes`, retrying short writes and EINTR.
+    /// Writes all of `bytes` (swift-system's `writeAll`: short writes and EINTR retried).
     public func write(_ bytes: [UInt8]) async throws(DeviceError) {
         let fd = self.fd, path = self.path
         let result: Result<Void, DeviceError> = await withCheckedContinuation { continuation in
             queue.async {
-                var offset = 0
-                while offset < bytes.count {
-                    let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        continuation.resume(returning: .failure(DeviceError.last("write to the pole display", path)))
-                        return
-                    }
-                    offset += n
+                do {
+                    _ = try FileDescriptor(rawValue: fd).writeAll(bytes)
+                    continuation.resume(returning: .success(()))
+                } catch {
+                    let code = (error as? Errno)?.rawValue ?? EIO
+                    continuation.resume(returning: .failure(DeviceError("write to the pole display", path, errno: code)))
                 }
-                continuation.resume(returning: .success(()))
             }
         }
         try result.get()

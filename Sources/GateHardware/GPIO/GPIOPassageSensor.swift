@@ -16,9 +16,8 @@ public actor GPIOPassageSensor: PassageSensor {
     private let logger: Logger
     private var filter: DebounceFilter
     private var accepted = 0
-    private var consumed = 0
-    private var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
-    private var nextWaiter = 0
+    /// Signalled at each accepted edge (and at stop); `arm()` forgets what came before.
+    private let passage = WakeSignal()
     private var pump: Task<Void, Never>?
     private var stopped = false
 
@@ -57,14 +56,11 @@ public actor GPIOPassageSensor: PassageSensor {
     }
 
     public func arm() async {
-        consumed = accepted
+        passage.reset()
     }
 
     public func waitForPassage(timeout: Duration) async throws -> Bool {
-        if accepted > consumed {
-            consumed = accepted
-            return true
-        }
+        if !stopped, passage.take() { return true }  // a passage since arm(), already counted
         let passed = await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.nextPassage() }
             group.addTask { [clock] in
@@ -92,8 +88,7 @@ public actor GPIOPassageSensor: PassageSensor {
         pump = nil
         line.release()
         verdictContinuation.finish()
-        for waiter in waiters.values { waiter.resume(returning: false) }
-        waiters.removeAll()
+        passage.signal()  // pending waits end, as "no passage" (stopped)
     }
 
     // MARK: private
@@ -104,34 +99,13 @@ public actor GPIOPassageSensor: PassageSensor {
         guard counts else { return }
         accepted += 1
         logger.debug("sensor \(label): \(event.kind.rawValue) edge")
-        if !waiters.isEmpty {
-            consumed = accepted
-            let resumed = waiters
-            waiters.removeAll()
-            for waiter in resumed.values { waiter.resume(returning: true) }
-        }
+        passage.signal()
     }
 
+    /// The next accepted edge since `arm()` (true), or false when cancelled or stopped.
     private func nextPassage() async -> Bool {
-        let id = nextWaiter
-        nextWaiter += 1
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                if Task.isCancelled || stopped {
-                    continuation.resume(returning: false)
-                } else if accepted > consumed {
-                    consumed = accepted
-                    continuation.resume(returning: true)
-                } else {
-                    waiters[id] = continuation
-                }
-            }
-        } onCancel: {
-            Task { await self.cancelWaiter(id) }
-        }
-    }
-
-    private func cancelWaiter(_ id: Int) {
-        waiters.removeValue(forKey: id)?.resume(returning: false)
+        guard !stopped else { return false }
+        await passage.wait()
+        return !Task.isCancelled && !stopped
     }
 }

@@ -107,7 +107,9 @@ public final class FDReaderThread: Sendable {
         }
     }
 
-    private func requestStop() {
+    /// Asks the thread to stop and returns at once (for synchronous callbacks such as a stream's
+    /// `onTermination`); the thread closes its device as it ends. `stop()` also waits for that.
+    public func requestStop() {
         let write = state.withLock { s -> Bool in
             guard !s.closed else { return false }
             s.stopping = true

@@ -42,6 +42,11 @@ public final class ScannerReader: Sendable {
         await thread.stop()
     }
 
+    /// Asks the reader to stop without waiting (a stream's `onTermination`); `stop()` waits.
+    public func requestStop() {
+        thread.requestStop()
+    }
+
     /// Waits until the reader ended by itself (device gone) or was stopped.
     public func finished() async {
         await thread.finished()

@@ -26,7 +26,7 @@ public struct StdinScanner: ClosableCodeSource {
             continuation.yield(.detached(device: "stdin", reason: error.description))
             return OpenedSource(events: stream, close: {})
         }
-        continuation.onTermination = { _ in Task { await reader.stop() } }
+        continuation.onTermination = { _ in reader.requestStop() }
         return OpenedSource(events: stream, close: { await reader.stop() })
     }
 }

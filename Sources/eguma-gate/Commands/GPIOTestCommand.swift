@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UnixSignals
 import GateCore
 import GateDaemon
 import GateHardware
@@ -118,13 +119,21 @@ struct GPIOTestCommand: AsyncParsableCommand {
 
         // Ctrl-C and SIGTERM cancel the work, so the pulse ends with the relay driven inactive
         // before the line is released (the kernel would otherwise keep the last value). The
-        // C handlers are installed synchronously, before the relay can be energised.
-        let interrupt = InterruptLatch.installForInterruptAndTerminate()
+        // signals are trapped (ServiceLifecycle's UnixSignals, as in the daemon) before the relay
+        // can be energised; both tasks are awaited or cancelled here.
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         let work = Task {
             try await exercise(relay: gpioRelay, sensor: gpioSensor, pulse: pulse)
         }
-        interrupt.attach(work)
+        let watcher = Task {
+            for await _ in signals {
+                work.cancel()
+                return
+            }
+        }
         let result = await work.result
+        watcher.cancel()
+        await watcher.value
         await gpioRelay.stop()
         await gpioSensor?.stop()
         if let simulated {

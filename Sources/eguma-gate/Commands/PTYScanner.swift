@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 import GateCore
 import GateHardware
 #if canImport(Glibc)
@@ -47,9 +48,9 @@ final class PTYScanner: CodeSource, Sendable {
     /// Runs for the life of the demo: every byte written to the entry goes on to the scanner.
     private func copyEntryToScanner() {
         var buffer = [UInt8](repeating: 0, count: 512)
+        let master = FileDescriptor(rawValue: entry.master)
         while true {
-            let n = read(entry.master, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
+            let n = (try? buffer.withUnsafeMutableBytes { try master.read(into: $0) }) ?? 0  // EINTR retried
             guard n > 0 else { return }
             do { try scanner.send(Array(buffer[0..<n])) } catch { return }
         }
@@ -63,7 +64,7 @@ final class PTYScanner: CodeSource, Sendable {
             let reader = try ScannerReader.open(path, config: config, opened: { continuation.yield(.attached(device: path)) }) { event in
                 continuation.yield(event)
             }
-            continuation.onTermination = { _ in Task { await reader.stop() } }
+            continuation.onTermination = { _ in reader.requestStop() }
         } catch {
             continuation.yield(.detached(device: path, reason: error.description))
             continuation.finish()

@@ -105,7 +105,13 @@ struct SetupCommand: AsyncParsableCommand {
         var quiet = Logger(label: "eguma-gate.setup")
         quiet.logLevel = .critical  // the wizard says what happened itself
         do { client = try EgumaClient(configuration: api, logger: quiet) } catch { throw CLIError.usage("\(error)") }
-        defer { Task { try? await client.shutdown() } }
+        let asked: Result<(APIKey, String?), any Error>
+        do { asked = .success(try await askKey(io: io, client: client)) } catch { asked = .failure(error) }
+        try? await client.shutdown()  // awaited: the client's threads end before the wizard goes on
+        return try asked.get()
+    }
+
+    private func askKey(io: SetupIO, client: EgumaClient) async throws -> (APIKey, String?) {
         for _ in 0..<5 {
             let key = APIKey(io.secret("e-guma API key of this outlet (input hidden)"))
             if key.isEmpty { io.say("  the key is required"); continue }

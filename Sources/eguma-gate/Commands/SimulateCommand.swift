@@ -3,6 +3,7 @@ import Dispatch
 import EgumaAPI
 import EgumaSimulator
 import Foundation
+import UnixSignals
 
 /// `eguma-gate simulate [--listen ADDR] [--tls] [--vouchers FILE] [--outlet NAME=KEYFILE …]`:
 /// the e-guma simulator as a server, until SIGINT or SIGTERM.
@@ -42,7 +43,7 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         let outletList = try outlets.isEmpty ? [SimulatedOutlet.demo] : outlets.map(Self.parseOutlet)
 
-        let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         let server: SimulatorServer
         do {
             server = try await SimulatorServer.start(.init(
@@ -54,7 +55,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await signals.wait()
+                for await _ in signals { break }
                 await server.stop()  // also ends the other task
             }
             group.addTask { _ = try? await server.waitUntilStopped() }
@@ -134,29 +135,5 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         guard !key.isEmpty else { throw CLIError.usage("--outlet \(name): key file \(path) is empty") }
         return SimulatedOutlet(name: name, key: key)
-    }
-}
-
-/// Waits for the first of some signals, delivered through Dispatch instead of the default
-/// handler (which would end the process without stopping the server).
-/// `@unchecked`: the dispatch sources are set up in `init` and only kept alive afterwards.
-final class SignalWaiter: @unchecked Sendable {
-    private let stream: AsyncStream<Int32>
-    private let sources: [any DispatchSourceSignal]
-
-    init(signals: [Int32]) {
-        let (stream, continuation) = AsyncStream<Int32>.makeStream()
-        self.stream = stream
-        self.sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
-        }
-    }
-
-    func wait() async {
-        for await _ in stream { return }
     }
 }

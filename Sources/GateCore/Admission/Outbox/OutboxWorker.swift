@@ -108,9 +108,11 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
         }
     }
 
-    /// Tries every due head-of-voucher entry once. Returns when the next retry is due, if any.
+    /// Tries every due head-of-voucher entry once (with `only`, just those of them: `admission
+    /// void` without a running daemon drives its own cancels and nothing else). Returns when the
+    /// next retry is due, if any.
     @discardableResult
-    public func runOnce() async -> C.Instant? {
+    public func runOnce(only: Set<Int64>? = nil) async -> C.Instant? {
         await writeUnwrittenEvents()
         let pending: [OutboxEntry]
         do { pending = try await store.pendingEntries() } catch { return clock.now.advanced(by: policy.base) }
@@ -121,6 +123,7 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
             // A later entry of a voucher waits its turn; a settle only reads, so it never waits
             // (an offline cancel may be waiting for it).
             guard entry.operation.onlyReads || seen.insert(code).inserted else { continue }
+            if let only, !only.contains(entry.id) { continue }
             if notBefore[entry.id] == nil, entry.operation.onlyReads, let wait = entry.dueIn {
                 notBefore[entry.id] = clock.now.advanced(by: wait)  // after a restart: its delay still runs
             }
