@@ -31,9 +31,14 @@ struct KeypadTests {
         relay = { chip = "sim", line = 4, pulse_ms = 100 }
         """
 
-    static var docs: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// Screenshots go to test-artifacts/kiosk; with EGUMA_UPDATE_SCREENSHOTS=1 also to docs/
+    /// (the ones docs/display.md shows — review them before committing).
+    static func screenshot(_ browser: ChromiumSession, _ name: String) async throws {
+        try await browser.screenshot(to: KioskPageTests.artifacts + "/" + name)
+        guard ProcessInfo.processInfo.environment["EGUMA_UPDATE_SCREENSHOTS"] == "1" else { return }
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("docs").path
+        try await browser.screenshot(to: docs + "/" + name)
     }
 
     static func secret(_ gate: GateUnderTest, lane: String = "main") throws -> String {
@@ -69,7 +74,7 @@ struct KeypadTests {
                     "awaitPromise": true, "returnByValue": true])
                 #expect((status["result"] as? [String: Any])?["value"] as? String == "403")
             }
-            if !touch { try await browser.screenshot(to: Self.docs + "/kiosk-keypad.png") }
+            if !touch { try await Self.screenshot(browser, "kiosk-keypad.png") }
 
             try await (touch ? browser.tap("#kp button[data-k=ok]") : browser.click("#kp button[data-k=ok]"))
             _ = try await Broadcast.first(in: states, lane: "main") { $0 == .walkThrough }
@@ -113,7 +118,8 @@ struct KeypadTests {
             #expect(text.contains("••••-••••-9HTD: CHF 15.00 · Guthaben CHF 85.00"), "\(text)")
             #expect(!text.contains("B3NV") && !text.contains("K7QM"))
             #expect(try await browser.evaluate("getComputedStyle(document.getElementById('kp')).display") == "none")
-            try await browser.screenshot(to: Self.docs + "/kiosk-split-payment.png")
+            try await browser.waitFor("rgb(21, 128, 61)", in: "getComputedStyle(document.body).backgroundColor")  // green, faded in
+            try await Self.screenshot(browser, "kiosk-split-payment.png")
             try gate.runtime.simulatedChip.simulatePassage(line: .offset(1))
             try await browser.waitFor("Willkommen")
             #expect(try await browser.evaluate("getComputedStyle(document.getElementById('kp')).display") != "none")
