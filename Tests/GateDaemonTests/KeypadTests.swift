@@ -217,6 +217,18 @@ struct KeypadTests {
         #expect(text.contains("lanes.main.keypad") && text.contains("[gate] display"), "\(text)")
         #expect(text.contains("printer") && text.contains("/dev/usb/lp0"), "\(text)")
 
+        // A balance-check lane never admits: no keypad, no receipts.
+        let balance = #expect(throws: ConfigErrors.self) {
+            _ = try GateConfig.parse(text: Self.config(gate: "display = \"127.0.0.1:8080\"", lane: """
+                mode = "balance"
+                receipt = "always"
+                printer = { kind = "usblp", path = "/dev/usb/lp0" }
+                """), file: "t.toml")
+        }
+        let balanceText = balance.map { "\($0)" } ?? ""
+        #expect(balanceText.contains("lanes.main.keypad") && balanceText.contains("gate lane"), "\(balanceText)")
+        #expect(balanceText.contains("lanes.main.receipt") && balanceText.contains("balance-check lane"), "\(balanceText)")
+
         // `config show` writes the keys back, and what it writes reads the same.
         let valid = Self.config(gate: "display = \"127.0.0.1:8080\"", lane: """
             receipt = "ask"
