@@ -94,6 +94,35 @@ struct ReceiptTests {
         capture.stop()
     }
 
+    /// A `usblp` printer is a plain node written as it is: here a file stands in for /dev/usb/lp0.
+    @Test func aUsbPrinterNodeGetsTheSameReceipt() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("printer-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let node = dir + "/lp0"
+        #expect(FileManager.default.createFile(atPath: node, contents: nil))
+        let gate = try await GateUnderTest.start(lanes: Self.lanes(printer: "{ kind = \"usblp\", path = \"\(node)\" }"), laneNames: ["main"])
+        do {
+            let events = gate.runtime.events.subscribe()
+            gate.scanners["main"]?.scan(DemoVouchers.plenty)
+            _ = try await Self.wait(for: .entered, in: events)
+            let written = try await withDeadline(.seconds(20), "the receipt in \(node)") {
+                while true {
+                    let bytes = [UInt8](FileManager.default.contents(atPath: node) ?? Data())
+                    if bytes.suffix(4).elementsEqual(ReceiptLayout.cut) { return bytes }
+                    try await Task.sleep(for: .milliseconds(50))  // polling a file the printer service writes, bounded by the deadline
+                }
+            }
+            #expect(Array(written.prefix(3)) == ReceiptLayout.paperStatusQuery)
+            let receipt = try Self.decode(Array(written.dropFirst(3)))
+            #expect(receipt.lines.contains("Gutschein ****-****-9HTD") && receipt.lines.contains("  Betrag CHF 25.00"), "\(receipt.lines)")
+        } catch {
+            await gate.stop()
+            throw error
+        }
+        await gate.stop()
+    }
+
     @Test func paperOutIsAPrinterFailedEventAndTheGuestIsIn() async throws {
         let capture = try PTYCapture()
         let gate = try await GateUnderTest.start(lanes: Self.lanes(printer: "{ kind = \"serial\", path = \"\(capture.path)\" }"),
