@@ -121,6 +121,20 @@ import Testing
         }
     }
 
+    /// Exit 1 means money differs: a journal that cannot be read gives no verdict (exit 3),
+    /// with the reason — never 1.
+    @Test func aJournalThatCannotBeReadGivesNoVerdictNotExit1() async throws {
+        try await Self.withDay { day in
+            try await day.admit("RCNAAAAA0001", 2500)
+            let path = day.config.databasePath
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            try Data(repeating: 0x41, count: 16_384).write(to: URL(fileURLWithPath: path))
+            let result = try await day.reconcile()
+            #expect(result.status == 3, "\(result)")
+            #expect(result.stderr.contains("no verdict"), "\(result)")
+        }
+    }
+
     @Test func aJournalRowWhoseRedeemNeverReachedEgumaIsReportedWithExit1() async throws {
         try await Self.withDay { day in
             try await day.admit("RCNAAAAA0001", 2500)

@@ -40,7 +40,12 @@ struct ReconcileCommand: AsyncParsableCommand {
             do { outlets.append(Reconciler.Outlet(name: name, key: try outlet.loadKey(configFile: config.file), userID: outlet.userID)) }
             catch { throw CLIError.usage(error.description) }
         }
-        let database = try await options.journal(config).database
+        // Exit 1 means money differs, so nothing else may give it: a journal that cannot be
+        // opened or read is "no verdict" (exit 3) with the reason, like an unreadable e-guma answer.
+        let database: GateDatabase
+        do { database = try await options.journal(config).database } catch {
+            throw CLIError.unreachable("reconcile: no verdict — the journal could not be opened: \(error)")
+        }
         let client: EgumaClient
         do { client = try EgumaClient(configuration: config.api) } catch { throw CLIError.usage("\(error)") }
         var results: [OutletReconciliation] = []
@@ -56,7 +61,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             throw error.kind.isUnauthorized ? CLIError.usage(error.description) : CLIError.unreachable(error.description)
         } catch {
             try? await client.shutdown()
-            throw CLIError.runtime("reconcile: \(error)")
+            throw CLIError.unreachable("reconcile: no verdict — \(error)")
         }
         let printer = ReconcilePrinter(local: local, showCodes: showCodes)
         print(json ? try printer.json(results, window: interval) : printer.text(results, window: interval))
