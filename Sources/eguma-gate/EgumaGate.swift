@@ -29,5 +29,6 @@ struct EgumaGate: AsyncParsableCommand {
             OutboxCommand.self,
             ReconcileCommand.self,
             ReportCommand.self,
+            FleetCommand.self,
         ])
 }

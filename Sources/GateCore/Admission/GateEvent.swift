@@ -57,6 +57,12 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     case outboxDropped = "outbox_dropped"
     /// A scan during an emergency hold: recorded, nothing charged.
     case emergencyScan = "emergency_scan"
+    /// The fleet's PostgreSQL became unreachable / reachable again (lane "gate"; SPEC §10):
+    /// shipping waits meanwhile, admissions go on as without a fleet.
+    case fleetUnreachable = "fleet_unreachable"
+    case fleetReachable = "fleet_reachable"
+    /// The code was admitted offline at another gate of the site (SPEC §10).
+    case offlineClaimDenied = "offline_claim_denied"
 
     /// Events an operator must act on (logged as warnings).
     public var needsOperator: Bool {
@@ -68,5 +74,6 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     /// an operator must be able to find later (connectivity, work dropped by hand).
     public var isWarning: Bool {
         needsOperator || self == .offline || self == .online || self == .outboxDropped || self == .reconcileNoVerdict
+            || self == .fleetUnreachable || self == .fleetReachable
     }
 }

@@ -1,6 +1,7 @@
 import EgumaAPI
 import Foundation
 import GateCore
+import GateFleet
 import GateHardware
 import GateStore
 import Logging
@@ -81,6 +82,16 @@ extension GateRuntime {
             ranBefore: { date in (try? await database.hasEvents(before: date)) ?? true })
 
         // Hardware: everything opened here is released again if a later step fails.
+        let box = Mutex<GateRuntime?>(nil)
+        let fleet: FleetService?
+        do {
+            fleet = try makeFleet(config, database: database, journal: journal, options: options,
+                                  runtime: { box.withLock { $0 } }, logger: logger)
+        } catch {
+            try? await client.shutdown()
+            throw StartupError(what: "set up the fleet ([fleet])", reason: "\(error)", isConfiguration: true)
+        }
+
         var opened: [LaneRuntime] = []
         var emergencyInput: GPIOEmergencyInput?
         let emergencySignal = EmergencySignal()
@@ -111,14 +122,14 @@ extension GateRuntime {
             for lane in config.lanes {
                 opened.append(try await makeLane(lane, opener: opener, watcher: watcher, options: options, services: services,
                                                  journal: journal, outbox: outbox, online: online, clock: clock,
-                                                 emergency: emergencySignal, states: states, currencies: currencies, logger: logger))
+                                                 emergency: emergencySignal, states: states, currencies: currencies,
+                                                 claims: fleet?.claims, logger: logger))
             }
         } catch {
             await releaseAll()
             throw error
         }
 
-        let box = Mutex<GateRuntime?>(nil)
         let control = ControlServer(path: config.gate.controlSocket, logger: logger) { request, peer in
             guard let runtime = box.withLock({ $0 }) else { return .failure("starting up") }
             return await runtime.handle(request, peer: peer)
@@ -133,7 +144,7 @@ extension GateRuntime {
                                   guestStates: states, lanes: opened, simulatedChip: chip, outbox: outbox, online: online,
                                   udev: watcher, emergency: emergencyInput, emergencySignal: emergencySignal, control: control,
                                   notifier: SystemdNotifier(environment: options.environment), options: options, logger: logger,
-                                  journalHealth: health, reconcile: reconcile)
+                                  journalHealth: health, reconcile: reconcile, fleet: fleet)
         box.withLock { $0 = runtime }
         return runtime
     }
@@ -142,7 +153,7 @@ extension GateRuntime {
         _ lane: LaneConfig, opener: GPIOChipOpener, watcher: UdevWatcher?, options: Options,
         services: [String: any VoucherService], journal: ObservedJournal, outbox: OutboxWorker<ContinuousClock>,
         online: OnlineMonitor<ContinuousClock>, clock: ContinuousClock, emergency: EmergencySignal,
-        states: Broadcast<LaneFeedback.LaneState>, currencies: OutletCurrencies, logger: Logger
+        states: Broadcast<LaneFeedback.LaneState>, currencies: OutletCurrencies, claims: (any OfflineClaims)?, logger: Logger
     ) async throws(StartupError) -> LaneRuntime {
         var relay: GPIORelay?, sensor: GPIOPassageSensor?, lights: GPIOSignalLights?
         do {
@@ -198,7 +209,7 @@ extension GateRuntime {
         }
         let engine = LaneEngine(settings: lane.settings, service: service, relay: relay ?? NoRelay(), sensor: sensor,
                                 lights: lights, feedback: screen, journal: journal.forLane(lane.name), outbox: journal.database, online: online,
-                                clock: clock, outboxKick: { outbox.kick() }, emergency: emergency)
+                                clock: clock, outboxKick: { outbox.kick() }, emergency: emergency, claims: claims)
         return LaneRuntime(config: lane, engine: engine, source: source, relay: relay, sensor: sensor, lights: lights,
                            feedback: feedback, screen: screen,
                            currency: { currencies.currency(of: lane.settings.outlet) }, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))

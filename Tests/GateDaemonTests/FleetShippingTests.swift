@@ -1,0 +1,69 @@
+import EgumaSimulator
+import Foundation
+import GateCore
+import GateDaemon
+import GateStore
+import Testing
+import TestSupport
+
+/// Journal shipping with three controllers (three runtimes, each its own SQLite journal on disk)
+/// against one e-guma simulator over HTTP and one real PostgreSQL server.
+@Suite("Fleet journal shipping", .serialized, .enabled(if: PostgresServer.shouldRun))
+struct FleetShippingTests {
+    static let doors = ["", "", ""]
+
+    /// Scans at the gate and waits until the guest entered.
+    static func admit(_ code: String, at gate: GateUnderTest) async throws {
+        let e = try await FleetSite.scan(code, at: gate, until: [.entered, .denied])
+        try #require(e.type == .entered, "\(e)")
+    }
+
+    /// Every journal table holds in PostgreSQL exactly the gate's rows.
+    static func expectCopies(_ gate: GateUnderTest, _ rig: FleetRig, gateID: String) async throws {
+        try await FleetSite.shipped(gate, rig, gateID: gateID)
+        let local = try await gate.runtime.database.rowsToShip(after: 0, limit: 100_000)
+        for table in ["admission", "redemption", "event"] {
+            let copies = try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE gate_id = '\(gateID)' AND tbl = '\(table)'")
+            #expect(copies == Int64(local.filter { $0.table == table }.count), "\(gateID) \(table)")
+        }
+    }
+
+    @Test func threeControllersShipEveryRowOnceWithCodesHashedNeverInFull() async throws {
+        try await FleetSite.run(lane: ConnectivityEventsTests.lane, extras: Self.doors) { rig, _, gates in
+            for gate in gates { try await Self.admit(DemoVouchers.plenty, at: gate) }
+            for (i, gate) in gates.enumerated() { try await Self.expectCopies(gate, rig, gateID: "door-\(i + 1)") }
+            let full = DemoVouchers.plenty.replacingOccurrences(of: "-", with: "")
+            #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE row::text LIKE '%\(full)%' OR row::text LIKE '%\(DemoVouchers.plenty)%'") == 0,
+                    "a full code never leaves a controller")
+            #expect(try await rig.scalar("SELECT COUNT(DISTINCT row->>'code_hash') FROM fleet_journal WHERE tbl = 'redemption'") == 1,
+                    "one code, one hash at every gate of the site")
+            #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE tbl = 'redemption' AND user_id = '4711'") == 3)
+            try await FleetSite.eventually("a heartbeat from every gate") {
+                try await rig.scalar("SELECT COUNT(*) FROM fleet_heartbeat WHERE lanes ? 'main'") == 3
+            }
+            #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_gate WHERE machine_id LIKE 'machine-%'") == 3)
+        }
+    }
+
+    @Test func postgresStoppedAndRestartedMidDayLosesAndDoublesNothing() async throws {
+        try await FleetSite.run(ownServer: true, lane: ConnectivityEventsTests.lane, extras: Self.doors) { rig, _, gates in
+            let codes = [DemoVouchers.plenty, DemoVouchers.plenty, DemoVouchers.shortCodeTarget]
+            for (gate, code) in zip(gates, codes) { try await Self.admit(code, at: gate) }
+            for (i, gate) in gates.enumerated() { try await FleetSite.shipped(gate, rig, gateID: "door-\(i + 1)") }
+
+            let streams = gates.map { $0.runtime.events.subscribe() }
+            try await rig.server.stop()
+            // The gates admit as without a fleet, and mark the episode once.
+            for (gate, code) in zip(gates, codes) { try await Self.admit(code, at: gate) }
+            for stream in streams { _ = try await FleetSite.next([.fleetUnreachable], in: stream) }
+            try await rig.server.resume()
+            for stream in streams { _ = try await FleetSite.next([.fleetReachable], in: stream) }
+            for (i, gate) in gates.enumerated() {
+                try await Self.expectCopies(gate, rig, gateID: "door-\(i + 1)")
+                #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE gate_id = 'door-\(i + 1)' AND tbl = 'admission'") == 2)
+                let episodes = try await gate.runtime.database.latestEvents(.init(types: [.fleetUnreachable, .fleetReachable]), limit: 10)
+                #expect(episodes.count == 2, "one fleet_unreachable and one fleet_reachable: \(episodes.map(\.event.type))")
+            }
+        }
+    }
+}
