@@ -21,12 +21,12 @@ public enum FleetSchema {
             CREATE INDEX fleet_journal_user ON fleet_journal (site, user_id, tbl);
             CREATE TABLE fleet_cursor (
                 site text NOT NULL, gate_id text NOT NULL, change_seq bigint NOT NULL,
-                updated_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now(), caught_up_at timestamptz,
                 PRIMARY KEY (site, gate_id));
             CREATE TABLE fleet_heartbeat (
                 site text NOT NULL, gate_id text NOT NULL, version text NOT NULL, lanes jsonb NOT NULL,
                 outbox_depth integer NOT NULL, offline_waiting integer NOT NULL, shipping_lag bigint NOT NULL,
-                sent_at timestamptz NOT NULL DEFAULT now(),
+                users jsonb NOT NULL DEFAULT '[]', sent_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (site, gate_id));
             CREATE TABLE fleet_claim (
                 site text NOT NULL, code_hash text NOT NULL, gate_id text NOT NULL, admission_id bigint NOT NULL,

@@ -53,11 +53,11 @@ public struct FleetService: Service {
     }
 
     public func run() async throws {
-        await withDiscardingTaskGroup { group in
-            group.addTask { await client.run() }
-            await loop()
-            group.cancelAll()
-        }
+        // The pool runs beside the loop and is cancelled with it, not awaited: a pool whose
+        // server vanished mid-operation must not hold up the gate's shutdown.
+        let pool = Task { await client.run() }
+        defer { pool.cancel() }
+        await loop()
     }
 
     private func loop() async {
@@ -104,8 +104,13 @@ public struct FleetService: Service {
         var cursor = try await withTimeout(limit) { try await shipper.cursor() }
         while !Task.isCancelled {
             let from = cursor
+            // A row committed just before the read may carry an earlier time: a margin for it.
+            let reading = Date().addingTimeInterval(-2)
             let batch = try await withTimeout(limit) { try await shipper.shipBatch(after: from) }
-            if batch.rows == 0 { return }
+            if batch.rows == 0 {
+                try await withTimeout(limit) { try await shipper.markCaughtUp(at: reading, cursor: from) }
+                return
+            }
             cursor = batch.cursor
         }
     }
@@ -123,27 +128,15 @@ public struct FleetService: Service {
         let backlog = try await shipper.database.fleetBacklog()
         let lag = try await shipper.lag()
         let lanes = String(decoding: try JSONEncoder().encode(await hooks.lanes()), as: UTF8.self)
+        let users = String(decoding: try JSONEncoder().encode(shipper.users), as: UTF8.self)
         let outbox = Int32(backlog.outboxDepth), offline = Int32(backlog.offlineWaiting)
         try await client.query("""
-            INSERT INTO fleet_heartbeat (site, gate_id, version, lanes, outbox_depth, offline_waiting, shipping_lag, sent_at)
-            VALUES (\(settings.site), \(settings.gateID), \(GateVersion.current), \(lanes)::jsonb, \(outbox), \(offline), \(lag), now())
-            ON CONFLICT (site, gate_id) DO UPDATE SET version = EXCLUDED.version, lanes = EXCLUDED.lanes,
+            INSERT INTO fleet_heartbeat (site, gate_id, version, lanes, outbox_depth, offline_waiting, shipping_lag, users, sent_at)
+            VALUES (\(settings.site), \(settings.gateID), \(GateVersion.current), \(lanes)::jsonb, \(outbox), \(offline), \(lag),
+                    \(users)::jsonb, now())
+            ON CONFLICT (site, gate_id) DO UPDATE SET version = EXCLUDED.version, lanes = EXCLUDED.lanes, users = EXCLUDED.users,
                 outbox_depth = EXCLUDED.outbox_depth, offline_waiting = EXCLUDED.offline_waiting,
                 shipping_lag = EXCLUDED.shipping_lag, sent_at = now()
             """, logger: logger)
-    }
-}
-
-/// Runs `body`, failing with `.unreachable` after `limit` (the pool would wait for a connection
-/// as long as PostgreSQL is away).
-func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw FleetError(.unreachable, operation: "PostgreSQL", reason: "no answer within \(limit)", hint: "is PostgreSQL running and reachable?")
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

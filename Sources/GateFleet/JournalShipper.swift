@@ -85,6 +85,18 @@ public struct JournalShipper: Sendable {
         }
     }
 
+    /// Everything the journal held at `time` is shipped (the watermark a fleet reconcile needs):
+    /// recorded when a batch found nothing left after the cursor.
+    public func markCaughtUp(at time: Date, cursor: Int64) async throws {
+        try await client.query("""
+            INSERT INTO fleet_cursor (site, gate_id, change_seq, caught_up_at) VALUES (\(settings.site), \(settings.gateID), \(cursor), \(time))
+            ON CONFLICT (site, gate_id) DO UPDATE SET caught_up_at = GREATEST(fleet_cursor.caught_up_at, EXCLUDED.caught_up_at)
+            """, logger: logger)
+    }
+
+    /// The e-guma users whose rows this gate ships (its outlets').
+    public var users: [String] { Array(Set(outletUsers.values)).sorted() }
+
     /// How far the copy lags: change numbers handed out locally but not yet shipped.
     public func lag() async throws -> Int64 {
         let local = try await database.changeSequence()

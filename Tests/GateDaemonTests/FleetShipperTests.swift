@@ -38,11 +38,10 @@ struct FleetShipperTests {
     static func withClient<T: Sendable>(_ rig: FleetRig, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let endpoint = try FleetEndpoint(settings: rig.settings(gateID: "door-1"))
         let client = PostgresClient(configuration: endpoint.clientConfiguration(), backgroundLogger: rig.logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
+        // Cancelled, not awaited, at the end: as the daemon's fleet service does.
+        let pool = Task { await client.run() }
+        defer { pool.cancel() }
+        return try await body(client)
     }
 
     @Test func aBatchThatDiesInItsTransactionIsResentOnceByTheNextShipper() async throws {

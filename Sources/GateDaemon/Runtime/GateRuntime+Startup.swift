@@ -71,7 +71,8 @@ extension GateRuntime {
                                   journal: journal, services: services, clock: clock, online: online, evidence: evidence,
                                   lanes: Dictionary(config.lanes.map { ($0.name, $0.settings) }, uniquingKeysWith: { first, _ in first }))
         let reconcile = ReconcileService(
-            reconciler: Reconciler(database: database, client: client),
+            reconciler: Reconciler(database: database, client: client,
+                                   fleet: config.fleet.flatMap { try? FleetReconcileSource(settings: $0, logger: Logger(label: "eguma-gate.fleet")) }),
             outlets: keys.keys.sorted().compactMap { name in keys[name].map { Reconciler.Outlet(name: name, key: $0, userID: config.outlets[name]?.userID) } },
             plan: ReconcilePlan(everyHours: config.gate.reconcileEveryHours, local: EgumaLocalTime(config.api.timeZone)),
             journal: journal, logger: logger, now: { Date() },
