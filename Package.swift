@@ -120,7 +120,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "GateBenchmarks",
-            dependencies: ["GateDaemon", "GateCore", "GateHardware", "GateStore", "EgumaAPI", "EgumaSimulator",
+            dependencies: ["GateDaemon", "GateCore", "GateHardware", "GateStore", "EgumaAPI", "EgumaSimulator", "GateFleet", "TestSupport",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
 

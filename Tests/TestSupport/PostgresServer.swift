@@ -40,12 +40,17 @@ public final class PostgresServer: Sendable {
 
     private static let asRoot = geteuid() == 0
 
-    private init(directory: String, port: Int, bin: String) {
-        self.directory = directory; self.port = port; self.bin = bin
+    private let maxConnections: Int
+    private let durable: Bool
+
+    private init(directory: String, port: Int, bin: String, maxConnections: Int, durable: Bool) {
+        self.directory = directory; self.port = port; self.bin = bin; self.maxConnections = maxConnections; self.durable = durable
     }
 
     /// A new cluster, started. Call `destroy()` when done.
-    public static func start() async throws -> PostgresServer {
+    /// `maxConnections`: the server's `max_connections` (a benchmark with many controllers needs
+    /// more); `durable`: fsync on, as a venue's server runs (tests run without, for speed).
+    public static func start(maxConnections: Int = 200, durable: Bool = false) async throws -> PostgresServer {
         guard let bin = binDirectory else {
             let seen = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
             throw Unavailable(description: "PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (there: \(seen)) — apt-get install postgresql (scripts/test does), or set EGUMA_PG_BIN")
@@ -54,7 +59,7 @@ public final class PostgresServer: Sendable {
         guard let made = mkdtemp(&template) else { throw Unavailable(description: "mkdtemp: \(String(cString: strerror(errno)))") }
         let dir = String(cString: made)
         if asRoot { chown(dir, 65534, 65534) }
-        let server = PostgresServer(directory: dir, port: try GateTestConfig.freePort(), bin: bin)
+        let server = PostgresServer(directory: dir, port: try GateTestConfig.freePort(), bin: bin, maxConnections: maxConnections, durable: durable)
         let passwordFile = "\(dir)/pw"
         try Data(server.password.utf8).write(to: URL(fileURLWithPath: passwordFile))
         if asRoot { chown(passwordFile, 65534, 65534) }
@@ -68,7 +73,7 @@ public final class PostgresServer: Sendable {
     public func resume() async throws {
         Self.installExitHandler
         let child = try spawn("postgres", ["-D", "\(directory)/data", "-k", directory, "-p", String(port),
-                                           "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200",
+                                           "-c", "listen_addresses=127.0.0.1", "-c", "fsync=\(durable ? "on" : "off")", "-c", "max_connections=\(maxConnections)",
                                            "-c", "logging_collector=off"])
         process.withLock { $0 = child }
         livePostmasters.withLock { _ = $0.insert(child.pid) }
