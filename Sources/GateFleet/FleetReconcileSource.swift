@@ -84,4 +84,28 @@ public struct FleetReconcileSource: Sendable {
             throw endpoint.classify(error, operation: "read the other gates' journals from \(endpoint.server)")
         }
     }
+
+    /// Takes or renews the lease for reconciling `userID` in the daemon, for `duration`: one gate
+    /// per e-guma user reconciles, so a mismatch is one alarm, not one per door. The holder renews
+    /// it at each run; when it stops, the lease runs out and another gate takes over. False: held
+    /// by another gate (or PostgreSQL unreachable: that gate's verdict would be "no verdict" anyway).
+    public func acquireLease(userID: String, for duration: Duration) async -> Bool {
+        do {
+            let connection = try await endpoint.connect(logger: logger)
+            defer { Task { try? await connection.close() } }
+            let seconds = Int64(duration.components.seconds)
+            let (site, me) = (endpoint.settings.site, endpoint.settings.gateID)
+            let rows = try await connection.query("""
+                INSERT INTO fleet_lease (site, name, gate_id, expires_at)
+                VALUES (\(site), \("reconcile:" + userID), \(me), now() + make_interval(secs => \(seconds)))
+                ON CONFLICT (site, name) DO UPDATE SET gate_id = EXCLUDED.gate_id, expires_at = EXCLUDED.expires_at
+                    WHERE fleet_lease.gate_id = EXCLUDED.gate_id OR fleet_lease.expires_at < now()
+                RETURNING gate_id
+                """, logger: logger).collect()
+            return !rows.isEmpty
+        } catch {
+            logger.warning("reconcile lease for e-guma user \(userID): \(endpoint.classify(error, operation: "take the lease"))")
+            return false
+        }
+    }
 }

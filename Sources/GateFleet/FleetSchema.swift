@@ -8,7 +8,7 @@ import PostgresNIO
 public enum FleetSchema {
     /// (version, name, SQL). Append only.
     static let migrations: [(Int, String, String)] = [
-        (1, "v1-gates-journal-claims", """
+        (1, "v1-gates-journal-claims-leases", """
             CREATE TABLE fleet_gate (
                 site text NOT NULL, gate_id text NOT NULL, machine_id text NOT NULL,
                 registered_at timestamptz NOT NULL DEFAULT now(),
@@ -28,6 +28,9 @@ public enum FleetSchema {
                 outbox_depth integer NOT NULL, offline_waiting integer NOT NULL, shipping_lag bigint NOT NULL,
                 users jsonb NOT NULL DEFAULT '[]', sent_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (site, gate_id));
+            CREATE TABLE fleet_lease (
+                site text NOT NULL, name text NOT NULL, gate_id text NOT NULL, expires_at timestamptz NOT NULL,
+                PRIMARY KEY (site, name));
             CREATE TABLE fleet_claim (
                 site text NOT NULL, code_hash text NOT NULL, gate_id text NOT NULL, admission_id bigint NOT NULL,
                 code_masked text NOT NULL, claimed_at timestamptz NOT NULL DEFAULT now(),

@@ -2,7 +2,7 @@ import EgumaAPI
 import EgumaSimulator
 import Foundation
 import GateCore
-import GateDaemon
+@testable import GateDaemon
 import GateFleet
 import Logging
 import Testing
@@ -48,6 +48,27 @@ struct FleetReconcileTests {
                 throws: { ($0 as? ReconcileNoVerdict)?.description.contains("door-3") == true }
             let undecided = try await GateBinary.run(["reconcile", "--config", gates[0].directory + "/eguma-gate.toml"])
             #expect(undecided.status == 3 && undecided.stderr.contains("door-3"), "\(undecided)")
+        }
+    }
+}
+
+extension FleetReconcileTests {
+    @Test func inTheDaemonOneGatePerUserReconcilesSoAMismatchIsOneAlarm() async throws {
+        try await FleetSite.run(lane: ConnectivityEventsTests.lane, extras: ["", ""]) { rig, _, gates in
+            for gate in gates { try await FleetShippingTests.admit(DemoVouchers.plenty, at: gate) }
+            let after = Date()
+            try await FleetSite.eventually("both gates to ship past the admissions") {
+                try await rig.scalar("SELECT COUNT(*) FROM fleet_cursor WHERE caught_up_at > '\(ISO8601DateFormatter().string(from: after))'") == 2
+            }
+            let window = DateInterval(start: after.addingTimeInterval(-3_600), end: after.addingTimeInterval(3_600))
+            let first = await gates[0].runtime.reconcile.runOnce(window: window)
+            #expect(first.count == 1 && first.first?.result.isClean == true)
+            let second = await gates[1].runtime.reconcile.runOnce(window: window)
+            #expect(second.isEmpty, "door 2 leaves e-guma user 4711 to door 1")
+            #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_lease WHERE gate_id = 'door-1' AND name = 'reconcile:4711'") == 1)
+            let verdicts = try await gates[1].runtime.database.latestEvents(.init(types: [.reconciled, .reconcileMismatch]), limit: 5)
+            #expect(verdicts.isEmpty)
+            #expect(try await gates[0].runtime.reconcile.runOnce(window: window).count == 1, "the holder renews its lease")
         }
     }
 }

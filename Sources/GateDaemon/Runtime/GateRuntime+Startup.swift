@@ -70,9 +70,9 @@ extension GateRuntime {
         let outbox = OutboxWorker(store: ObservedOutbox(journal: journal, metrics: metrics, logger: logger),
                                   journal: journal, services: services, clock: clock, online: online, evidence: evidence,
                                   lanes: Dictionary(config.lanes.map { ($0.name, $0.settings) }, uniquingKeysWith: { first, _ in first }))
-        let reconcile = ReconcileService(
-            reconciler: Reconciler(database: database, client: client,
-                                   fleet: config.fleet.flatMap { try? FleetReconcileSource(settings: $0, logger: Logger(label: "eguma-gate.fleet")) }),
+        let fleetReconcile = config.fleet.flatMap { try? FleetReconcileSource(settings: $0, logger: Logger(label: "eguma-gate.fleet")) }
+        var reconcile = ReconcileService(
+            reconciler: Reconciler(database: database, client: client, fleet: fleetReconcile),
             outlets: keys.keys.sorted().compactMap { name in keys[name].map { Reconciler.Outlet(name: name, key: $0, userID: config.outlets[name]?.userID) } },
             plan: ReconcilePlan(everyHours: config.gate.reconcileEveryHours, local: EgumaLocalTime(config.api.timeZone)),
             journal: journal, logger: logger, now: { Date() },
@@ -81,6 +81,11 @@ extension GateRuntime {
                     .filter { $0.type == .reconciled || $0.type == .reconcileMismatch }.compactMap(\.message)
             },
             ranBefore: { date in (try? await database.hasEvents(before: date)) ?? true })
+        if let fleetReconcile {
+            // Held across runs by the gate that reconciles; free again an hour after its last run.
+            let hold = Duration.seconds(max(1, config.gate.reconcileEveryHours) * 3_600 + 3_600)
+            reconcile.lease = { user in await fleetReconcile.acquireLease(userID: user, for: hold) }
+        }
 
         // Hardware: everything opened here is released again if a later step fails.
         let box = Mutex<GateRuntime?>(nil)
