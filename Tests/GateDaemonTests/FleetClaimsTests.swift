@@ -37,15 +37,16 @@ struct FleetClaimsTests {
         let deny = Self.patience + "\noffline_without_fleet = \"deny\""
         try await FleetSite.run(ownServer: true, lane: Self.lane, extras: [Self.patience, deny]) { rig, simulator, gates in
             await simulator.setFault(.dropBeforeProcessing(), for: nil)
+            let episode = gates[0].runtime.events.subscribe()
             try await rig.server.stop()
             let local = try await FleetSite.scan(DemoVouchers.plenty, at: gates[0], until: [.offlineAdmitted, .denied])
             #expect(local.type == .offlineAdmitted && local.message?.contains("unclaimed") == true, "\(local)")
             let refusedOffline = try await FleetSite.scan(DemoVouchers.shortCodeTarget, at: gates[1], until: [.offlineAdmitted, .denied])
             #expect(refusedOffline.type == .denied && refusedOffline.message?.contains("offline_without_fleet = deny") == true, "\(refusedOffline)")
 
-            let reachable = gates[0].runtime.events.subscribe()
+            _ = try await FleetSite.next([.fleetUnreachable], in: episode)  // the outage is on record first
             try await rig.server.resume()
-            _ = try await FleetSite.next([.fleetReachable], in: reachable)
+            _ = try await FleetSite.next([.fleetReachable], in: episode)
             // The admission went in: its claim is stored after all; door 2 cannot admit the code.
             try await FleetSite.eventually("the unknown claim to be settled") {
                 try await rig.scalar("SELECT COUNT(*) FROM fleet_claim WHERE gate_id = 'door-1'") == 1

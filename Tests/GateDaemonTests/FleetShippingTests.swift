@@ -42,6 +42,20 @@ struct FleetShippingTests {
                 try await rig.scalar("SELECT COUNT(*) FROM fleet_heartbeat WHERE lanes ? 'main'") == 3
             }
             #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_gate WHERE machine_id LIKE 'machine-%'") == 3)
+
+            // report --fleet: the day per gate and in total, from PostgreSQL.
+            let now = Date()
+            let format = ISO8601DateFormatter()
+            let report = try await GateBinary.run(["report", "--fleet", "--json", "--config", gates[0].directory + "/eguma-gate.toml",
+                                                   "--from", format.string(from: now.addingTimeInterval(-3_600)),
+                                                   "--to", format.string(from: now.addingTimeInterval(3_600))])
+            #expect(report.status == 0, "\(report)")
+            let doc = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+            let lanes = doc?["lanes"] as? [String: [String: Any]] ?? [:]
+            #expect(lanes.keys.sorted() == ["door-1/main", "door-2/main", "door-3/main"], "\(report.stdout)")
+            #expect(lanes.values.allSatisfy { $0["entries"] as? Int == 1 }, "\(report.stdout)")
+            #expect((doc?["total"] as? [String: Any])?["entries"] as? Int == 3)
+            #expect((doc?["total"] as? [String: Any])?["revenue_cents"] as? Int == 7_500, "\(report.stdout)")
         }
     }
 
