@@ -92,5 +92,12 @@ struct FleetSchemaTests {
         #expect(unreachable.status == 3, "\(unreachable)")
         let shown = try await GateBinary.run(["config", "show", "--config", config.configPath])
         #expect(shown.stdout.contains("[fleet]") && !shown.stdout.contains(rig.server.password), "\(shown)")
+
+        // config check reads the fleet's secret files too: one others may read is refused.
+        #expect(try await GateBinary.run(["config", "check", "--config", config.configPath]).status == 0)
+        chmod(rig.directory + "/code.key", 0o644)
+        let loose = try await GateBinary.run(["config", "check", "--config", config.configPath])
+        #expect(loose.status == 2 && loose.stderr.contains("fleet.code_key_file") && loose.stderr.contains("chmod 0640"), "\(loose)")
+        #expect(!loose.stderr.contains("site-secret"), "the key itself is never shown")
     }
 }
