@@ -14,7 +14,7 @@ import PostgresNIO
 /// | disable     | `.disable` (loopback hosts only; the config refuses others) |
 /// | prefer      | `.prefer`, certificate not verified                      |
 /// | require     | `.require`, certificate not verified (as libpq)          |
-/// | verify-full | `.require`, certificate and host name verified against the system's trust roots |
+/// | verify-full | `.require`, certificate and host name verified against the system's trust roots, or the url's `sslrootcert` |
 public struct FleetEndpoint: Sendable {
     public let settings: FleetSettings
     let password: String?
@@ -31,12 +31,14 @@ public struct FleetEndpoint: Sendable {
     /// "eguma@db.example:5432/eguma": what messages name (never the password).
     public var server: String { "\(settings.user)@\(settings.host):\(settings.port)/\(settings.database)" }
 
-    static func tlsConfiguration(_ mode: FleetSettings.SSLMode) -> TLSConfiguration? {
+    func tlsConfiguration(_ mode: FleetSettings.SSLMode) -> TLSConfiguration? {
         var tls = TLSConfiguration.makeClientConfiguration()
         switch mode {
         case .disable: return nil
         case .prefer, .require: tls.certificateVerification = .none
-        case .verifyFull: tls.certificateVerification = .fullVerification
+        case .verifyFull:
+            tls.certificateVerification = .fullVerification
+            if let ca = settings.caFile { tls.trustRoots = .file(ca) }
         }
         return tls
     }
@@ -46,8 +48,8 @@ public struct FleetEndpoint: Sendable {
     public func clientConfiguration(maximumConnections: Int = 2) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS = switch settings.sslMode {
         case .disable: .disable
-        case .prefer: .prefer(Self.tlsConfiguration(.prefer)!)
-        case .require, .verifyFull: .require(Self.tlsConfiguration(settings.sslMode)!)
+        case .prefer: .prefer(tlsConfiguration(.prefer)!)
+        case .require, .verifyFull: .require(tlsConfiguration(settings.sslMode)!)
         }
         var c = PostgresClient.Configuration(host: settings.host, port: settings.port, username: settings.user,
                                              password: password, database: settings.database, tls: tls)
@@ -55,7 +57,6 @@ public struct FleetEndpoint: Sendable {
         c.options.maximumConnections = maximumConnections
         // One kept open: a claim (300 ms budget) must not wait for a TCP, TLS and SCRAM handshake.
         c.options.minimumConnections = 1
-        if settings.sslMode != .disable { c.options.tlsServerName = settings.host }
         return c
     }
 
@@ -66,14 +67,13 @@ public struct FleetEndpoint: Sendable {
             let tls: PostgresConnection.Configuration.TLS
             switch settings.sslMode {
             case .disable: tls = .disable
-            case .prefer: tls = .prefer(try NIOSSLContext(configuration: Self.tlsConfiguration(.prefer)!))
-            case .require, .verifyFull: tls = .require(try NIOSSLContext(configuration: Self.tlsConfiguration(settings.sslMode)!))
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: tlsConfiguration(.prefer)!))
+            case .require, .verifyFull: tls = .require(try NIOSSLContext(configuration: tlsConfiguration(settings.sslMode)!))
             }
             var c = PostgresConnection.Configuration(host: settings.host, port: settings.port, username: settings.user,
                                                      password: password, database: settings.database, tls: tls)
             c.options.connectTimeout = .nanoseconds(Int64(settings.connectTimeout.components.seconds) * 1_000_000_000
                                                     + settings.connectTimeout.components.attoseconds / 1_000_000_000)
-            if settings.sslMode != .disable { c.options.tlsServerName = settings.host }
             return try await PostgresConnection.connect(configuration: c, id: 1, logger: logger)
         } catch {
             throw classify(error, operation: "connect to PostgreSQL \(server)")

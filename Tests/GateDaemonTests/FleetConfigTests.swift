@@ -70,6 +70,18 @@ struct FleetConfigTests {
         #expect(!errors(text).description.contains("hunter2"), "a password found in the URL is never repeated")
     }
 
+    @Test func sslrootcertNamesTheCAVerifyFullTrusts() throws {
+        let ca = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-ca-\(UUID().uuidString).pem").path
+        FileManager.default.createFile(atPath: ca, contents: Data("PEM".utf8))
+        defer { try? FileManager.default.removeItem(atPath: ca) }
+        let url = "postgres://eguma@db.spa.example:5432/eguma"
+        let text = Self.fleet(Self.minimal.replacingOccurrences(of: url, with: url + "?sslmode=verify-full&sslrootcert=\(ca)"))
+        let fleet = try #require(try GateConfig.parse(text: text, file: "t.toml").fleet)
+        #expect(fleet.caFile == ca && fleet.url.hasSuffix("&sslrootcert=\(ca)"))
+        let missing = Self.fleet(Self.minimal.replacingOccurrences(of: url, with: url + "?sslrootcert=/nonexistent/ca.pem"))
+        #expect(errors(missing).contains { $0.key == "fleet.url" && $0.reason.contains("cannot read /nonexistent/ca.pem") })
+    }
+
     @Test func siteIsRequired() {
         let text = Self.fleet(Self.minimal.replacingOccurrences(of: "site = \"spa-baden\"", with: ""))
         #expect(errors(text).contains { $0.key == "fleet.site" && $0.reason.contains("missing") })

@@ -17,12 +17,15 @@ final class FleetRig: Sendable {
     let site = "spa-baden"
     let logger = Logger(label: "test.fleet")
 
-    static func start(ownServer: Bool = false, migrate: Bool = true) async throws -> FleetRig {
-        let server = ownServer ? try await PostgresServer.start() : try await PostgresServer.shared()
+    /// `tls`: a server of its own serving TLS with this certificate and key.
+    static func start(ownServer: Bool = false, migrate: Bool = true,
+                      tls: (certificate: String, key: String)? = nil) async throws -> FleetRig {
+        let own = ownServer || tls != nil
+        let server = own ? try await PostgresServer.start(tls: tls) : try await PostgresServer.shared()
         let database = try await server.createDatabase()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let rig = FleetRig(server: server, ownsServer: ownServer, database: database, directory: directory)
+        let rig = FleetRig(server: server, ownsServer: own, database: database, directory: directory)
         try rig.writeSecret("password", server.password)
         try rig.writeSecret("code.key", "site-secret-for-hashing-voucher-codes")
         if migrate { _ = try await FleetAdmin.migrate(rig.settings(gateID: "setup"), logger: rig.logger) }

@@ -42,15 +42,20 @@ public final class PostgresServer: Sendable {
 
     private let maxConnections: Int
     private let durable: Bool
+    /// More server options (TLS).
+    private let extra: [String]
 
-    private init(directory: String, port: Int, bin: String, maxConnections: Int, durable: Bool) {
+    private init(directory: String, port: Int, bin: String, maxConnections: Int, durable: Bool, extra: [String]) {
         self.directory = directory; self.port = port; self.bin = bin; self.maxConnections = maxConnections; self.durable = durable
+        self.extra = extra
     }
 
     /// A new cluster, started. Call `destroy()` when done.
     /// `maxConnections`: the server's `max_connections` (a benchmark with many controllers needs
     /// more); `durable`: fsync on, as a venue's server runs (tests run without, for speed).
-    public static func start(maxConnections: Int = 200, durable: Bool = false) async throws -> PostgresServer {
+    /// `tls`: a certificate and key (PEM) to serve TLS with (`ssl = on`).
+    public static func start(maxConnections: Int = 200, durable: Bool = false,
+                             tls: (certificate: String, key: String)? = nil) async throws -> PostgresServer {
         guard let bin = binDirectory else {
             let seen = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
             throw Unavailable(description: "PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (there: \(seen)) — apt-get install postgresql (scripts/test does), or set EGUMA_PG_BIN")
@@ -59,7 +64,16 @@ public final class PostgresServer: Sendable {
         guard let made = mkdtemp(&template) else { throw Unavailable(description: "mkdtemp: \(String(cString: strerror(errno)))") }
         let dir = String(cString: made)
         if asRoot { chown(dir, 65534, 65534) }
-        let server = PostgresServer(directory: dir, port: try GateTestConfig.freePort(), bin: bin, maxConnections: maxConnections, durable: durable)
+        var extra: [String] = []
+        if let tls {
+            for (name, pem) in [("server.crt", tls.certificate), ("server.key", tls.key)] {
+                FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600])
+                if asRoot { chown("\(dir)/\(name)", 65534, 65534) }
+            }
+            extra = ["-c", "ssl=on", "-c", "ssl_cert_file=\(dir)/server.crt", "-c", "ssl_key_file=\(dir)/server.key"]
+        }
+        let server = PostgresServer(directory: dir, port: try GateTestConfig.freePort(), bin: bin, maxConnections: maxConnections,
+                                    durable: durable, extra: extra)
         let passwordFile = "\(dir)/pw"
         try Data(server.password.utf8).write(to: URL(fileURLWithPath: passwordFile))
         if asRoot { chown(passwordFile, 65534, 65534) }
@@ -74,7 +88,7 @@ public final class PostgresServer: Sendable {
         Self.installExitHandler
         let child = try spawn("postgres", ["-D", "\(directory)/data", "-k", directory, "-p", String(port),
                                            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=\(durable ? "on" : "off")", "-c", "max_connections=\(maxConnections)",
-                                           "-c", "logging_collector=off"])
+                                           "-c", "logging_collector=off"] + extra)
         process.withLock { $0 = child }
         livePostmasters.withLock { _ = $0.insert(child.pid) }
         try await child.stderrLines.waitFor("PostgreSQL on port \(port) ready", timeout: .seconds(30)) {

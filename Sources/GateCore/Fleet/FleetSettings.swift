@@ -29,6 +29,9 @@ public struct FleetSettings: Sendable, Equatable {
     public var user: String
     public var database: String
     public var sslMode: SSLMode
+    /// `sslrootcert` in the URL: the CA (PEM) that `verify-full` trusts instead of the system's
+    /// roots — for a venue's own CA.
+    public var caFile: String?
     /// `password_file`; nil when the server trusts this host or user without one.
     public var passwordFile: String?
     /// `site`: the venue; gates of one site share offline claims and reconciliation.
@@ -50,10 +53,17 @@ public struct FleetSettings: Sendable, Equatable {
         self.connectTimeout = connectTimeout; self.claimTimeout = claimTimeout; self.offlineWithoutFleet = offlineWithoutFleet
     }
 
+    /// The same settings with `sslrootcert`.
+    public func trusting(_ caFile: String?) -> FleetSettings {
+        var copy = self
+        copy.caFile = caFile
+        return copy
+    }
+
     /// The URL as written in the config, without secrets (there are none in it: a password is refused).
     public var url: String {
         let h = host.contains(":") ? "[\(host)]" : host
-        return "postgres://\(user)@\(h):\(port)/\(database)?sslmode=\(sslMode.rawValue)"
+        return "postgres://\(user)@\(h):\(port)/\(database)?sslmode=\(sslMode.rawValue)" + (caFile.map { "&sslrootcert=\($0)" } ?? "")
     }
 
     /// Loopback hosts may use `sslmode=disable`; every other host defaults to `verify-full`.

@@ -35,9 +35,12 @@ extension GateConfig {
                              sslMode: endpoint.sslMode, passwordFile: passwordFile, site: site, gateID: gateID,
                              codeKeyFile: codeKeyFile, connectTimeout: .milliseconds(connect), claimTimeout: .milliseconds(claim),
                              offlineWithoutFleet: FleetSettings.OfflineWithoutFleet(rawValue: offline) ?? .local)
+            .trusting(endpoint.caFile)
     }
 
-    private struct FleetEndpoint { var host: String; var port: Int; var user: String; var database: String; var sslMode: FleetSettings.SSLMode }
+    private struct FleetEndpoint {
+        var host: String; var port: Int; var user: String; var database: String; var sslMode: FleetSettings.SSLMode; var caFile: String?
+    }
 
     /// `postgres://USER@HOST:PORT/DB?sslmode=…`. The message never repeats a password it found.
     private static func parseFleetURL(_ text: String, _ r: ConfigReader) -> FleetEndpoint? {
@@ -58,9 +61,15 @@ extension GateConfig {
         guard (1...65535).contains(port) else { r.problem("url", "port \(port) is out of range — use 1…65535"); return nil }
         let loopback = FleetSettings.isLoopback(host)
         var mode: FleetSettings.SSLMode = loopback ? .disable : .verifyFull
+        var caFile: String?
         for item in c.queryItems ?? [] {
+            if item.name == "sslrootcert", let path = item.value, !path.isEmpty {
+                if !FileManager.default.isReadableFile(atPath: path) { r.problem("url", "sslrootcert: cannot read \(path)") }
+                caFile = path
+                continue
+            }
             guard item.name == "sslmode" else {
-                r.problem("url", "unknown parameter \"\(item.name)\" — only sslmode is read")
+                r.problem("url", "unknown parameter \"\(item.name)\" — only sslmode and sslrootcert are read")
                 continue
             }
             guard let value = item.value, let m = FleetSettings.SSLMode(rawValue: value) else {
@@ -74,7 +83,7 @@ extension GateConfig {
             r.problem("url", "sslmode=disable sends the password and the journal in clear over the network to \(host) — use verify-full (or require), disable is for a loopback host only")
             return nil
         }
-        return FleetEndpoint(host: host, port: port, user: user, database: database, sslMode: mode)
+        return FleetEndpoint(host: host, port: port, user: user, database: database, sslMode: mode, caFile: caFile)
     }
 
     private static func isFleetName(_ s: String) -> Bool {
