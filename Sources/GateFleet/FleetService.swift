@@ -121,6 +121,14 @@ public struct FleetService: Service {
             _ = try await FleetSchema.check(on: c, server: endpoint.server, logger: logger)
             try await FleetRegistration.claimGateID(settings, machineID: machineID, register: true, on: c, logger: logger)
         }
+        // A journal replaced by an empty one (a new SD card, a restore) numbers its rows again
+        // from 1: below the cursor, nothing of it would ever ship. Said, not shipped wrongly.
+        let (shipped, local) = (try await shipper.cursor(), try await shipper.database.changeSequence())
+        if local < shipped {
+            throw FleetError(.configuration, operation: "fleet journal of gate \(settings.gateID)",
+                             reason: "this journal is at change \(local), PostgreSQL already holds changes up to \(shipped) from this gate_id — the journal was replaced or restored",
+                             hint: "give this controller a new [fleet] gate_id, or delete its fleet_cursor row (docs/fleet.md)")
+        }
     }
 
     /// The gate's row in `fleet status`: version, lanes, outbox, offline replays waiting, lag.

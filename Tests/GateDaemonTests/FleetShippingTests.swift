@@ -80,4 +80,28 @@ struct FleetShippingTests {
             }
         }
     }
+
+    @Test func aReplacedJournalUnderAnOldGateIDIsSaidNotSilentlyLeftUnshipped() async throws {
+        try await FleetSite.run(lane: ConnectivityEventsTests.lane, extras: [""]) { rig, simulator, gates in
+            try await Self.admit(DemoVouchers.plenty, at: gates[0])
+            try await FleetSite.shipped(gates[0], rig, gateID: "door-1")
+            await gates[0].stop()
+            // The same controller (gate_id, machine) back with an empty journal.
+            let fresh = try await GateUnderTest.start(lanes: ConnectivityEventsTests.lane, laneNames: ["main"], outlet: "user_id = 4711",
+                                                      shared: simulator, extra: rig.toml(gateID: "door-1"), machineID: "machine-1")
+            do {
+                // From the journal: the event may come before a live subscription could.
+                try await FleetSite.eventually("the fleet problem on record") {
+                    try await !fresh.runtime.database.latestEvents(.init(types: [.fleetUnreachable]), limit: 1).isEmpty
+                }
+                let said = try await fresh.runtime.database.latestEvents(.init(types: [.fleetUnreachable]), limit: 1).first?.event
+                #expect(said?.message?.contains("the journal was replaced or restored") == true, "\(String(describing: said))")
+                try await Self.admit(DemoVouchers.plenty, at: fresh)  // the gate admits all the same
+            } catch {
+                await fresh.stop()
+                throw error
+            }
+            await fresh.stop()
+        }
+    }
 }
