@@ -90,7 +90,7 @@ public final class PostgresServer: Sendable {
                                            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=\(durable ? "on" : "off")", "-c", "max_connections=\(maxConnections)",
                                            "-c", "logging_collector=off"] + extra)
         process.withLock { $0 = child }
-        livePostmasters.withLock { _ = $0.insert(child.pid) }
+        livePostmasters.withLock { $0[child.pid] = directory }
         try await child.stderrLines.waitFor("PostgreSQL on port \(port) ready", timeout: .seconds(30)) {
             $0.contains("ready to accept connections")
         }
@@ -101,7 +101,7 @@ public final class PostgresServer: Sendable {
         guard let child = process.withLock({ p -> ChildProcess? in defer { p = nil }; return p }) else { return }
         child.signal(SIGINT)
         _ = try await child.waitForExit(timeout: .seconds(30), "PostgreSQL to stop")
-        livePostmasters.withLock { _ = $0.remove(child.pid) }
+        livePostmasters.withLock { $0[child.pid] = nil }
     }
 
     /// Stops the server and removes its directory.
@@ -149,14 +149,20 @@ public final class PostgresServer: Sendable {
         return try await task.value
     }
 
-    /// A test run that ends without `destroy()` must not leave a postmaster behind (under
-    /// scripts/run-swift-tests its process group is killed anyway).
+    /// A test run that ends without `destroy()` (the shared server) must leave no postmaster and
+    /// no cluster behind (under scripts/run-swift-tests its process group is killed anyway).
     private static let installExitHandler: Void = {
         atexit {
-            for pid in livePostmasters.withLock({ $0 }) { kill(pid, SIGQUIT) }
+            for (pid, directory) in livePostmasters.withLock({ $0 }) {
+                kill(pid, SIGQUIT)
+                var status: Int32 = 0
+                _ = waitpid(pid, &status, 0)
+                try? FileManager.default.removeItem(atPath: directory)
+            }
         }
     }()
 }
 
-private let livePostmasters = Mutex<Set<pid_t>>([])
+/// Running postmasters and their cluster directories.
+private let livePostmasters = Mutex<[pid_t: String]>([:])
 private let sharedServer = Mutex<Task<PostgresServer, any Error>?>(nil)
