@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
     ],
     targets: [
         // MARK: C libraries, only behind system-library targets.
@@ -82,10 +83,25 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),
+        // Fleet: several controllers of one venue share one PostgreSQL (docs/fleet.md). PostgresNIO
+        // stays in this target; GateCore knows the fleet only through its ports.
+        .target(
+            name: "GateFleet",
+            dependencies: [
+                "GateCore", "GateStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         .target(
             name: "GateDaemon",
             dependencies: [
-                "GateCore", "GateHardware", "GateStore", "EgumaAPI", "EgumaSimulator",
+                "GateCore", "GateHardware", "GateStore", "GateFleet", "EgumaAPI", "EgumaSimulator",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "eguma-gate",
             dependencies: [
-                "GateDaemon", "GateHardware",
+                "GateDaemon", "GateHardware", "GateFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -109,7 +125,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "GateBenchmarks",
-            dependencies: ["GateDaemon", "GateCore", "GateHardware", "GateStore", "EgumaAPI", "EgumaSimulator",
+            dependencies: ["GateDaemon", "GateCore", "GateHardware", "GateStore", "EgumaAPI", "EgumaSimulator", "GateFleet", "TestSupport",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
 
@@ -140,7 +157,8 @@ let package = Package(
         .testTarget(
             name: "GateDaemonTests",
             dependencies: [
-                "GateDaemon", "TestSupport",
+                "GateDaemon", "GateFleet", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings),

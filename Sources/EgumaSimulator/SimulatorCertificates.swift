@@ -13,6 +13,10 @@ public struct SimulatorCertificates: Sendable {
     public let caFile: String
     let serverChain: [NIOSSLCertificate]
     let serverKey: NIOSSLPrivateKey
+    /// The server certificate and its key as PEM, for another server on loopback (the fleet
+    /// tests' PostgreSQL).
+    public let serverCertificatePEM: String
+    public let serverKeyPEM: String
 
     /// Generates both certificates and writes the CA to `directory/eguma-simulator-ca.pem`.
     public static func generate(directory: String) throws -> SimulatorCertificates {
@@ -62,7 +66,8 @@ public struct SimulatorCertificates: Sendable {
         return SimulatorCertificates(
             caFile: caFile,
             serverChain: [try NIOSSLCertificate(bytes: Array(serverPEM.utf8), format: .pem)],
-            serverKey: try NIOSSLPrivateKey(bytes: Array(serverKey.pemRepresentation.utf8), format: .pem))
+            serverKey: try NIOSSLPrivateKey(bytes: Array(serverKey.pemRepresentation.utf8), format: .pem),
+            serverCertificatePEM: serverPEM, serverKeyPEM: serverKey.pemRepresentation)
     }
 
     var serverTLSConfiguration: TLSConfiguration {

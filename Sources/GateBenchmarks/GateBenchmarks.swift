@@ -12,6 +12,7 @@ import Logging
 ///
 ///   swift run -c release GateBenchmarks [--admissions N]
 ///   swift run -c release GateBenchmarks journal [--events N]   (operator reads on a big journal)
+///   swift run -c release GateBenchmarks fleet [--controllers 100] [--rows 2000] [--claims 500]   (docs/fleet.md)
 ///   swift run -c release GateBenchmarks latency [--samples N] [--admissions N] [--rtt 0,20] [--fsync-ms 2,10]
 ///
 /// Prints one table; the README and the issue notes quote it. `latency` runs the real daemon
@@ -32,6 +33,7 @@ struct GateBenchmarks {
             print("\(what.padding(toLength: 64, withPad: " ", startingAt: 0)) \(figure)")
         }
         print("eguma-gate benchmarks (\(isDebug ? "DEBUG build — use -c release for real figures" : "release build"), \(ProcessInfo.processInfo.activeProcessorCount) cores)\n")
+        if args.dropFirst().first == "fleet" { return try await FleetBenchmark.run(args, row: row) }
         if args.dropFirst().first == "journal" {
             let events = args.firstIndex(of: "--events").flatMap { $0 + 1 < args.count ? Int(args[$0 + 1]) : nil } ?? 1_000_000
             return try await JournalBenchmark.run(events: events, row: row)

@@ -278,6 +278,19 @@ public struct GateDatabase: Sendable {
             // from before and for events no entered code caused.
             try db.execute(sql: "ALTER TABLE event ADD COLUMN source TEXT")
         }
+        migrator.registerMigration("v10-fleet-claims") { db in
+            // A shared offline claim's local intent (issue 22), written before PostgreSQL is asked:
+            // a claim whose answer never came is settled from here when the fleet answers again.
+            // state: asking | claimed | unknown | release. Not shipped: the claims are in PostgreSQL.
+            try db.execute(sql: """
+                CREATE TABLE fleet_claim_intent (
+                    admission_id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 

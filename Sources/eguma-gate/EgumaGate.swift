@@ -30,5 +30,6 @@ struct EgumaGate: AsyncParsableCommand {
             AdmissionCommand.self,
             ReconcileCommand.self,
             ReportCommand.self,
+            FleetCommand.self,
         ])
 }

@@ -13,14 +13,19 @@ final class GateUnderTest: Sendable {
     let runtime: GateRuntime
     let directory: String
     let scanners: [String: ScriptedScanner]
+    private let ownsSimulator: Bool
     private let running: Task<Void, any Error>
 
     /// `lanes` is the `[lanes.*]` part of the config; outlet "demo" and `[gate] display` on a free port are set.
     /// `gate` adds keys to the `[gate]` table, `outlet` to `[outlets.demo]`; `vouchers` is the
     /// simulated account (its currency too).
+    /// `shared`: a simulator several gates use (not stopped with this gate); `extra` is appended
+    /// to the config (e.g. `[fleet]`); `machineID` stands for /etc/machine-id.
     static func start(lanes: String, laneNames: [String], gate: String = "", outlet: String = "",
-                      vouchers: SimulatedVoucherFile = .demo) async throws -> GateUnderTest {
-        let simulator = try await SimulatorServer.start(.init(vouchers: vouchers))
+                      vouchers: SimulatedVoucherFile = .demo, shared: SimulatorServer? = nil, extra: String = "",
+                      machineID: String? = nil) async throws -> GateUnderTest {
+        let simulator: SimulatorServer
+        if let shared { simulator = shared } else { simulator = try await SimulatorServer.start(.init(vouchers: vouchers)) }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gate-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let key = dir + "/demo.key"
@@ -43,12 +48,15 @@ final class GateUnderTest: Sendable {
             \(outlet)
 
             \(lanes)
+
+            \(extra)
             """
         let path = dir + "/eguma-gate.toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let config = try GateConfig.load(path: path)
         var options = GateRuntime.Options()
         options.handleSignals = false
+        options.machineID = machineID
         var scanners: [String: ScriptedScanner] = [:]
         for name in laneNames {
             let scanner = ScriptedScanner()
@@ -57,14 +65,14 @@ final class GateUnderTest: Sendable {
         }
         let runtime: GateRuntime
         do { runtime = try await GateRuntime.start(config: config, options: options, logger: Logger(label: "test.gate")) } catch {
-            await simulator.stop()
+            if shared == nil { await simulator.stop() }
             throw error
         }
-        return GateUnderTest(simulator: simulator, runtime: runtime, directory: dir, scanners: scanners)
+        return GateUnderTest(simulator: simulator, ownsSimulator: shared == nil, runtime: runtime, directory: dir, scanners: scanners)
     }
 
-    private init(simulator: SimulatorServer, runtime: GateRuntime, directory: String, scanners: [String: ScriptedScanner]) {
-        self.simulator = simulator; self.runtime = runtime; self.directory = directory; self.scanners = scanners
+    private init(simulator: SimulatorServer, ownsSimulator: Bool, runtime: GateRuntime, directory: String, scanners: [String: ScriptedScanner]) {
+        self.simulator = simulator; self.ownsSimulator = ownsSimulator; self.runtime = runtime; self.directory = directory; self.scanners = scanners
         running = Task { try await runtime.run() }
     }
 
@@ -81,7 +89,7 @@ final class GateUnderTest: Sendable {
     func stop() async {
         await runtime.shutdown()
         _ = try? await running.value
-        await simulator.stop()
+        if ownsSimulator { await simulator.stop() }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

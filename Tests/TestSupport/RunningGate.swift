@@ -21,10 +21,10 @@ public final class RunningGate: Sendable {
     /// Starts `eguma-gate run --config CONFIG` and waits (up to `readyTimeout`) for `READY=1`.
     /// The notify socket lives in `directory` (keep it short: a socket path has 107 bytes).
     public static func start(config: String, directory: String, logLevel: String = "debug",
-                             readyTimeout: Duration = .seconds(30)) async throws -> RunningGate {
+                             readyTimeout: Duration = .seconds(30), environment: [String: String] = [:]) async throws -> RunningGate {
         let notify = try NotifySocket(path: directory + "/notify.sock")
         let child = try GateBinary.start(["run", "--config", config, "--log-level", logLevel],
-                                         environment: ["NOTIFY_SOCKET": notify.path],
+                                         environment: environment.merging(["NOTIFY_SOCKET": notify.path]) { $1 },
                                          remove: ["JOURNAL_STREAM", "INVOCATION_ID", "WATCHDOG_USEC", "WATCHDOG_PID"])
         let gate = RunningGate(child: child, notify: notify, configPath: config)
         do {

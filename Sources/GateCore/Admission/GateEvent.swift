@@ -78,6 +78,12 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     /// A guest's receipt could not be printed (paper out, printer offline or missing); the guest
     /// was admitted all the same.
     case printerFailed = "printer_failed"
+    /// The fleet's PostgreSQL became unreachable / reachable again (lane "gate"; SPEC §10):
+    /// shipping waits meanwhile, admissions go on as without a fleet.
+    case fleetUnreachable = "fleet_unreachable"
+    case fleetReachable = "fleet_reachable"
+    /// The code was admitted offline at another gate of the site (SPEC §10).
+    case offlineClaimDenied = "offline_claim_denied"
 
     /// Events an operator must act on (logged as warnings).
     public var needsOperator: Bool {
@@ -89,5 +95,6 @@ public enum GateEventType: String, Sendable, Equatable, Codable, CaseIterable {
     /// an operator must be able to find later (connectivity, work dropped by hand).
     public var isWarning: Bool {
         needsOperator || self == .offline || self == .online || self == .outboxDropped || self == .admissionVoided || self == .reconcileNoVerdict
+            || self == .fleetUnreachable || self == .fleetReachable
     }
 }

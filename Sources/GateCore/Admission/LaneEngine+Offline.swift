@@ -42,6 +42,7 @@ extension LaneEngine {
             await deny(.outOfOrder, admission: admission, code: code.text, message: "journal: the admission could not be written")
             return
         }
+        guard let unclaimed = await claimOffline(code, admission: admission) else { return }
         let reference = settings.reference(admission: admission)
         let order = OfflineRedeemOrder(lane: settings.name, outlet: settings.outlet, admission: admission,
                                        code: code.text, reference: reference, amountCents: settings.price.cents)
@@ -51,13 +52,15 @@ extension LaneEngine {
             // can never leave a replay whose code could be admitted offline again.
             entry = try await outbox.queueOfflineRedeem(order)
         } catch {
+            await claims?.release(code, admission: admission)
             await deny(.outOfOrder, admission: admission, code: code.text, message: "journal: \(error)")
             await closeAdmission(admission, outcome: .denied)
             return
         }
         offlineThisOutage += 1
         offlineTimes.append(clock.now)
-        await emit(.offlineAdmitted, admission: admission, code: code.text, amountCents: settings.price.cents)
+        await emit(.offlineAdmitted, admission: admission, code: code.text, amountCents: settings.price.cents,
+                   message: unclaimed ? "unclaimed: fleet unreachable (offline_without_fleet = local)" : nil)
         await sensor?.arm()
         let pulsed = (try? await relay.pulse(for: settings.pulse) { await self.showOpen(newBalance: nil) }) != nil
         if pulsed { await emit(.opened, admission: admission) }
@@ -79,9 +82,32 @@ extension LaneEngine {
         } else {
             await emit(.cancelled, admission: admission, code: code.text, amountCents: settings.price.cents,
                        message: "queued offline redeem withdrawn")
+            await claims?.release(code, admission: admission)  // withdrawn: the site's claim goes too
         }
         await show(.cancelled, .denied)
         await closeAdmission(admission, outcome: .cancelled)
+    }
+
+    /// Claims the code for the site when there is a fleet (SPEC §10). Returns whether the admission
+    /// goes ahead unclaimed (false: claimed, or no fleet), or nil when it was denied here: held by
+    /// another admission (the guest sees today's "already admitted offline"), or unknown under
+    /// `offline_without_fleet = "deny"`.
+    func claimOffline(_ code: VoucherCode, admission: Int64) async -> Bool? {
+        guard let claims else { return false }
+        switch await claims.claim(code, admission: admission) {
+        case .claimed:
+            return false
+        case .held(let gate):
+            await emit(.offlineClaimDenied, admission: admission, code: code.text, message: "admitted offline at gate \(gate)")
+            await deny(.offlineNotPossible, admission: admission, code: code.text, message: "already admitted offline")
+        case .unknown(let reason):
+            if claims.admitsWhenUnknown { return true }
+            await claims.release(code, admission: admission)  // the insert may have landed after all
+            await deny(.offlineNotPossible, admission: admission, code: code.text,
+                       message: "offline: fleet unreachable, offline_without_fleet = deny (\(reason))")
+        }
+        await closeAdmission(admission, outcome: .denied)
+        return nil
     }
 
     /// The bound an offline admission of `code` would break, or nil (issue 12 item 4). Counters

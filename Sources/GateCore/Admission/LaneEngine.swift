@@ -72,6 +72,8 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     let clock: C
     let outboxKick: @Sendable () -> Void
     let emergency: EmergencySignal?
+    /// The site's shared offline claims (a fleet); nil: this controller's offline memory alone decides.
+    let claims: (any OfflineClaims)?
 
     var debounce: AdmissionDebounce<C.Instant>
     var collecting: Collecting?
@@ -105,8 +107,10 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     public init(settings: LaneSettings, service: any VoucherService, relay: any Relay,
                 sensor: (any PassageSensor)?, lights: (any SignalLights)? = nil, feedback: any GuestFeedback,
                 journal: any AdmissionJournal, outbox: any Outbox, online: OnlineMonitor<C>, clock: C,
-                outboxKick: @escaping @Sendable () -> Void = {}, emergency: EmergencySignal? = nil) {
+                outboxKick: @escaping @Sendable () -> Void = {}, emergency: EmergencySignal? = nil,
+                claims: (any OfflineClaims)? = nil) {
         self.emergency = emergency
+        self.claims = claims
         self.settings = settings; self.service = service; self.relay = relay
         self.sensor = settings.hasSensor ? sensor : nil
         self.lights = lights; self.feedback = feedback; self.journal = journal; self.outbox = outbox

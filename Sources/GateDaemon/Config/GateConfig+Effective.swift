@@ -77,7 +77,21 @@ extension GateConfig {
                 out.append("printer = { kind = \"\(p.kind.rawValue)\", path = \(Self.quoted(p.path))\(p.kind == .serial ? ", baud = \(p.baud)" : "") }")
             }
         }
+        if let fleet { out += [""] + Self.fleetLines(fleet) }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `[fleet]` with its defaults; the password and the code key are files, their contents never shown.
+    static func fleetLines(_ f: FleetSettings) -> [String] {
+        var out = ["[fleet]", "url = \(quoted(f.url))"]
+        if let file = f.passwordFile { out.append("password_file = \(quoted(file))") }
+        out.append("site = \(quoted(f.site))")
+        out.append("gate_id = \(quoted(f.gateID))")
+        if let file = f.codeKeyFile { out.append("code_key_file = \(quoted(file))") }
+        out.append("connect_timeout_ms = \(ms(f.connectTimeout))")
+        out.append("claim_timeout_ms = \(ms(f.claimTimeout))")
+        out.append("offline_without_fleet = \(quoted(f.offlineWithoutFleet.rawValue))")
+        return out
     }
 
     /// The scanner table with every key that applies to its kind.

@@ -28,6 +28,8 @@ public struct GateConfig: Sendable {
     public var outlets: [String: OutletConfig]
     /// The lanes, in name order.
     public var lanes: [LaneConfig]
+    /// `[fleet]`: the venue's PostgreSQL (docs/fleet.md); nil = a controller on its own.
+    public var fleet: FleetSettings?
 
     public var laneNames: [String] { lanes.map(\.name) }
 
@@ -102,10 +104,11 @@ public struct GateConfig: Sendable {
                 root.problem("lanes.\(lane.name).display", "\(path) is the lane's scanner — a pole display needs its own port")
             }
         }
-        root.rejectUnknownKeys(hint: "top-level tables are [gate], [api], [outlets.NAME], [lanes.NAME]")
+        let fleet = parseFleet(root.table("fleet"), outlets: outlets, root: root)
+        root.rejectUnknownKeys(hint: "top-level tables are [gate], [api], [outlets.NAME], [lanes.NAME], [fleet]")
 
         guard context.errors.isEmpty, let gate else { throw ConfigErrors(errors: context.errors) }
-        return GateConfig(file: file, gate: gate, api: api, outlets: outlets, lanes: lanes)
+        return GateConfig(file: file, gate: gate, api: api, outlets: outlets, lanes: lanes, fleet: fleet)
     }
 
     private static func parseGate(_ r: ConfigReader?, root: ConfigReader) -> Gate? {

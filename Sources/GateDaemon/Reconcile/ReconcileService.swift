@@ -22,6 +22,9 @@ struct ReconcileService: Sendable {
     /// Whether the gate journalled anything before a time: a fresh install does not close a
     /// day it never ran (e-guma's other tills would show as a mismatch).
     var ranBefore: @Sendable (_ date: Date) async -> Bool = { _ in true }
+    /// With a fleet: whether this gate holds the lease to reconcile an outlet's e-guma user
+    /// (docs/fleet.md); a gate without it leaves the outlet to the holder. Nil: always.
+    var lease: (@Sendable (_ userID: String) async -> Bool)?
 
     /// Whether the plan runs at all (`gate.reconcile_every_h` > 0).
     var isOn: Bool { plan.everyHours > 0 }
@@ -69,6 +72,10 @@ struct ReconcileService: Sendable {
         let span = span(window)
         var results: [OutletReconciliation] = []
         for outlet in outlets {
+            if let lease, let user = outlet.userID, !(await lease(user.text)) {
+                logger.info("reconcile outlet \(outlet.name) \(span): another gate of the fleet reconciles e-guma user \(user.text)")
+                continue
+            }
             do {
                 let r = try await reconciler.reconcile(outlet, window: window)
                 results.append(r)

@@ -1,6 +1,7 @@
 import EgumaAPI
 import Foundation
 import GateCore
+import GateFleet
 import GateStore
 
 /// Reconciles the journal with e-guma's List of Voucher Redemptions, outlet by outlet (issue 14).
@@ -25,8 +26,12 @@ public struct Reconciler: Sendable {
 
     private let database: GateDatabase
     private let client: EgumaClient
+    /// With a fleet: the other gates' journals of the same e-guma user count too (docs/fleet.md).
+    private let fleet: FleetReconcileSource?
 
-    public init(database: GateDatabase, client: EgumaClient) { self.database = database; self.client = client }
+    public init(database: GateDatabase, client: EgumaClient, fleet: FleetReconcileSource? = nil) {
+        self.database = database; self.client = client; self.fleet = fleet
+    }
 
     /// One outlet, one window [start, end).
     /// - Throws: `ReconcileNoVerdict` when e-guma answered something that cannot be read (or
@@ -67,7 +72,13 @@ public struct Reconciler: Sendable {
         if let userID { rows = rows.filter { $0.userID == userID.text } }
         let inside = rows.filter { window.start <= $0.at && $0.at < window.end }
         let nearby = rows.filter { !(window.start <= $0.at && $0.at < window.end) }
-        var result = Reconciliation(journal: journal, platform: inside, platformNearby: nearby)
+        var result: Reconciliation
+        if let fleet, let userID {
+            result = try await reconcileWithFleet(fleet, outlet: outlet.name, userID: userID.text, window: window,
+                                                  journal: journal, inside: inside, nearby: nearby)
+        } else {
+            result = Reconciliation(journal: journal, platform: inside, platformNearby: nearby)
+        }
         for finding in result.discrepancies where finding.needsBalance {
             do {
                 let answer = try await client.balance(code: finding.code, key: outlet.key)
@@ -113,9 +124,13 @@ public struct ReconcileNoVerdict: Error, Sendable, CustomStringConvertible {
     public var outlet: String
     /// What could not be read ("e-guma's redemption list").
     public var what: String
-    public var cause: EgumaError
+    public var cause: any Error
+    /// What to do; nil: e-guma's answer is the problem (try later, then tell e-guma).
+    public var advice: String?
 
-    public init(outlet: String, what: String, cause: EgumaError) { self.outlet = outlet; self.what = what; self.cause = cause }
+    public init(outlet: String, what: String, cause: any Error, advice: String? = nil) {
+        self.outlet = outlet; self.what = what; self.cause = cause; self.advice = advice
+    }
 
     /// `error` as a no-verdict, unless it is e-guma being unreachable or refusing the outlet's
     /// key: those keep their own meaning (exit 3 "unreachable", exit 2 "fix the key").
@@ -126,7 +141,7 @@ public struct ReconcileNoVerdict: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         "outlet \(outlet): no verdict — \(what) could not be used: \(cause) — nothing was compared, so nothing is known "
-            + "about money; run eguma-gate reconcile again later, and if it stays so, send e-guma the time and this message"
+            + "about money; " + (advice ?? "run eguma-gate reconcile again later, and if it stays so, send e-guma the time and this message")
     }
 }
 

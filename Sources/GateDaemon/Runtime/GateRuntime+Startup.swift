@@ -1,6 +1,7 @@
 import EgumaAPI
 import Foundation
 import GateCore
+import GateFleet
 import GateHardware
 import GateStore
 import Logging
@@ -73,8 +74,9 @@ extension GateRuntime {
         let outbox = OutboxWorker(store: ObservedOutbox(journal: journal, metrics: metrics, logger: logger),
                                   journal: journal, services: services, clock: clock, online: online, evidence: evidence,
                                   lanes: Dictionary(config.lanes.map { ($0.name, $0.settings) }, uniquingKeysWith: { first, _ in first }))
-        let reconcile = ReconcileService(
-            reconciler: Reconciler(database: database, client: client),
+        let fleetReconcile = config.fleet.flatMap { try? FleetReconcileSource(settings: $0, logger: Logger(label: "eguma-gate.fleet")) }
+        var reconcile = ReconcileService(
+            reconciler: Reconciler(database: database, client: client, fleet: fleetReconcile),
             outlets: keys.keys.sorted().compactMap { name in keys[name].map { Reconciler.Outlet(name: name, key: $0, userID: config.outlets[name]?.userID) } },
             plan: ReconcilePlan(everyHours: config.gate.reconcileEveryHours, local: EgumaLocalTime(config.api.timeZone)),
             journal: journal, logger: logger, now: { Date() },
@@ -83,8 +85,23 @@ extension GateRuntime {
                     .filter { $0.type == .reconciled || $0.type == .reconcileMismatch }.compactMap(\.message)
             },
             ranBefore: { date in (try? await database.hasEvents(before: date)) ?? true })
+        if let fleetReconcile {
+            // Held across runs by the gate that reconciles; free again an hour after its last run.
+            let hold = Duration.seconds(max(1, config.gate.reconcileEveryHours) * 3_600 + 3_600)
+            reconcile.lease = { user in await fleetReconcile.acquireLease(userID: user, for: hold) }
+        }
 
         // Hardware: everything opened here is released again if a later step fails.
+        let box = Mutex<GateRuntime?>(nil)
+        let fleet: FleetService?
+        do {
+            fleet = try makeFleet(config, database: database, journal: journal, options: options,
+                                  runtime: { box.withLock { $0 } }, logger: logger)
+        } catch {
+            try? await client.shutdown()
+            throw StartupError(what: "set up the fleet ([fleet])", reason: "\(error)", isConfiguration: true)
+        }
+
         var opened: [LaneRuntime] = []
         var emergencyInput: GPIOEmergencyInput?
         let emergencySignal = EmergencySignal()
@@ -115,14 +132,14 @@ extension GateRuntime {
             for lane in config.lanes {
                 opened.append(try await makeLane(lane, opener: opener, watcher: watcher, options: options, services: services,
                                                  journal: journal, outbox: outbox, online: online, clock: clock,
-                                                 emergency: emergencySignal, states: states, currencies: currencies, logger: logger))
+                                                 emergency: emergencySignal, states: states, currencies: currencies,
+                                                 claims: fleet?.claims, logger: logger))
             }
         } catch {
             await releaseAll()
             throw error
         }
 
-        let box = Mutex<GateRuntime?>(nil)
         let control = ControlServer(path: config.gate.controlSocket, logger: logger) { request, peer in
             guard let runtime = box.withLock({ $0 }) else { return .failure("starting up") }
             return await runtime.handle(request, peer: peer)
@@ -137,7 +154,8 @@ extension GateRuntime {
                                   guestStates: states, lanes: opened, simulatedChip: chip, outbox: outbox, online: online,
                                   udev: watcher, emergency: emergencyInput, emergencySignal: emergencySignal, control: control,
                                   notifier: SystemdNotifier(environment: options.environment), options: options, logger: logger,
-                                  journalHealth: health, reconcile: reconcile, connectivity: connectivity, journal: journal)
+                                  journalHealth: health, reconcile: reconcile, connectivity: connectivity, journal: journal,
+                                  fleet: fleet)
         box.withLock { $0 = runtime }
         return runtime
     }
@@ -146,7 +164,7 @@ extension GateRuntime {
         _ lane: LaneConfig, opener: GPIOChipOpener, watcher: UdevWatcher?, options: Options,
         services: [String: any VoucherService], journal: ObservedJournal, outbox: OutboxWorker<ContinuousClock>,
         online: OnlineMonitor<ContinuousClock>, clock: ContinuousClock, emergency: EmergencySignal,
-        states: Broadcast<LaneFeedback.LaneState>, currencies: OutletCurrencies, logger: Logger
+        states: Broadcast<LaneFeedback.LaneState>, currencies: OutletCurrencies, claims: (any OfflineClaims)?, logger: Logger
     ) async throws(StartupError) -> LaneRuntime {
         var relay: GPIORelay?, sensor: GPIOPassageSensor?, lights: GPIOSignalLights?
         do {
@@ -201,7 +219,7 @@ extension GateRuntime {
         }
         let engine = LaneEngine(settings: lane.settings, service: service, relay: relay ?? NoRelay(), sensor: sensor,
                                 lights: lights, feedback: screen, journal: journal.forLane(lane.name), outbox: journal.database, online: online,
-                                clock: clock, outboxKick: { outbox.kick() }, emergency: emergency)
+                                clock: clock, outboxKick: { outbox.kick() }, emergency: emergency, claims: claims)
         return LaneRuntime(config: lane, engine: engine, source: source, relay: relay, sensor: sensor, lights: lights,
                            feedback: feedback, screen: screen, emergency: emergency,
                            currency: { currencies.currency(of: lane.settings.outlet) }, logger: Logger(label: "eguma-gate.lane.\(lane.name)"))

@@ -1,6 +1,7 @@
 import EgumaAPI
 import Foundation
 import GateCore
+import GateFleet
 import GateHardware
 import GateStore
 import Logging
@@ -25,6 +26,8 @@ public final class GateRuntime: Sendable {
         public var environment: [String: String] = ProcessInfo.processInfo.environment
         /// Install SIGTERM/SIGINT/SIGHUP handling (off for in-process tests and the demo).
         public var handleSignals = true
+        /// This machine's id for the fleet's gate registration; nil reads /etc/machine-id.
+        public var machineID: String?
         public init() {}
     }
 
@@ -42,6 +45,8 @@ public final class GateRuntime: Sendable {
     public let kiosk: KioskHub?
     let outbox: OutboxWorker<ContinuousClock>
     let reconcile: ReconcileService
+    /// Journal shipping and heartbeat to the site's PostgreSQL; nil without `[fleet]`.
+    public let fleet: FleetService?
     let online: OnlineMonitor<ContinuousClock>
     let udev: UdevWatcher?
     let emergency: GPIOEmergencyInput?
@@ -64,8 +69,9 @@ public final class GateRuntime: Sendable {
                  simulatedChip: SimulatedGPIOChip, outbox: OutboxWorker<ContinuousClock>, online: OnlineMonitor<ContinuousClock>,
                  udev: UdevWatcher?, emergency: GPIOEmergencyInput?, emergencySignal: EmergencySignal, control: ControlServer,
                  notifier: SystemdNotifier, options: Options, logger: Logger, journalHealth: JournalHealth,
-                 reconcile: ReconcileService, connectivity: AsyncStream<ConnectivityChange>, journal: ObservedJournal) {
-        self.connectivity = connectivity; self.journal = journal
+                 reconcile: ReconcileService, connectivity: AsyncStream<ConnectivityChange>, journal: ObservedJournal,
+                 fleet: FleetService? = nil) {
+        self.connectivity = connectivity; self.journal = journal; self.fleet = fleet
         self.config = config; self.database = database; self.client = client; self.metrics = metrics
         self.events = events; self.guestStates = guestStates; self.lanes = lanes; self.simulatedChip = simulatedChip
         self.outbox = outbox; self.online = online; self.udev = udev; self.emergency = emergency
@@ -97,6 +103,10 @@ public final class GateRuntime: Sendable {
         // restarted by its supervisor forever.
         if reconcile.isOn {
             services.append(part("reconcile") { [reconcile] in await reconcile.run() })
+        }
+        if let fleet {
+            // A failure of the fleet part reaches its supervisor (logged, counted, restarted).
+            services.append(supervised("fleet", ClosureService { try await cancelWhenGracefulShutdown { try await fleet.run() } }))
         }
         if let address = config.gate.metrics {
             services.append(supervised("metrics server", MetricsServer(address: address, metrics: metrics, logger: logger,

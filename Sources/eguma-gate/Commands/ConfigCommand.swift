@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GateDaemon
+import GateFleet
 
 /// `eguma-gate config show|check|set`.
 struct ConfigCommand: AsyncParsableCommand {
@@ -38,13 +39,19 @@ struct ConfigCommand: AsyncParsableCommand {
             for name in config.outlets.keys.sorted() {
                 do { _ = try config.outlets[name]!.loadKey(configFile: config.file) } catch { problems.append("  " + error.description) }
             }
+            if let fleet = config.fleet {
+                // The secrets' files only; `fleet check` connects.
+                do { _ = try FleetSecrets.password(fleet) } catch { problems.append("  " + error.description) }
+                do { _ = try FleetSecrets.codeKey(fleet) } catch { problems.append("  " + error.description) }
+            }
             if hardware {
                 let findings = HardwareCheck.run(config)
                 for finding in findings { print("  \(finding)") }
                 problems += findings.filter { !$0.ok }.map { "  \($0.key): \($0.detail)" }
             }
             if !problems.isEmpty { throw CLIError.usage("configuration is not valid:\n" + problems.joined(separator: "\n")) }
-            print("\(config.file): ok — gate \(config.gate.name), \(config.outlets.count) outlet(s), \(config.laneNames.count) lane(s)")
+            let fleet = config.fleet.map { ", fleet site \($0.site) as gate \($0.gateID) (eguma-gate fleet check connects)" } ?? ""
+            print("\(config.file): ok — gate \(config.gate.name), \(config.outlets.count) outlet(s), \(config.laneNames.count) lane(s)\(fleet)")
         }
     }
 

@@ -3,7 +3,9 @@ import EgumaAPI
 import Foundation
 import GateCore
 import GateDaemon
+import GateFleet
 import GateStore
+import Logging
 
 /// `eguma-gate reconcile`: the journal against e-guma's List of Voucher Redemptions, per outlet.
 /// Parses and prints; the comparison is `Reconciler` / `Reconciliation`.
@@ -48,9 +50,14 @@ struct ReconcileCommand: AsyncParsableCommand {
         }
         let client: EgumaClient
         do { client = try EgumaClient(configuration: config.api) } catch { throw CLIError.usage("\(error)") }
+        // With a fleet, the other controllers of the same e-guma user count too (docs/fleet.md).
+        let fleet: FleetReconcileSource?
+        do { fleet = try config.fleet.map { try FleetReconcileSource(settings: $0, logger: Logger(label: "eguma-gate.fleet")) } }
+        catch { throw CLIError.usage("\(error)") }
+        let reconciler = Reconciler(database: database, client: client, fleet: fleet)
         var results: [OutletReconciliation] = []
         do {
-            for outlet in outlets { results.append(try await Reconciler(database: database, client: client).reconcile(outlet, window: interval)) }
+            for outlet in outlets { results.append(try await reconciler.reconcile(outlet, window: interval)) }
             try? await client.shutdown()
         } catch let error as ReconcileNoVerdict {
             try? await client.shutdown()

@@ -3,7 +3,9 @@ import EgumaAPI
 import Foundation
 import GateCore
 import GateDaemon
+import GateFleet
 import GateStore
+import Logging
 
 /// `eguma-gate report`: a day's figures per lane and in total, from the journal alone (works
 /// whether or not the daemon runs, and without e-guma). Parses and prints; `DayReport` counts.
@@ -23,6 +25,8 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "Only this lane.") var lane: String?
     @Flag(help: "Print one JSON document.") var json = false
     @Flag(help: "Print CSV.") var csv = false
+    @Flag(help: "Every gate of the fleet's site, from PostgreSQL: lanes as GATE/LANE, and the total (docs/fleet.md).")
+    var fleet = false
 
     func run() async throws {
         let config = try options.load()
@@ -30,17 +34,27 @@ struct ReportCommand: AsyncParsableCommand {
         if let lane, lane != DeskLane.name { try requireLane(lane, in: config) }  // desk: the desk's redemptions
         let local = EgumaLocalTime(config.api.timeZone)
         let interval = try window.window(local)
-        let database = try await options.journal(config).database
-        let admissions = try await database.admissions(from: interval.start, to: interval.end)
-        let redemptions = try await database.redemptions(from: interval.start, to: interval.end)
-        let events = try await database.reportEvents(from: interval.start, to: interval.end)
-        // The daemon records the closing run of a day shortly after its midnight.
-        let later = try await database.reportEvents(from: interval.end, to: interval.end.addingTimeInterval(86_400))
-        var report = DayReport(admissions: admissions, redemptions: redemptions, events: events, lanes: config.laneNames)
+        let admissions: [ReportAdmission], redemptions: [JournalRedemptionRow], events: [ReportEvent], later: [ReportEvent]
+        var laneNames = config.laneNames
+        var outletOf = Dictionary(uniqueKeysWithValues: config.lanes.map { ($0.name, $0.settings.outlet) })
+        if fleet {
+            let shipped = try await Self.fleetJournals(config, window: interval)
+            (admissions, redemptions, events, later) = (shipped.admissions, shipped.redemptions, shipped.events, [])
+            laneNames = shipped.lanes.sorted()
+            // Another gate's lane is taken to sell for this gate's outlet of the same lane name.
+            for name in laneNames { outletOf[name] = outletOf[String(name.split(separator: "/").last ?? "")] }
+        } else {
+            let database = try await options.journal(config).database
+            admissions = try await database.admissions(from: interval.start, to: interval.end)
+            redemptions = try await database.redemptions(from: interval.start, to: interval.end)
+            events = try await database.reportEvents(from: interval.start, to: interval.end)
+            // The daemon records the closing run of a day shortly after its midnight.
+            later = try await database.reportEvents(from: interval.end, to: interval.end.addingTimeInterval(86_400))
+        }
+        var report = DayReport(admissions: admissions, redemptions: redemptions, events: events, lanes: laneNames)
         if let lane { report = report.only(lane: lane) }
         let status = Self.reconciliation(events + later, window: interval, local: local)
-        let outletOf = Dictionary(uniqueKeysWithValues: config.lanes.map { ($0.name, $0.settings.outlet) })
-        let laneNames = report.lanes.keys.sorted()
+        let reportLanes = report.lanes.keys.sorted()
         func statusOf(lane: String?) -> String {
             guard let lane else {
                 let all = Set(config.outlets.keys.map { status[$0] ?? "not reconciled" })
@@ -57,7 +71,7 @@ struct ReportCommand: AsyncParsableCommand {
                 return learnt[outlet] ?? config.outlets[outlet]?.currency ?? OutletCurrencies.defaultCurrency
             }
             if let lane { return of(lane) }
-            let all = Set(report.lanes.keys.map(of)).union(config.laneNames.map(of))
+            let all = Set(report.lanes.keys.map(of)).union(laneNames.map(of))
             return all.count == 1 ? all.first : nil  // lanes of accounts in different currencies: no one total currency
         }
         func money(_ cents: Int64, lane: String?) -> String {
@@ -68,7 +82,7 @@ struct ReportCommand: AsyncParsableCommand {
             let header = ["from", "to", "lane"] + DayReport.Figures().columns.map(\.0)
                 + ["revenue", "currency", "denied_by_reason", "reconciliation"]
             print(header.joined(separator: ","))
-            let rows = laneNames.map { ($0, report.lanes[$0] ?? DayReport.Figures(), statusOf(lane: $0), currencyOf(lane: $0)) }
+            let rows = reportLanes.map { ($0, report.lanes[$0] ?? DayReport.Figures(), statusOf(lane: $0), currencyOf(lane: $0)) }
                 + [("total", report.total, statusOf(lane: lane), currencyOf(lane: lane))]
             for (name, f, reconciled, currency) in rows {
                 let reasons = f.deniedByReason.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
@@ -88,7 +102,7 @@ struct ReportCommand: AsyncParsableCommand {
                 return o
             }
             var lanes: [String: Any] = [:]
-            for name in laneNames {
+            for name in reportLanes {
                 lanes[name] = object(report.lanes[name] ?? DayReport.Figures(), statusOf(lane: name), currencyOf(lane: name))
             }
             let doc: [String: Any] = ["from": span.0, "to": span.1, "time_zone": local.timeZone.identifier, "lanes": lanes,
@@ -97,7 +111,7 @@ struct ReportCommand: AsyncParsableCommand {
             return
         }
         print("report \(span.0) … \(span.1) \(local.timeZone.identifier)")
-        for (name, f, reconciled) in laneNames.map({ ($0, report.lanes[$0] ?? DayReport.Figures(), statusOf(lane: $0)) })
+        for (name, f, reconciled) in reportLanes.map({ ($0, report.lanes[$0] ?? DayReport.Figures(), statusOf(lane: $0)) })
             + (lane == nil ? [("total", report.total, statusOf(lane: nil))] : []) {
             print("\n\(name == "total" ? "TOTAL" : "lane \(name)")")
             print("  entries \(f.entries), revenue \(money(f.revenueCents, lane: name == "total" ? lane : name)), vouchers used \(f.vouchersUsed), split payments \(f.splitPayments)")
@@ -125,6 +139,18 @@ struct ReportCommand: AsyncParsableCommand {
             status[outlet] = (e.type == .reconciled ? "reconciled" : e.type == .reconcileMismatch ? "mismatch" : "no verdict") + partial
         }
         return status
+    }
+
+    /// `--fleet`: every gate's shipped journal of the window.
+    static func fleetJournals(_ config: GateConfig, window: DateInterval) async throws -> FleetReport {
+        guard let settings = config.fleet else {
+            throw CLIError.usage("--fleet: \(config.file) has no [fleet] section (docs/fleet.md)")
+        }
+        do {
+            return try await FleetReport.read(settings, window: window, logger: Logger(label: "eguma-gate.fleet"))
+        } catch {
+            throw FleetCommand.cliError(error)
+        }
     }
 
     static func csvCell(_ text: String) -> String {
