@@ -109,7 +109,9 @@ struct ControlSocketTests {
             try await offPool { try rawExchange(path: path, line: "") }  // connects, sends nothing
         }
         #expect(answer.contains("no request within"), "\(answer)")
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // The server's 300 ms limit answered (the text says so), not the client's own timeout;
+        // the bound only catches a wait for the client (a loaded CI machine took 5.1 s once).
+        #expect(ContinuousClock.now - started < .seconds(9))
         #expect(server.activeConnections <= 1)
     }
 
