@@ -40,6 +40,8 @@ struct FleetReconcileTests {
 
             let command = try await GateBinary.run(["reconcile", "--config", gates[0].directory + "/eguma-gate.toml"])
             #expect(command.status == 0 && command.stdout.contains("everything matches"), "\(command)")
+            let site = try await GateBinary.run(["reconcile", "--fleet", "--config", gates[0].directory + "/eguma-gate.toml"])
+            #expect(site.status == 0 && site.stdout.contains("everything matches"), "\(site)")
 
             // Door 3 stops and its last shipment is an hour old: no verdict, naming it.
             await gates[2].stop()

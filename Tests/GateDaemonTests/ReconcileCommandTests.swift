@@ -121,6 +121,14 @@ import Testing
         }
     }
 
+    /// `--fleet` needs a fleet: without `[fleet]` it is a usage error (exit 2) that says so.
+    @Test func reconcileFleetWithoutAFleetIsAUsageError() async throws {
+        try await Self.withDay { day in
+            let result = try await day.reconcile(["--fleet"])
+            #expect(result.status == 2 && result.stderr.contains("[fleet]"), "\(result)")
+        }
+    }
+
     /// Exit 1 means money differs: a journal that cannot be read gives no verdict (exit 3),
     /// with the reason — never 1.
     @Test func aJournalThatCannotBeReadGivesNoVerdictNotExit1() async throws {

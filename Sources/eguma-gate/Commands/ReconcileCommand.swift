@@ -16,13 +16,18 @@ struct ReconcileCommand: AsyncParsableCommand {
             Per outlet: matched, missing at e-guma (the journal charged, e-guma did not), unknown \
             to the gate (e-guma lists a redemption by the outlet's user the journal does not hold), \
             amount differences. Exit 0 when everything matches, 1 on discrepancies (money differs), \
-            3 when there is no verdict (e-guma unreachable, or its answer cannot be read), 2 on usage \
-            or configuration errors (also when e-guma refuses the outlet's API key).
+            3 when there is no verdict (e-guma unreachable, its answer or the journal cannot be read, \
+            or with a fleet: a gate of the outlet's user has not shipped the window yet, PostgreSQL \
+            unreachable), 2 on usage or configuration errors (also when e-guma refuses the outlet's \
+            API key). With a [fleet], every outlet counts the journals of the site's other \
+            controllers of the same e-guma user; --fleet reconciles every outlet configured here for \
+            the site (an outlet whose key only other gates hold is reconciled there).
             """)
 
     @OptionGroup var options: ConfigOption
     @OptionGroup var window: WindowOptions
     @Option(help: "Only this outlet.") var outlet: String?
+    @Flag(help: "Every outlet of the site, with the other controllers' journals (needs [fleet]).") var fleet = false
     @Flag(help: "Print one JSON document.") var json = false
     @Flag(help: "Print voucher codes in full (default: masked).") var showCodes = false
 
@@ -30,6 +35,12 @@ struct ReconcileCommand: AsyncParsableCommand {
         let config = try options.load()
         let local = EgumaLocalTime(config.api.timeZone)
         let interval = try window.window(local)
+        if fleet {
+            guard config.fleet != nil else {
+                throw CLIError.usage("reconcile --fleet: \(config.file) has no [fleet] section — add one (docs/fleet.md) or reconcile without --fleet")
+            }
+            if let outlet { throw CLIError.usage("reconcile --fleet does every outlet of the site — leave out --outlet \(outlet)") }
+        }
         let names = try outlet.map { name in
             guard config.outlets[name] != nil else {
                 throw CLIError.usage("--outlet \(name): no such outlet — configured: \(config.outlets.keys.sorted().joined(separator: ", "))")
