@@ -17,27 +17,27 @@ public enum FleetAdmin {
     public static func check(_ settings: FleetSettings, machineID: String, logger: Logger) async throws -> CheckReport {
         let endpoint = try FleetEndpoint(settings: settings)
         _ = try FleetSecrets.codeKey(settings)
-        let connection = try await endpoint.connect(logger: logger)
-        defer { Task { try? await connection.close() } }
-        do {
-            let version = try await FleetSchema.check(on: connection, server: endpoint.server, logger: logger)
-            let registered = try await FleetRegistration.claimGateID(settings, machineID: machineID, register: false,
-                                                                     on: connection, logger: logger)
-            return CheckReport(server: endpoint.server, schemaVersion: version, registered: registered)
-        } catch {
-            throw endpoint.classify(error, operation: "check the fleet schema on \(endpoint.server)")
+        return try await endpoint.withConnection(logger: logger) { connection in
+            do {
+                let version = try await FleetSchema.check(on: connection, server: endpoint.server, logger: logger)
+                let registered = try await FleetRegistration.claimGateID(settings, machineID: machineID, register: false,
+                                                                         on: connection, logger: logger)
+                return CheckReport(server: endpoint.server, schemaVersion: version, registered: registered)
+            } catch {
+                throw endpoint.classify(error, operation: "check the fleet schema on \(endpoint.server)")
+            }
         }
     }
 
     /// Applies the missing migrations; returns their names (empty: the schema was current).
     public static func migrate(_ settings: FleetSettings, logger: Logger) async throws -> [String] {
         let endpoint = try FleetEndpoint(settings: settings)
-        let connection = try await endpoint.connect(logger: logger)
-        defer { Task { try? await connection.close() } }
-        do {
-            return try await FleetSchema.migrate(on: connection, logger: logger)
-        } catch {
-            throw endpoint.classify(error, operation: "migrate the fleet schema on \(endpoint.server)")
+        return try await endpoint.withConnection(logger: logger) { connection in
+            do {
+                return try await FleetSchema.migrate(on: connection, logger: logger)
+            } catch {
+                throw endpoint.classify(error, operation: "migrate the fleet schema on \(endpoint.server)")
+            }
         }
     }
 }

@@ -80,6 +80,16 @@ public struct FleetEndpoint: Sendable {
         }
     }
 
+    /// One connection for `body`, closed — and the close awaited — when `body` returns or throws
+    /// (no task left behind to close it).
+    public func withConnection<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await connect(logger: logger)
+        let result: Result<T, any Error>
+        do { result = .success(try await body(connection)) } catch { result = .failure(error) }
+        try? await connection.close()
+        return try result.get()
+    }
+
     /// Sorts a postgres-nio or NIO failure into the classes of `FleetError.Kind`.
     public func classify(_ error: any Error, operation: String) -> FleetError {
         if let fleet = error as? FleetError { return fleet }

@@ -41,47 +41,47 @@ public struct FleetReconcileSource: Sendable {
     public static let grace: TimeInterval = 60
 
     public func others(userID: String, window: DateInterval) async throws -> Others {
-        let connection = try await endpoint.connect(logger: logger)
-        defer { Task { try? await connection.close() } }
-        do {
-            let (site, me) = (endpoint.settings.site, endpoint.settings.gateID)
-            _ = try await FleetSchema.check(on: connection, server: endpoint.server, logger: logger)
-            let gates = try await connection.query("""
-                SELECT g.gate_id, c.caught_up_at FROM (
-                    SELECT gate_id FROM fleet_heartbeat WHERE site = \(site) AND users ? \(userID)
-                    UNION SELECT DISTINCT gate_id FROM fleet_journal WHERE site = \(site) AND user_id = \(userID)) g
-                LEFT JOIN fleet_cursor c ON c.site = \(site) AND c.gate_id = g.gate_id
-                WHERE g.gate_id <> \(me) ORDER BY g.gate_id
-                """, logger: logger)
-            var lagging: [String] = []
-            var watermark: Date?
-            let due = min(window.end, Date()).addingTimeInterval(-Self.grace)
-            for try await (gate, caughtUp) in gates.decode((String, Date?).self) {
-                let through = caughtUp ?? .distantPast
-                if through < due { lagging.append(gate) }
-                watermark = min(watermark ?? through, through)
+        return try await endpoint.withConnection(logger: logger) { connection in
+            do {
+                let (site, me) = (endpoint.settings.site, endpoint.settings.gateID)
+                _ = try await FleetSchema.check(on: connection, server: endpoint.server, logger: logger)
+                let gates = try await connection.query("""
+                    SELECT g.gate_id, c.caught_up_at FROM (
+                        SELECT gate_id FROM fleet_heartbeat WHERE site = \(site) AND users ? \(userID)
+                        UNION SELECT DISTINCT gate_id FROM fleet_journal WHERE site = \(site) AND user_id = \(userID)) g
+                    LEFT JOIN fleet_cursor c ON c.site = \(site) AND c.gate_id = g.gate_id
+                    WHERE g.gate_id <> \(me) ORDER BY g.gate_id
+                    """, logger: logger)
+                var lagging: [String] = []
+                var watermark: Date?
+                let due = min(window.end, Date()).addingTimeInterval(-Self.grace)
+                for try await (gate, caughtUp) in gates.decode((String, Date?).self) {
+                    let through = caughtUp ?? .distantPast
+                    if through < due { lagging.append(gate) }
+                    watermark = min(watermark ?? through, through)
+                }
+                let rows = try await connection.query("""
+                    SELECT gate_id, local_id, row->>'admission_id', row->>'lane', row->>'outlet', row->>'code_hash', row->>'code_masked',
+                           row->>'amount_cents', row->>'state', (row->>'created_at')::timestamp AT TIME ZONE 'UTC', row->>'balance_after_cents'
+                    FROM fleet_journal
+                    WHERE site = \(site) AND user_id = \(userID) AND tbl = 'redemption' AND gate_id <> \(me)
+                      AND (row->>'created_at')::timestamp AT TIME ZONE 'UTC' >= \(window.start)
+                      AND (row->>'created_at')::timestamp AT TIME ZONE 'UTC' < \(window.end)
+                    """, logger: logger)
+                var others = Others(rows: [], masked: [:], lagging: lagging, watermark: watermark)
+                for try await (gate, id, admission, lane, outlet, hash, masked, amount, state, at, after)
+                    in rows.decode((String, Int64, String?, String?, String?, String?, String?, String?, String?, Date, String?).self) {
+                    guard let hash, let state = state.flatMap(RedemptionState.init(rawValue:)) else { continue }
+                    others.masked[hash] = masked
+                    others.rows.append(JournalRedemptionRow(
+                        id: id, admission: admission.flatMap { Int64($0) } ?? 0, lane: "\(gate)/\(lane ?? "?")", outlet: outlet ?? "",
+                        code: hash, amountCents: amount.flatMap { Int64($0) } ?? 0, state: state, at: at,
+                        balanceAfterCents: after.flatMap { Int64($0) }))
+                }
+                return others
+            } catch {
+                throw endpoint.classify(error, operation: "read the other gates' journals from \(endpoint.server)")
             }
-            let rows = try await connection.query("""
-                SELECT gate_id, local_id, row->>'admission_id', row->>'lane', row->>'outlet', row->>'code_hash', row->>'code_masked',
-                       row->>'amount_cents', row->>'state', (row->>'created_at')::timestamp AT TIME ZONE 'UTC', row->>'balance_after_cents'
-                FROM fleet_journal
-                WHERE site = \(site) AND user_id = \(userID) AND tbl = 'redemption' AND gate_id <> \(me)
-                  AND (row->>'created_at')::timestamp AT TIME ZONE 'UTC' >= \(window.start)
-                  AND (row->>'created_at')::timestamp AT TIME ZONE 'UTC' < \(window.end)
-                """, logger: logger)
-            var others = Others(rows: [], masked: [:], lagging: lagging, watermark: watermark)
-            for try await (gate, id, admission, lane, outlet, hash, masked, amount, state, at, after)
-                in rows.decode((String, Int64, String?, String?, String?, String?, String?, String?, String?, Date, String?).self) {
-                guard let hash, let state = state.flatMap(RedemptionState.init(rawValue:)) else { continue }
-                others.masked[hash] = masked
-                others.rows.append(JournalRedemptionRow(
-                    id: id, admission: admission.flatMap { Int64($0) } ?? 0, lane: "\(gate)/\(lane ?? "?")", outlet: outlet ?? "",
-                    code: hash, amountCents: amount.flatMap { Int64($0) } ?? 0, state: state, at: at,
-                    balanceAfterCents: after.flatMap { Int64($0) }))
-            }
-            return others
-        } catch {
-            throw endpoint.classify(error, operation: "read the other gates' journals from \(endpoint.server)")
         }
     }
 
@@ -91,18 +91,18 @@ public struct FleetReconcileSource: Sendable {
     /// by another gate (or PostgreSQL unreachable: that gate's verdict would be "no verdict" anyway).
     public func acquireLease(userID: String, for duration: Duration) async -> Bool {
         do {
-            let connection = try await endpoint.connect(logger: logger)
-            defer { Task { try? await connection.close() } }
-            let seconds = Int64(duration.components.seconds)
-            let (site, me) = (endpoint.settings.site, endpoint.settings.gateID)
-            let rows = try await connection.query("""
-                INSERT INTO fleet_lease (site, name, gate_id, expires_at)
-                VALUES (\(site), \("reconcile:" + userID), \(me), now() + make_interval(secs => \(seconds)))
-                ON CONFLICT (site, name) DO UPDATE SET gate_id = EXCLUDED.gate_id, expires_at = EXCLUDED.expires_at
-                    WHERE fleet_lease.gate_id = EXCLUDED.gate_id OR fleet_lease.expires_at < now()
-                RETURNING gate_id
-                """, logger: logger).collect()
-            return !rows.isEmpty
+            return try await endpoint.withConnection(logger: logger) { connection in
+                let seconds = Int64(duration.components.seconds)
+                let (site, me) = (endpoint.settings.site, endpoint.settings.gateID)
+                let rows = try await connection.query("""
+                    INSERT INTO fleet_lease (site, name, gate_id, expires_at)
+                    VALUES (\(site), \("reconcile:" + userID), \(me), now() + make_interval(secs => \(seconds)))
+                    ON CONFLICT (site, name) DO UPDATE SET gate_id = EXCLUDED.gate_id, expires_at = EXCLUDED.expires_at
+                        WHERE fleet_lease.gate_id = EXCLUDED.gate_id OR fleet_lease.expires_at < now()
+                    RETURNING gate_id
+                    """, logger: logger).collect()
+                return !rows.isEmpty
+            }
         } catch {
             logger.warning("reconcile lease for e-guma user \(userID): \(endpoint.classify(error, operation: "take the lease"))")
             return false

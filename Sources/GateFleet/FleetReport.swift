@@ -18,26 +18,26 @@ public struct FleetReport: Sendable {
 
     public static func read(_ settings: FleetSettings, window: DateInterval, logger: Logger) async throws -> FleetReport {
         let endpoint = try FleetEndpoint(settings: settings)
-        let connection = try await endpoint.connect(logger: logger)
-        defer { Task { try? await connection.close() } }
-        do {
-            _ = try await FleetSchema.check(on: connection, server: endpoint.server, logger: logger)
-            let rows = try await connection.query("""
-                SELECT g.n, j.gate_id, j.tbl, j.row::text FROM fleet_journal j
-                JOIN (SELECT gate_id, row_number() OVER (ORDER BY gate_id) AS n FROM fleet_gate WHERE site = \(settings.site)) g
-                    ON g.gate_id = j.gate_id
-                WHERE j.site = \(settings.site) AND j.tbl IN ('admission', 'redemption', 'event')
-                  AND (COALESCE(j.row->>'started_at', j.row->>'created_at', j.row->>'ts'))::timestamp AT TIME ZONE 'UTC' >= \(window.start)
-                  AND (COALESCE(j.row->>'started_at', j.row->>'created_at', j.row->>'ts'))::timestamp AT TIME ZONE 'UTC' < \(window.end)
-                """, logger: logger)
-            var report = FleetReport()
-            for try await (n, gate, table, text) in rows.decode((Int64, String, String, String).self) {
-                guard let row = try? JSONDecoder().decode([String: Value].self, from: Data(text.utf8)) else { continue }
-                report.add(table, row, gate: gate, base: n * gateSpan)
+        return try await endpoint.withConnection(logger: logger) { connection in
+            do {
+                _ = try await FleetSchema.check(on: connection, server: endpoint.server, logger: logger)
+                let rows = try await connection.query("""
+                    SELECT g.n, j.gate_id, j.tbl, j.row::text FROM fleet_journal j
+                    JOIN (SELECT gate_id, row_number() OVER (ORDER BY gate_id) AS n FROM fleet_gate WHERE site = \(settings.site)) g
+                        ON g.gate_id = j.gate_id
+                    WHERE j.site = \(settings.site) AND j.tbl IN ('admission', 'redemption', 'event')
+                      AND (COALESCE(j.row->>'started_at', j.row->>'created_at', j.row->>'ts'))::timestamp AT TIME ZONE 'UTC' >= \(window.start)
+                      AND (COALESCE(j.row->>'started_at', j.row->>'created_at', j.row->>'ts'))::timestamp AT TIME ZONE 'UTC' < \(window.end)
+                    """, logger: logger)
+                var report = FleetReport()
+                for try await (n, gate, table, text) in rows.decode((Int64, String, String, String).self) {
+                    guard let row = try? JSONDecoder().decode([String: Value].self, from: Data(text.utf8)) else { continue }
+                    report.add(table, row, gate: gate, base: n * gateSpan)
+                }
+                return report
+            } catch {
+                throw endpoint.classify(error, operation: "read the fleet's journals from \(endpoint.server)")
             }
-            return report
-        } catch {
-            throw endpoint.classify(error, operation: "read the fleet's journals from \(endpoint.server)")
         }
     }
 

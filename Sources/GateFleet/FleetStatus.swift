@@ -32,32 +32,32 @@ public struct FleetStatus: Sendable, Codable, Equatable {
     /// heartbeats) marks its gate stale.
     public static func read(_ settings: FleetSettings, staleAfter: Duration = .seconds(60), logger: Logger) async throws -> FleetStatus {
         let endpoint = try FleetEndpoint(settings: settings)
-        let connection = try await endpoint.connect(logger: logger)
-        defer { Task { try? await connection.close() } }
-        let stale = Int(staleAfter.components.seconds)
-        do {
-            _ = try await FleetSchema.check(on: connection, server: endpoint.server, logger: logger)
-            let rows = try await connection.query("""
-                SELECT g.gate_id, g.machine_id, h.sent_at, EXTRACT(EPOCH FROM now() - h.sent_at)::int8, h.version, h.lanes::text,
-                       h.outbox_depth, h.offline_waiting, h.shipping_lag,
-                       (SELECT MAX(j.row->>'ts') FROM fleet_journal j
-                        WHERE j.site = g.site AND j.gate_id = g.gate_id AND j.tbl = 'event'
-                          AND j.row->>'type' IN ('reconciled', 'reconcile_mismatch'))
-                FROM fleet_gate g LEFT JOIN fleet_heartbeat h ON h.site = g.site AND h.gate_id = g.gate_id
-                WHERE g.site = \(settings.site) ORDER BY g.gate_id
-                """, logger: logger)
-            var gates: [Gate] = []
-            for try await (gate, machine, sent, age, version, lanes, outbox, offline, lag, reconcile)
-                in rows.decode((String, String, Date?, Int64?, String?, String?, Int32?, Int32?, Int64?, String?).self) {
-                let laneStates = lanes.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
-                gates.append(Gate(gateID: gate, machineID: machine, lastHeartbeat: sent, ageSeconds: age.map(Int.init),
-                                  stale: age.map { $0 > stale } ?? true, version: version, lanes: laneStates,
-                                  outboxDepth: outbox.map(Int.init), offlineWaiting: offline.map(Int.init), shippingLag: lag,
-                                  lastReconcile: reconcile))
+        return try await endpoint.withConnection(logger: logger) { connection in
+            let stale = Int(staleAfter.components.seconds)
+            do {
+                _ = try await FleetSchema.check(on: connection, server: endpoint.server, logger: logger)
+                let rows = try await connection.query("""
+                    SELECT g.gate_id, g.machine_id, h.sent_at, EXTRACT(EPOCH FROM now() - h.sent_at)::int8, h.version, h.lanes::text,
+                           h.outbox_depth, h.offline_waiting, h.shipping_lag,
+                           (SELECT MAX(j.row->>'ts') FROM fleet_journal j
+                            WHERE j.site = g.site AND j.gate_id = g.gate_id AND j.tbl = 'event'
+                              AND j.row->>'type' IN ('reconciled', 'reconcile_mismatch'))
+                    FROM fleet_gate g LEFT JOIN fleet_heartbeat h ON h.site = g.site AND h.gate_id = g.gate_id
+                    WHERE g.site = \(settings.site) ORDER BY g.gate_id
+                    """, logger: logger)
+                var gates: [Gate] = []
+                for try await (gate, machine, sent, age, version, lanes, outbox, offline, lag, reconcile)
+                    in rows.decode((String, String, Date?, Int64?, String?, String?, Int32?, Int32?, Int64?, String?).self) {
+                    let laneStates = lanes.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+                    gates.append(Gate(gateID: gate, machineID: machine, lastHeartbeat: sent, ageSeconds: age.map(Int.init),
+                                      stale: age.map { $0 > stale } ?? true, version: version, lanes: laneStates,
+                                      outboxDepth: outbox.map(Int.init), offlineWaiting: offline.map(Int.init), shippingLag: lag,
+                                      lastReconcile: reconcile))
+                }
+                return FleetStatus(site: settings.site, staleAfterSeconds: stale, gates: gates)
+            } catch {
+                throw endpoint.classify(error, operation: "read the fleet status from \(endpoint.server)")
             }
-            return FleetStatus(site: settings.site, staleAfterSeconds: stale, gates: gates)
-        } catch {
-            throw endpoint.classify(error, operation: "read the fleet status from \(endpoint.server)")
         }
     }
 
