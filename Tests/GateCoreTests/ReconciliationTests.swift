@@ -90,7 +90,8 @@ import Testing
             ReportEvent(type: .cancelQueued, lane: "side", admission: 5, message: nil),
             ReportEvent(type: .cancelled, lane: "side", admission: 5, message: nil),
             ReportEvent(type: .offlineAdmitted, lane: "side", admission: 6, message: nil),
-            ReportEvent(type: .offlineAdmitted, lane: "side", admission: 7, message: nil),
+            ReportEvent(type: .offlineAdmitted, lane: "side", admission: 7,
+                        message: "\(DayReport.unclaimedMark) fleet unreachable (offline_without_fleet = local)"),
             ReportEvent(type: .offlineRedeemFailed, lane: "side", admission: 7, message: nil),
             ReportEvent(type: .denied, lane: "side", admission: 8, message: "e-guma error"),
             ReportEvent(type: .tokenUnknown, lane: "side", admission: 8, message: nil),
@@ -106,6 +107,8 @@ import Testing
         #expect(t.cancels == 2 && t.cancelsImmediate == 1 && t.cancelsFromOutbox == 1 && side?.cancelsFromOutbox == 1)
         #expect(t.offlineAdmissions == 2 && t.offlineReplaysPaid == 1 && t.offlineReplaysFailed == 1 && t.offlineReplaysPending == 0)
         #expect(t.tokenUnknown == 1 && t.manualOpens == 1 && t.emergencyOpens == 0)
+        #expect(side?.offlineUnclaimed == 1 && t.offlineUnclaimed == 1, "an offline admission no fleet claim backs")
+        #expect(t.columns.last?.0 == "offline_unclaimed", "added at the end: an accountant's sheet keeps its columns")
         #expect(report.lanes["idle"] == DayReport.Figures())
         #expect(report.only(lane: "side").total == side)
     }

@@ -330,7 +330,7 @@ import Testing
             let lines = csv.stdout.split(separator: "\n").map(String.init)
             #expect(lines.count == 3, "\(csv)")
             #expect(lines.first?.hasPrefix("from,to,lane,entries,revenue_cents,") == true)
-            #expect(lines.last?.contains(",total,3,10000,5,1,1,1,1,0,1,1,0,0,1,0,0,0,0,100.00,") == true, "\(csv)")
+            #expect(lines.last?.contains(",total,3,10000,5,1,1,1,1,0,1,1,0,0,1,0,0,0,0,0,100.00,") == true, "\(csv)")
             #expect(lines.last?.hasSuffix(",mismatch") == true, "\(csv)")
         }
     }

@@ -60,7 +60,7 @@ extension LaneEngine {
         offlineThisOutage += 1
         offlineTimes.append(clock.now)
         await emit(.offlineAdmitted, admission: admission, code: code.text, amountCents: settings.price.cents,
-                   message: unclaimed ? "unclaimed: fleet unreachable (offline_without_fleet = local)" : nil)
+                   message: unclaimed ? "\(DayReport.unclaimedMark) fleet unreachable (offline_without_fleet = local)" : nil)
         await sensor?.arm()
         let pulsed = (try? await relay.pulse(for: settings.pulse) { await self.showOpen(newBalance: nil) }) != nil
         if pulsed { await emit(.opened, admission: admission) }

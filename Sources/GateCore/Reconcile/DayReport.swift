@@ -15,6 +15,9 @@ import Foundation
 /// - offline: `offline_admitted` events and how their replays ended (paid, failed, pending);
 /// - manual opens: `manual_open` events; emergency opens: those whose reason names the emergency.
 public struct DayReport: Sendable, Equatable {
+    /// How an `offline_admitted` event's message starts when no fleet claim backs it (SPEC §10
+    /// `offline_without_fleet = "local"`); the report counts those as `offline_unclaimed`.
+    public static let unclaimedMark = "unclaimed:"
     public struct Figures: Sendable, Equatable {
         public var entries = 0
         public var revenueCents: Int64 = 0
@@ -32,6 +35,9 @@ public struct DayReport: Sendable, Equatable {
         /// Offline replays that found less than the price (`offline_shortfall`), and what was missing.
         public var offlineShortfalls = 0
         public var offlineShortfallCents: Int64 = 0
+        /// Offline admissions let in without a fleet claim (PostgreSQL unreachable,
+        /// `offline_without_fleet = "local"`): another door may have admitted the same code.
+        public var offlineUnclaimed = 0
         public var tokenUnknown = 0
         public var manualOpens = 0
         public var emergencyOpens = 0
@@ -74,7 +80,9 @@ public struct DayReport: Sendable, Equatable {
             case .cancelled:
                 let fromOutbox = e.admission.map(queued.contains) ?? false
                 bump(e.lane) { $0.cancels += 1; if fromOutbox { $0.cancelsFromOutbox += 1 } else { $0.cancelsImmediate += 1 } }
-            case .offlineAdmitted: bump(e.lane) { $0.offlineAdmissions += 1 }
+            case .offlineAdmitted:
+                let unclaimed = e.message?.hasPrefix(Self.unclaimedMark) == true
+                bump(e.lane) { $0.offlineAdmissions += 1; if unclaimed { $0.offlineUnclaimed += 1 } }
             case .offlineRedeemFailed:
                 if let a = e.admission { failedOffline.insert(a) }
             case .offlineShortfall: bump(e.lane) { $0.offlineShortfalls += 1; $0.offlineShortfallCents += e.amountCents ?? 0 }
@@ -122,6 +130,7 @@ extension DayReport.Figures {
         offlineAdmissions += o.offlineAdmissions; offlineReplaysPaid += o.offlineReplaysPaid
         offlineReplaysFailed += o.offlineReplaysFailed; offlineReplaysPending += o.offlineReplaysPending
         offlineShortfalls += o.offlineShortfalls; offlineShortfallCents += o.offlineShortfallCents
+        offlineUnclaimed += o.offlineUnclaimed
         tokenUnknown += o.tokenUnknown; manualOpens += o.manualOpens; emergencyOpens += o.emergencyOpens
     }
 
@@ -134,7 +143,8 @@ extension DayReport.Figures {
          ("offline_replays_failed", Int64(offlineReplaysFailed)), ("offline_replays_pending", Int64(offlineReplaysPending)),
          ("token_unknown", Int64(tokenUnknown)), ("manual_opens", Int64(manualOpens)), ("emergency_opens", Int64(emergencyOpens)),
          // Added later: at the end, so an accountant's sheet keeps its columns.
-         ("offline_shortfalls", Int64(offlineShortfalls)), ("offline_shortfall_cents", offlineShortfallCents)]
+         ("offline_shortfalls", Int64(offlineShortfalls)), ("offline_shortfall_cents", offlineShortfallCents),
+         ("offline_unclaimed", Int64(offlineUnclaimed))]
     }
 }
 
