@@ -97,7 +97,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings),
+            // Swift 6.3.1's optimizer crashes ("While splitting coroutine", signal 11) on this
+            // target's async functions that decode PostgreSQL rows into wide tuples: built
+            // unoptimised in release too. Nothing here is on the admission path's hot loop (a claim
+            // is one statement; shipping is I/O-bound), so -Onone costs no measurable time.
+            swiftSettings: swiftSettings + [.unsafeFlags(["-Onone"], .when(configuration: .release))]),
         .target(
             name: "GateDaemon",
             dependencies: [
