@@ -26,6 +26,10 @@ struct FleetReconcileTests {
             let client = try EgumaClient(configuration: EgumaClientConfiguration(baseURL: simulator.baseURL))
             defer { Task { try? await client.shutdown() } }
             let database = gates[0].runtime.database
+            // The binary gets the same window (its default, yesterday in Zurich, held none of
+            // these admissions after 23:00 UTC — and then "matched: 0" passed for clean).
+            let local = EgumaLocalTime()
+            let span = ["--from", local.format(window.start), "--to", local.format(window.end)]
 
             // Alone, door 1 sees the other doors' redemptions as money it does not know of.
             let alone = try await Reconciler(database: database, client: client).reconcile(outlet, window: window)
@@ -38,9 +42,10 @@ struct FleetReconcileTests {
                     "e-guma's codes shown as the gate knows them")
             #expect(shared.result.matched.flatMap(\.journal).map(\.lane).sorted() == ["door-2/main", "door-3/main", "main"])
 
-            let command = try await GateBinary.run(["reconcile", "--config", gates[0].directory + "/eguma-gate.toml"])
+            let command = try await GateBinary.run(["reconcile", "--config", gates[0].directory + "/eguma-gate.toml"] + span)
             #expect(command.status == 0 && command.stdout.contains("everything matches"), "\(command)")
-            let site = try await GateBinary.run(["reconcile", "--fleet", "--config", gates[0].directory + "/eguma-gate.toml"])
+            #expect(command.stdout.contains("matched: 2 voucher(s)"), "the three doors' redemptions, two vouchers: \(command)")
+            let site = try await GateBinary.run(["reconcile", "--fleet", "--config", gates[0].directory + "/eguma-gate.toml"] + span)
             #expect(site.status == 0 && site.stdout.contains("everything matches"), "\(site)")
 
             // Door 3 stops and its last shipment is an hour old: no verdict, naming it.
@@ -48,7 +53,7 @@ struct FleetReconcileTests {
             try await rig.execute("UPDATE fleet_cursor SET caught_up_at = now() - interval '2 hours' WHERE gate_id = 'door-3'")
             await #expect { _ = try await Reconciler(database: database, client: client, fleet: fleet).reconcile(outlet, window: window) }
                 throws: { ($0 as? ReconcileNoVerdict)?.description.contains("door-3") == true }
-            let undecided = try await GateBinary.run(["reconcile", "--config", gates[0].directory + "/eguma-gate.toml"])
+            let undecided = try await GateBinary.run(["reconcile", "--config", gates[0].directory + "/eguma-gate.toml"] + span)
             #expect(undecided.status == 3 && undecided.stderr.contains("door-3"), "\(undecided)")
         }
     }
