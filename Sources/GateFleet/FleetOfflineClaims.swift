@@ -35,10 +35,17 @@ public struct FleetOfflineClaims: OfflineClaims {
         } catch {
             answer = .unknown(reason: "\(error)")
         }
-        switch answer {
-        case .claimed: try? await database.setClaimIntent(admission: admission, code: code.text, state: .claimed)
-        case .held: try? await database.removeClaimIntent(admission: admission)
-        case .unknown: try? await database.setClaimIntent(admission: admission, code: code.text, state: .unknown)
+        // A refused write here leaves the intent `asking`, which `settle()` sweeps like `unknown`:
+        // it asks PostgreSQL again and keeps or releases the claim by the admission's outcome.
+        // The guest's answer stands either way; the refusal is logged, not swallowed.
+        do {
+            switch answer {
+            case .claimed: try await database.setClaimIntent(admission: admission, code: code.text, state: .claimed)
+            case .held: try await database.removeClaimIntent(admission: admission)
+            case .unknown: try await database.setClaimIntent(admission: admission, code: code.text, state: .unknown)
+            }
+        } catch {
+            logger.warning("offline claim of admission #\(admission) (\(code.masked)): the journal did not record its answer (\(error)) — left 'asking', settled when PostgreSQL is asked again")
         }
         return answer
     }
