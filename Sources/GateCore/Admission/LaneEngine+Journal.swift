@@ -12,10 +12,22 @@ extension LaneEngine {
 
     /// Writes the reserved admission and its "scanned" event of a scan that ends without a
     /// redeem intent (denied, offline, waiting for more), before anything else of it is written.
+    ///
+    /// Refused (disk full), the row stays to be written: by the next try, or with the redeem
+    /// intent of a split payment's next voucher (`beginRedemption` takes it) — so no money step
+    /// is ever written for an admission the journal does not hold (found by the write-cut test of
+    /// a split payment: its intents and tokens were written under an admission row that never
+    /// was, and the entry was never closed).
     func writeUnopenedAdmission() async {
         guard let scanned = unopened, let id = scanned.admission else { return }
         unopened = nil
-        do { try await journal.openAdmission(id, lane: settings.name, scanned: scanned) } catch { unwritten = id }
+        do {
+            try await journal.openAdmission(id, lane: settings.name, scanned: scanned)
+            if unwritten == id { unwritten = nil }
+        } catch {
+            unopened = scanned
+            unwritten = id
+        }
     }
 
     /// An admission whose row could not be written is not closed: the UPDATE would change
