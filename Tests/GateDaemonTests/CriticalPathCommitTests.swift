@@ -105,6 +105,25 @@ struct CriticalPathCommitTests {
         await lane.stop()
     }
 
+    /// Issue 24: a split payment's token of voucher 1 and intent of voucher 2 share one commit.
+    /// Between the second scan and the relay: its "scanned" event, intent 1, token 1 with intent
+    /// 2, token 2 — four commits, where writing the token and the next intent apart made five.
+    @Test func aSplitPaymentsTokenAndTheNextVouchersIntentShareOneCommit() async throws {
+        let lane = try await Lane.start([SimulatedVoucher(code: "AAAA1111AAAA", kind: .value, balanceInCents: 1_000),
+                                         SimulatedVoucher(code: "BBBB2222BBBB", kind: .value, balanceInCents: 10_000)])
+        await lane.scan("AAAA1111AAAA")  // 10.00 of the 25.00 price: waiting for a second voucher
+        #expect(await lane.relay.commitsBeforePulse.isEmpty)
+        await lane.scan("BBBB2222BBBB")
+        let commits = try #require(await lane.relay.commitsBeforePulse.first)
+        #expect(commits == 4, "\(commits) commits between the second scan and the relay")
+        let atPulse = await lane.relay.redemptionsAtPulse
+        #expect(atPulse.map(\.intent.amount) == [Money(cents: 1_000), Money(cents: 1_500)])
+        #expect(atPulse.allSatisfy { $0.state == .redeemed && $0.token != nil }, "both tokens durable before the relay")
+        let events = await lane.relay.eventsAtPulse
+        #expect(events.filter { $0 == .redeemed }.count == 2, "\(events)")
+        await lane.stop()
+    }
+
     @Test func aRefusedScanWritesItsAdmissionAndScannedEventBeforeTheDenial() async throws {
         let lane = try await Lane.start([SimulatedVoucher(code: "BBBB2222BBBB", kind: .value, balanceInCents: 1_000)]) {
             $0.splitPayment = false

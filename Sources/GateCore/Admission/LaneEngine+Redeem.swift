@@ -3,17 +3,23 @@ extension LaneEngine {
     func redeemAndOpen(_ c: Collecting) async {
         let reference = settings.reference(admission: c.admission)
         var taken: [Taken] = []
-        for item in c.planned {
+        // A split payment's token of voucher k, kept back to share one commit with the intent of
+        // voucher k + 1 (issue 24); written on its own when that is not possible.
+        var heldToken: LaneWrite?
+        for (index, item) in c.planned.enumerated() {
             let intent = RedemptionIntent(admission: c.admission, lane: settings.name, outlet: settings.outlet,
                                           code: item.code, amount: item.amount, reference: reference,
                                           balanceBefore: item.balanceBefore)
             let redemption: Int64
             // Commit 1 of 2 before the relay: admission and "scanned" (first voucher) with the
-            // intent, guarded against pending outbox work for the voucher.
+            // intent, guarded against pending outbox work for the voucher; for a later voucher
+            // with the token of the one before it.
             let scanned = unopened
             unopened = nil
             do {
-                redemption = try await journal.beginRedemption(intent, scanned: scanned)
+                let held = heldToken
+                heldToken = nil
+                redemption = try await begin(intent, scanned: scanned, after: held)
             } catch {
                 unopened = scanned  // written with the denial instead
                 if error is VoucherBusy {
@@ -27,11 +33,13 @@ extension LaneEngine {
             do throws(VoucherServiceError) {
                 let answer = try await service.redeem(item.code, amount: item.amount, reference: reference)
                 await online.recordAnswer(latency: started.duration(to: clock.now))
-                // Commit 2 of 2: the token with its "redeemed" event. A failure is logged and
-                // counted by the journal; the guest, who paid, still goes in.
+                // Commit 2 of 2: the token with its "redeemed" event (before another voucher of
+                // a split payment: in that voucher's commit 1). A failure is logged and counted
+                // by the journal; the guest, who paid, still goes in.
                 let redeemed = GateEvent(.redeemed, lane: settings.name, admission: c.admission, code: item.code.text,
                                          amountCents: item.amount.cents, balanceCents: answer.newBalance.cents)
-                await write(.token(redemption: redemption, token: answer.token, balanceAfter: answer.newBalance, event: redeemed))
+                let token = LaneWrite.token(redemption: redemption, token: answer.token, balanceAfter: answer.newBalance, event: redeemed)
+                if index < c.planned.count - 1 { heldToken = token } else { await write(token) }
                 taken.append(Taken(redemption: redemption, code: item.code, amount: item.amount,
                                    token: answer.token, balanceAfter: answer.newBalance))
             } catch {
@@ -56,6 +64,25 @@ extension LaneEngine {
         }
         // A service voucher ("Maison": nothing on it before) has no balance worth showing.
         await open(c.admission, taken: taken, showsBalance: c.planned.last?.balanceBefore != .zero)
+    }
+
+    /// Commit 1 of a voucher: its intent, with the admission and "scanned" for the first, or
+    /// with the token of the voucher before it (`held`) in one transaction. `held` is always
+    /// written: on its own when that transaction wrote nothing (it throws then), and through the
+    /// backlog first when an earlier write of this admission waits there — the token must not
+    /// overtake it.
+    func begin(_ intent: RedemptionIntent, scanned: GateEvent?, after held: LaneWrite?) async throws -> Int64 {
+        if let held, case .token(let redemption, let token, let balanceAfter, let event) = held.from(source),
+           !backlog.contains(where: { $0.0.admission == intent.admission }) {
+            do {
+                return try await journal.recordRedeemed(redemption, token: token, balanceAfter: balanceAfter, event: event, thenBegin: intent)
+            } catch {
+                await write(held)
+                throw error
+            }
+        }
+        if let held { await write(held) }
+        return try await journal.beginRedemption(intent, scanned: scanned)
     }
 
     /// An uncertain redeem (SPEC §3 "Uncertain outcomes", issue 12 item 1). A Balance right

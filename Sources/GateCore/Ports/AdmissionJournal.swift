@@ -63,6 +63,12 @@ public protocol AdmissionJournal: Sendable {
     /// Commit 2 of 2: the token and new balance with the "redeemed" `event`, in one transaction,
     /// only if the redemption is still in `intent`.
     func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws
+    /// A split payment's step between two vouchers: commit 2 of voucher k (its token and
+    /// "redeemed" event, only from `intent`) and commit 1 of voucher k + 1 (its intent, guarded as
+    /// `beginRedemption`) in one transaction; all or nothing — on `VoucherBusy` nothing is written.
+    /// Returns the next redemption's id.
+    func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent,
+                        thenBegin next: RedemptionIntent) async throws -> Int64
     /// After the relay: closes admission `id` with `events` (e.g. "opened" and "entered", in
     /// order) in one transaction, so a crash can never leave the events without the outcome or
     /// the outcome without the events.
@@ -96,6 +102,12 @@ extension AdmissionJournal {
     public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws {
         try await recordRedeemed(redemption, token: token, balanceAfter: balanceAfter)
         try await append(event)
+    }
+
+    public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent,
+                               thenBegin next: RedemptionIntent) async throws -> Int64 {
+        try await recordRedeemed(redemption, token: token, balanceAfter: balanceAfter, event: event)
+        return try await beginRedemption(next, scanned: nil)
     }
 
     public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, events: [GateEvent]) async throws {

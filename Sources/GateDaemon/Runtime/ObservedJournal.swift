@@ -63,6 +63,17 @@ public struct ObservedJournal: AdmissionJournal {
         }
     }
 
+    /// The "redeemed" event is observed only once stored: when this fails, the engine writes the
+    /// token again on its own (and observes it then).
+    public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent,
+                               thenBegin next: RedemptionIntent) async throws -> Int64 {
+        let id = try await writing("record the redeem token of redemption #\(redemption) and the intent of the next voucher") {
+            try await database.recordRedeemed(redemption, token: token, balanceAfter: balanceAfter, event: event, thenBegin: next)
+        }
+        observe(event)
+        return id
+    }
+
     public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, events: [GateEvent]) async throws {
         defer { for event in events { observe(event) } }
         try await writing("close admission #\(id)") { try await database.closeAdmission(id, outcome: outcome, events: events) }
