@@ -131,7 +131,8 @@ let package = Package(
             name: "GateBenchmarks",
             dependencies: ["GateDaemon", "GateCore", "GateHardware", "GateStore", "EgumaAPI", "EgumaSimulator", "GateFleet", "TestSupport",
                            .product(name: "PostgresNIO", package: "postgres-nio"),
-                           .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")],
+                           .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swiftSettings),
 
         // MARK: tests

@@ -77,6 +77,8 @@ struct LatencyBenchmark {
         let total = Int64((admissions + samples * 16 + curlSamples * 4 + 1_000) * 100)
         await simulator.account.add(SimulatedVoucher(code: voucher, kind: .value, balanceInCents: total))
         let shim = try? FsyncShim.build()
+        let probe = try SyncProbe()
+        defer { probe.close() }
         var readyTimes: [Duration] = []
 
         for rtt in rtts {
@@ -88,7 +90,14 @@ struct LatencyBenchmark {
             let curl = try curlLatencies(base: base, caFile: caFile)
             let memoryRun = rtt == rtts.first
             let pair = try await FloorPair(base: base, caFile: caFile, voucher: voucher, name: "\(Int(rtt))/interleaved")
-            let interleaved = { [settleMs] in try await pair.measure(settleMs: settleMs) }
+            // Before each sampled scan: one floor pair, one commit-sized fdatasync, then quiet.
+            let interleaved = { [settleMs] in
+                let took = try await pair.measure()
+                try probe.sample()
+                try await Task.sleep(for: .milliseconds(settleMs))
+                return took
+            }
+            _ = probe.take()
             let (gate, before) = try await measureBoth(base: base, caFile: caFile, extraAdmissions: memoryRun ? max(0, admissions - samples) : 0,
                                                        fsyncDelayUs: 0, shim: nil, between: interleaved)
             readyTimes += gate.readyTimes
@@ -106,6 +115,7 @@ struct LatencyBenchmark {
             print(String(format: "  gate overhead over the interleaved floor: %+.2f ms p50, %+.2f ms p99",
                          over(open, gate.interleavedFloor, 50), over(open, gate.interleavedFloor, 99)))
             compare(gate, before, floor: floor)
+            moneyRule(gate, before, syncs: probe.take(), shimDelayMs: 0)
             if memoryRun {
                 print(String(format: "  daemon RSS: %.1f MiB after %d warm-up admissions → %.1f MiB after %d more (%+.2f kB per admission)",
                              gate.rssBefore / 1024, GateRun.warmUp, gate.rssAfter / 1024, gate.admitted - GateRun.warmUp,
@@ -126,6 +136,7 @@ struct LatencyBenchmark {
                     print("RTT \(Int(rtt)) ms, every fsync/fdatasync +\(delay) ms (LD_PRELOAD shim)")
                     table([("floor interleaved (one pair before each scan)", slow.interleavedFloor)] + opens(slow, "eguma-gate"))
                     compare(slow, slowBefore, floor: floor)
+                    moneyRule(slow, slowBefore, syncs: probe.take(), shimDelayMs: delay)
                     print("  fsyncs between scan and relay energised, this build: " + syncSummary(slow))
                     if let slowBefore { print("  fsyncs between scan and relay energised, baseline:   " + syncSummary(slowBefore)) }
                     let open = slow.open
@@ -206,6 +217,20 @@ struct LatencyBenchmark {
             print(String(format: "  scan → \(name), overhead over each run's interleaved floor, this build vs baseline: %+.2f vs %+.2f ms p50, %+.2f vs %+.2f ms p99",
                          over(mine, now.interleavedFloor, 50), over(theirs, before.interleavedFloor, 50),
                          over(mine, now.interleavedFloor, 99), over(theirs, before.interleavedFloor, 99)))
+        }
+    }
+
+    /// The issue-24 goals over two durable commits: this build's (and the baseline's) overhead
+    /// over its own interleaved floor, less two fdatasyncs measured in the same run.
+    func moneyRule(_ now: GateRun, _ before: GateRun?, syncs: [Duration], shimDelayMs: Double) {
+        guard !syncs.isEmpty else { return }
+        print(String(format: "  fdatasync of a 4 KiB page, this disk, one before each scan: %.2f ms p50, %.2f ms p99 (n = %d)",
+                     millis(p(syncs, 50)), millis(p(syncs, 99)), syncs.count)
+              + (shimDelayMs > 0 ? String(format: "; the gate's commits also wait the shim's %.0f ms each", shimDelayMs) : ""))
+        for (who, run) in [("this build", now)] + (before.map { [("baseline", $0)] } ?? []) {
+            let (name, open) = run.relayLatencies.isEmpty ? ("kiosk", run.latencies) : ("relay", run.relayLatencies)
+            print(SyncProbe.report(who, measure: name, overhead50: over(open, run.interleavedFloor, 50),
+                                   overhead99: over(open, run.interleavedFloor, 99), syncs: syncs, shimDelayMs: shimDelayMs))
         }
     }
 
