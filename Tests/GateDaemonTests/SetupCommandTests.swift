@@ -81,6 +81,55 @@ import Testing
         #expect(try GateConfig.load(path: config).gate.display == "127.0.0.1:8080")
     }
 
+    /// Issue 22: setup knows `[fleet]` — a URL with a password is refused with the reason
+    /// `config check` gives, the site's code key is created (32 random bytes, 0640) on the first
+    /// gate, the PostgreSQL password goes into its own file and nowhere else, and the outlet gets
+    /// the `user_id` a fleet requires.
+    @Test func setupWritesAFleetSectionWithItsSecretsInFiles() async throws {
+        let simulator = try await SimulatorServer.start()
+        defer { Task { await simulator.stop() } }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("setup-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = dir + "/eguma-gate.toml"
+        let password = "pg-Secret-4711"
+        let answers = [
+            "spa-north", simulator.baseURL, "spa", SimulatedOutlet.demo.key,
+            "main", "25.00", "k", "sim", "0", "n", "800", "",   // lane, no sensor
+            "n", "off",                                          // no keypad, no receipts
+            "y",                                                 // a fleet
+            "postgres://eguma:\(password)@db.example:5432/eguma", // refused: a password in the URL
+            "postgres://eguma@db.example:5432/eguma?sslmode=verify-full",
+            "spa-baden", "door-1", "", "",                       // site, gate id, code key (default path), create it
+            "", password,                                        // password file (default path), the password
+            "4711",                                              // the outlet's e-guma user id
+        ].joined(separator: "\n") + "\n"
+
+        let (status, output) = try await run(["setup", "--config", config], input: answers)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("holds a password"), "\(output)")
+        #expect(!output.contains(password))
+        let parsed = try GateConfig.load(path: config)
+        let fleet = try #require(parsed.fleet)
+        #expect(fleet.site == "spa-baden" && fleet.gateID == "door-1" && fleet.host == "db.example" && fleet.sslMode == .verifyFull)
+        #expect(parsed.outlets["spa"]?.userID?.text == "4711")
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        #expect(!text.contains(password))
+        let codeKey = try #require(fleet.codeKeyFile)
+        #expect(codeKey == dir + "/keys/fleet-code.key")
+        #expect(try Data(base64Encoded: String(contentsOfFile: codeKey, encoding: .utf8).trimmingCharacters(in: .newlines))?.count == 32)
+        #expect(try FileManager.default.attributesOfItem(atPath: codeKey)[.posixPermissions] as? Int == 0o640)
+        let passwordFile = try #require(fleet.passwordFile)
+        #expect(try String(contentsOfFile: passwordFile, encoding: .utf8) == password + "\n")
+        #expect(try FileManager.default.attributesOfItem(atPath: passwordFile)[.posixPermissions] as? Int == 0o640)
+
+        // Again with every default: the fleet, its files and the user id stay as they are.
+        let keyBefore = try String(contentsOfFile: codeKey, encoding: .utf8)
+        let (again, output2) = try await run(["setup", "--config", config], input: String(repeating: "\n", count: 30))
+        #expect(again == 0, "\(output2)")
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == text)
+        #expect(try String(contentsOfFile: codeKey, encoding: .utf8) == keyBefore)
+    }
+
     @Test func scanNowThatReadsNothingAtEndOfInputWritesNoStdinScannerAndExits2() async throws {
         let simulator = try await SimulatorServer.start()
         defer { Task { await simulator.stop() } }

@@ -38,6 +38,19 @@ extension GateConfig {
             .trusting(endpoint.caFile)
     }
 
+    /// What is wrong with `text` as `[fleet] url` (the message `config check` gives), nil when
+    /// nothing is: `setup` asks again until the URL is one the daemon takes.
+    public static func fleetURLProblem(_ text: String) -> String? {
+        let context = ConfigContext(file: "", text: "")
+        let reader = ConfigReader(table: [:], path: "fleet", context: context)
+        return parseFleetURL(text, reader) == nil ? (context.errors.first?.reason ?? "not a fleet URL") : nil
+    }
+
+    /// What is wrong with `name` as a fleet `site` or `gate_id`, nil when nothing is.
+    public static func fleetNameProblem(_ name: String) -> String? {
+        isFleetName(name) ? nil : "letters, digits, \".\", \"-\", \"_\" (at most 64)"
+    }
+
     private struct FleetEndpoint {
         var host: String; var port: Int; var user: String; var database: String; var sslMode: FleetSettings.SSLMode; var caFile: String?
     }
@@ -93,7 +106,7 @@ extension GateConfig {
     }
 
     /// The host name, cut at the first dot: what a venue calls the box.
-    static func defaultGateID() -> String {
+    public static func defaultGateID() -> String {
         let name = ProcessInfo.processInfo.hostName
         return String(name.split(separator: ".").first ?? Substring(name))
     }

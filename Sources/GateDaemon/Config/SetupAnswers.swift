@@ -44,6 +44,19 @@ public enum SetupAnswers {
         Int(text).map { pulseRange.contains($0) } == true ? nil : "\(pulseRange.lowerBound)…\(pulseRange.upperBound)"
     }
 
+    /// The fleet's secret files and the code key are named by absolute paths (the daemon's
+    /// working directory is not the technician's).
+    public static func absolutePathProblem(_ text: String) -> String? {
+        text.hasPrefix("/") && !text.hasSuffix("/") ? nil : "an absolute file path, e.g. /etc/eguma-gate/keys/fleet-code.key"
+    }
+
+    /// A new site code key (`[fleet] code_key_file`): 32 random bytes from the system's CSPRNG,
+    /// base64 — more than the 16 bytes the fleet requires, text so it survives copying.
+    public static func newCodeKey() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64EncodedString()
+    }
+
     // MARK: the key check
 
     /// What e-guma's answer to a Balance call for a code that does not exist says about the key.

@@ -9,11 +9,12 @@ import Logging
 /// `eguma-gate setup`: interactive commissioning. Asks for the gate name, e-guma address, the
 /// outlet's API key (hidden, verified against e-guma before it is stored), a lane's price, its
 /// scanner (picked from what udev sees, by scanning any voucher now, or stdin) and its relay and
-/// sensor lines (with a test pulse). Safe to run again: every answer defaults to what the file
+/// sensor lines (with a test pulse), the counter's keypad and receipts, and — for a venue with
+/// several doors — the fleet (`SetupCommand+Fleet`). Safe to run again: every answer defaults to what the file
 /// says, and the file is edited key by key (comments stay), validated, then written atomically.
 struct SetupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "setup", abstract: "Interactive commissioning: key, price, scanner, relay and sensor, keypad and receipts.")
+        commandName: "setup", abstract: "Interactive commissioning: key, price, scanner, relay and sensor, keypad and receipts, fleet.")
 
     @Option(help: "Configuration file to create or update.") var config: String = GateConfig.defaultPath
     @Option(help: "Directory for outlet key files.") var keysDir: String?
@@ -84,6 +85,8 @@ struct SetupCommand: AsyncParsableCommand {
         }
 
         try askCounter(io: io, lane: lane, existing: existing, set: set)
+        try askFleet(io: io, outlets: Array(Set((existing?.outlets.keys.map { $0 } ?? []) + [outlet])).sorted(), keyDir: keyDir,
+                     existing: existing, set: set)
 
         // Validate the whole file, then write it atomically.
         do { try SetupAnswers.check(text, file: config, outlet: outlet) } catch { throw CLIError.usage(error.description) }
