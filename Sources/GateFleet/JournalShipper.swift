@@ -18,6 +18,10 @@ import PostgresNIO
 /// Voucher codes never leave the controller: a `code` column becomes `code_hash` (HMAC under
 /// the site's key) and `code_masked`; the outbox's payload (which holds the code) is not sent, and
 /// any text naming the row's code gets the masked form instead.
+///
+/// Deletions follow the same sequence (migration v11): a row the local retention prune removed
+/// is removed from the fleet's copy in order with everything else, and a pruned offline
+/// admission's shared claim with it.
 public struct JournalShipper: Sendable {
     public let database: GateDatabase
     public let client: PostgresClient
@@ -48,21 +52,46 @@ public struct JournalShipper: Sendable {
         let rows = try await database.rowsToShip(after: cursor, limit: batchSize)
         guard let last = rows.last?.sequence else { return (cursor, 0) }
         var tables: [String] = [], ids: [Int64] = [], seqs: [Int64] = [], users: [String] = [], bodies: [String] = []
+        var goneTables: [String] = [], goneIDs: [Int64] = [], goneSeqs: [Int64] = []
         for row in rows {
+            if row.deleted {
+                goneTables.append(row.table); goneIDs.append(row.rowID); goneSeqs.append(row.sequence)
+                continue
+            }
             let (body, user) = try shippable(row)
             tables.append(row.table); ids.append(row.rowID); seqs.append(row.sequence); users.append(user ?? ""); bodies.append(body)
         }
         let (site, gate) = (settings.site, settings.gateID)
         try await client.withTransaction(logger: logger) { c in
-            try await c.query("""
-                INSERT INTO fleet_journal (site, gate_id, tbl, local_id, change_seq, user_id, row)
-                SELECT \(site), \(gate), t.tbl, t.local_id, t.seq, NULLIF(t.user_id, ''), t.body::jsonb
-                FROM unnest(\(tables)::text[], \(ids)::int8[], \(seqs)::int8[], \(users)::text[], \(bodies)::text[])
-                    AS t(tbl, local_id, seq, user_id, body)
-                ON CONFLICT (site, gate_id, tbl, local_id) DO UPDATE
-                    SET change_seq = EXCLUDED.change_seq, user_id = EXCLUDED.user_id, row = EXCLUDED.row, shipped_at = now()
-                    WHERE fleet_journal.change_seq < EXCLUDED.change_seq
-                """, logger: logger)
+            if !tables.isEmpty {
+                try await c.query("""
+                    INSERT INTO fleet_journal (site, gate_id, tbl, local_id, change_seq, user_id, row)
+                    SELECT \(site), \(gate), t.tbl, t.local_id, t.seq, NULLIF(t.user_id, ''), t.body::jsonb
+                    FROM unnest(\(tables)::text[], \(ids)::int8[], \(seqs)::int8[], \(users)::text[], \(bodies)::text[])
+                        AS t(tbl, local_id, seq, user_id, body)
+                    ON CONFLICT (site, gate_id, tbl, local_id) DO UPDATE
+                        SET change_seq = EXCLUDED.change_seq, user_id = EXCLUDED.user_id, row = EXCLUDED.row, shipped_at = now()
+                        WHERE fleet_journal.change_seq < EXCLUDED.change_seq
+                    """, logger: logger)
+            }
+            if !goneTables.isEmpty {
+                // After the upserts, so a row written and pruned within one batch goes too; a
+                // copy with a newer number (a local id used again) stays. A pruned offline
+                // admission's memory releases this gate's claim on its code first: the claim
+                // lived exactly as long as that memory (SPEC §3).
+                try await c.query("""
+                    DELETE FROM fleet_claim c USING fleet_journal j,
+                        unnest(\(goneTables)::text[], \(goneIDs)::int8[], \(goneSeqs)::int8[]) AS d(tbl, local_id, seq)
+                    WHERE d.tbl = 'offline_admitted' AND j.site = \(site) AND j.gate_id = \(gate) AND j.tbl = d.tbl
+                      AND j.local_id = d.local_id AND j.change_seq < d.seq
+                      AND c.site = j.site AND c.gate_id = j.gate_id AND c.admission_id = (j.row->>'admission_id')::int8
+                    """, logger: logger)
+                try await c.query("""
+                    DELETE FROM fleet_journal j
+                    USING unnest(\(goneTables)::text[], \(goneIDs)::int8[], \(goneSeqs)::int8[]) AS d(tbl, local_id, seq)
+                    WHERE j.site = \(site) AND j.gate_id = \(gate) AND j.tbl = d.tbl AND j.local_id = d.local_id AND j.change_seq < d.seq
+                    """, logger: logger)
+            }
             try await c.query("""
                 INSERT INTO fleet_cursor (site, gate_id, change_seq) VALUES (\(site), \(gate), \(last))
                 ON CONFLICT (site, gate_id) DO UPDATE

@@ -18,6 +18,9 @@ extension GateDatabase {
         let cutoff = JournalTime(now).adding(seconds: -Double(retentionDays) * 86_400)
         return try await write { db in
             var result = PruneResult()
+            // What was deleted a whole period ago: shipped long since (or no fleet to ship to).
+            // First, so this run's own deletions are never among them.
+            try db.execute(sql: "DELETE FROM deleted_row WHERE deleted_at < ?", arguments: [cutoff])
             try db.execute(sql: "DELETE FROM event WHERE ts < ?", arguments: [cutoff])
             result.events = db.changesCount
             try db.execute(sql: """

@@ -28,9 +28,12 @@ extension GateDatabase {
         public let rowID: Int64
         public let sequence: Int64
         public var columns: [String: ShippedValue]
+        /// The row was deleted (retention prune, migration v11): no columns, its copy goes too.
+        public var deleted = false
     }
 
-    /// Rows with a number above `cursor`, in sequence order, at most `limit`, read in one snapshot.
+    /// Rows with a number above `cursor`, in sequence order, at most `limit`, read in one snapshot;
+    /// a row deleted since comes as its deletion (`deleted`).
     public func rowsToShip(after cursor: Int64, limit: Int = 500) async throws -> [ShippedRow] {
         try await writer.read { db in
             var rows: [ShippedRow] = []
@@ -50,6 +53,11 @@ extension GateDatabase {
                     }
                     rows.append(ShippedRow(table: table, rowID: row["ship_rowid"], sequence: row["change_seq"], columns: columns))
                 }
+            }
+            let deletions = try Row.fetchAll(db, sql: "SELECT tbl, local_id, change_seq FROM deleted_row WHERE change_seq > ? ORDER BY change_seq LIMIT ?",
+                                             arguments: [cursor, limit])
+            for row in deletions {
+                rows.append(ShippedRow(table: row["tbl"], rowID: row["local_id"], sequence: row["change_seq"], columns: [:], deleted: true))
             }
             return Array(rows.sorted { $0.sequence < $1.sequence }.prefix(limit))
         }

@@ -291,6 +291,34 @@ public struct GateDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v11-deleted-rows") { db in
+            // A row the retention prune deletes takes the next change number too, as a deletion
+            // (issue 22): a shipper that follows the sequence deletes its copy in the fleet — and
+            // the shared offline claim of a pruned offline admission with it, so a claim lives
+            // as long as the local memory of the offline admission does. By trigger, as the
+            // numbering itself: no DELETE can forget it. `prune` removes deletions older than the
+            // retention period (a gate without a fleet keeps at most one period of them).
+            try db.execute(sql: """
+                CREATE TABLE deleted_row (
+                    tbl TEXT NOT NULL,
+                    local_id INTEGER NOT NULL,
+                    change_seq INTEGER NOT NULL,
+                    deleted_at DATETIME NOT NULL,
+                    PRIMARY KEY (tbl, local_id)
+                );
+                CREATE INDEX deleted_row_change_seq ON deleted_row(change_seq);
+                """)
+            for table in Self.sequencedTables {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_change_delete AFTER DELETE ON \(table) BEGIN
+                        UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+                        INSERT OR REPLACE INTO deleted_row (tbl, local_id, change_seq, deleted_at)
+                            VALUES ('\(table)', OLD.rowid, (SELECT seq FROM change_counter WHERE id = 1),
+                                    strftime('%Y-%m-%d %H:%M:%f', 'now'));
+                    END;
+                    """)
+            }
+        }
         return migrator
     }
 

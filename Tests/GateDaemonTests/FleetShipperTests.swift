@@ -101,4 +101,39 @@ struct FleetShipperTests {
         #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE user_id = '4711'") == 80)
         await rig.destroy()
     }
+
+    /// Issue 22: what the local retention prune deletes leaves the fleet's copy too, in order
+    /// with the rest (migration v11), and the shared claim of a pruned offline admission goes with
+    /// its memory — a claim lives exactly as long as the gate remembers the offline admission.
+    /// Rows not pruned, and other gates' claims, stay.
+    @Test func rowsThePruneDeletesLeaveTheFleetAndAPrunedOfflineAdmissionReleasesItsClaim() async throws {
+        let rig = try await FleetRig.start()
+        let (db, dir) = try await Self.journal(3)  // 3 admissions, 3 events
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await db.closeAdmission(1, outcome: .offlineEntered)
+        try await db.rememberOfflineAdmitted(VoucherCode(unchecked: Self.code), admission: 1)
+        let settings = rig.settings(gateID: "door-1")
+        let hasher = CodeHasher(key: try FleetSecrets.codeKey(settings))
+        try await rig.execute("""
+            INSERT INTO fleet_claim (site, code_hash, gate_id, admission_id, code_masked) VALUES
+                ('\(settings.site)', '\(hasher.hash(Self.code))', 'door-1', 1, 'x'),
+                ('\(settings.site)', 'another-code', 'door-2', 1, 'y')
+            """)
+        try await Self.withClient(rig) { client in _ = try await Self.shipper(db, rig, client: client).shipAll() }
+        #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal") == 7)
+
+        // A year and more later: admission 1 (closed) goes with its event and its offline memory.
+        let pruned = try await db.prune(retentionDays: 400, now: Date().addingTimeInterval(401 * 86_400))
+        #expect(pruned.admissions == 1 && pruned.events == 3)
+        let shipped = try await Self.withClient(rig) { client in try await Self.shipper(db, rig, client: client).shipAll() }
+        #expect(shipped == 5, "five deletions: one admission, three events, one offline memory")
+        #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE tbl = 'admission'") == 2)
+        #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE tbl = 'admission' AND local_id = 1") == 0)
+        #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE tbl IN ('event', 'offline_admitted')") == 0)
+        #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_claim WHERE gate_id = 'door-1'") == 0, "the pruned memory's claim is released")
+        #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_claim WHERE gate_id = 'door-2'") == 1, "another gate's claim stays")
+        // Shipped up to the local sequence: nothing lags.
+        #expect(try await rig.scalar("SELECT change_seq FROM fleet_cursor") == (try await db.changeSequence()))
+        await rig.destroy()
+    }
 }
