@@ -91,11 +91,17 @@ public struct FleetEndpoint: Sendable {
     }
 
     /// Sorts a postgres-nio or NIO failure into the classes of `FleetError.Kind`.
+    /// swift-nio-ssl's errors, the host-name check's (`NIOSSLExtraError`: a certificate that does
+    /// not name the server) included — a TLS problem to fix in config, never "unreachable".
+    static func isTLS(_ error: any Error) -> Bool {
+        error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError
+    }
+
     public func classify(_ error: any Error, operation: String) -> FleetError {
         if let fleet = error as? FleetError { return fleet }
-        if error is NIOSSLError || error is BoringSSLError {
+        if Self.isTLS(error) {
             return FleetError(.tls, operation: operation, reason: "TLS failed (\(error))",
-                              hint: "check the server's certificate and the url's sslmode (verify-full needs a certificate for \(settings.host) signed by a CA this machine trusts)")
+                              hint: "check the server's certificate and the url's sslmode (verify-full needs a certificate naming \(settings.host) signed by a CA this machine trusts)")
         }
         guard let psql = error as? PSQLError else {
             return FleetError(.unreachable, operation: operation, reason: "\(error)",
@@ -124,7 +130,7 @@ public struct FleetEndpoint: Sendable {
             return FleetError(.authentication, operation: operation, reason: "\(psql.code)",
                               hint: "set password_file (or allow this host in pg_hba.conf)")
         default:
-            if let underlying = psql.underlying, underlying is NIOSSLError || underlying is BoringSSLError {
+            if let underlying = psql.underlying, Self.isTLS(underlying) {
                 return classify(underlying, operation: operation)
             }
             return FleetError(.unreachable, operation: operation, reason: "\(psql.code)\(psql.underlying.map { ": \($0)" } ?? "")",

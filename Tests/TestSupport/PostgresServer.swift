@@ -87,7 +87,7 @@ public final class PostgresServer: Sendable {
     public func resume() async throws {
         Self.installExitHandler
         let child = try spawn("postgres", ["-D", "\(directory)/data", "-k", directory, "-p", String(port),
-                                           "-c", "listen_addresses=127.0.0.1", "-c", "fsync=\(durable ? "on" : "off")", "-c", "max_connections=\(maxConnections)",
+                                           "-c", "listen_addresses=127.0.0.1,127.0.0.2", "-c", "fsync=\(durable ? "on" : "off")", "-c", "max_connections=\(maxConnections)",
                                            "-c", "logging_collector=off"] + extra)
         process.withLock { $0 = child }
         livePostmasters.withLock { $0[child.pid] = directory }
