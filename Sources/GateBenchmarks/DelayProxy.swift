@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,7 +25,7 @@ final class DelayProxy: @unchecked Sendable {
 
     private func acceptLoop() {
         while true {
-            let client = accept(listener, nil, nil)
+            let client = accept(listener, nil, nil)  // swift-system has no accept: the one raw retry
             if client < 0 { if errno == EINTR { continue } else { return } }
             guard let server = try? BenchSocket.connect(port: targetPort) else { close(client); continue }
             BenchSocket.noDelay(client); BenchSocket.noDelay(server)
@@ -106,13 +107,7 @@ enum BenchSocket {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return false }
-            offset += n
-        }
-        return true
+        (try? FileDescriptor(rawValue: fd).writeAll(bytes)) != nil  // short writes and EINTR: swift-system
     }
 
     private static func loopback(port: Int) -> sockaddr_in {

@@ -2,6 +2,7 @@ import EgumaSimulator
 import Foundation
 import GateDaemon
 import GateHardware
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -266,8 +267,8 @@ final class NotifyListener: @unchecked Sendable {
         Thread.detachNewThread { [self] in
             var buffer = [UInt8](repeating: 0, count: 4_096)
             while true {
-                let n = recv(fd, &buffer, buffer.count, 0)
-                if n < 0 { if errno == EINTR { continue }; return }
+                // One datagram per read; EINTR retried by swift-system.
+                guard let n = try? buffer.withUnsafeMutableBytes({ try FileDescriptor(rawValue: fd).read(into: $0) }) else { return }
                 let now = ContinuousClock.now
                 if String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n").contains("READY=1") {
                     condition.lock(); if readyAt == nil { readyAt = now }; condition.broadcast(); condition.unlock()

@@ -1,4 +1,5 @@
 import GateCore
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -53,21 +54,22 @@ public enum ReceiptPrinterDevice {
         if baud != nil { _ = tcdrain(fd) }
     }
 
+    /// All of `bytes`; swift-system retries EINTR, a full buffer (EAGAIN) waits for room, at
+    /// most ~10 s in all.
     private static func write(_ bytes: [UInt8], fd: Int32, path: String) throws(Failure) {
+        let descriptor = FileDescriptor(rawValue: fd)
         var offset = 0
         var waited = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n >= 0 { offset += n; continue }
-            let error = Glibc.errno
-            if error == EINTR { continue }
-            if error == EAGAIN, waited < 100 {  // a full buffer: wait for room, at most ~10 s in all
+            do {
+                offset += try bytes[offset...].withUnsafeBytes { try descriptor.write($0) }
+            } catch Errno.resourceTemporarilyUnavailable where waited < 100 {
                 var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&pfd, 1, 100)
                 waited += 1
-                continue
+            } catch {
+                throw .offline(DeviceError("write to", path, errno: (error as? Errno)?.rawValue ?? EIO))
             }
-            throw .offline(DeviceError("write to", path, errno: error))
         }
     }
 
@@ -77,6 +79,7 @@ public enum ReceiptPrinterDevice {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&pfd, 1, ms) > 0, pfd.revents & Int16(POLLIN) != 0 else { return nil }
         var byte: UInt8 = 0
-        return Glibc.read(fd, &byte, 1) == 1 ? byte : nil
+        let n = try? withUnsafeMutableBytes(of: &byte) { try FileDescriptor(rawValue: fd).read(into: $0) }
+        return n == 1 ? byte : nil
     }
 }
