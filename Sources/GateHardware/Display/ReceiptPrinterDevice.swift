@@ -1,4 +1,5 @@
 import GateCore
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,20 +55,20 @@ public enum ReceiptPrinterDevice {
     }
 
     private static func write(_ bytes: [UInt8], fd: Int32, path: String) throws(Failure) {
+        let descriptor = FileDescriptor(rawValue: fd)
         var offset = 0
         var waited = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n >= 0 { offset += n; continue }
-            let error = Glibc.errno
-            if error == EINTR { continue }
-            if error == EAGAIN, waited < 100 {  // a full buffer: wait for room, at most ~10 s in all
+            do {
+                offset += try bytes[offset...].withUnsafeBytes { try descriptor.write($0) }  // EINTR retried
+            } catch let error as Errno where error == .resourceTemporarilyUnavailable && waited < 100 {
+                // A full buffer: wait for room, at most ~10 s in all.
                 var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&pfd, 1, 100)
                 waited += 1
-                continue
+            } catch {
+                throw .offline(DeviceError("write to", path, errno: (error as? Errno)?.rawValue ?? EIO))
             }
-            throw .offline(DeviceError("write to", path, errno: error))
         }
     }
 
