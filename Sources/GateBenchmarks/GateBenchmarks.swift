@@ -201,9 +201,9 @@ struct GateBenchmarks {
             """, file: "bench.toml")
         // One voucher big enough for every admission.
         await simulator.account.add(SimulatedVoucher(code: "BENCH0000001", kind: .value, balanceInCents: Int64(count) * 100 + 100))
-        let (scans, feed) = AsyncStream<ScannerEvent>.makeStream()
+        let feed = FedCodeSource()
         var options = GateRuntime.Options()
-        options.sources["main"] = BenchSource(stream: scans)
+        options.sources["main"] = feed
         options.handleSignals = false
         let runtime = try await GateRuntime.start(config: config, options: options, logger: Logger(label: "bench"))
         let running = Task { try await runtime.run() }
@@ -307,9 +307,4 @@ actor BenchCommitter {
         try db.cachedStatement(sql: "INSERT INTO t (code, amount, at) VALUES (?, ?, ?)")
             .execute(arguments: ["K7QM2XPA9HTD", i, "2026-12-02 01:30:00.000"])
     }
-}
-
-struct BenchSource: CodeSource {
-    let stream: AsyncStream<ScannerEvent>
-    func events() -> AsyncStream<ScannerEvent> { stream }
 }

@@ -54,14 +54,8 @@ enum JournalBenchmark {
         let config = try GateConfig.load(path: dir + "/gate.toml")
         var options = GateRuntime.Options()
         options.handleSignals = false
-        // Scanners that stay silent (and open) for the whole run: a lane whose source ends stops the gate.
-        var silent: [AsyncStream<ScannerEvent>.Continuation] = []
-        for lane in config.laneNames {
-            let (stream, continuation) = AsyncStream<ScannerEvent>.makeStream()
-            silent.append(continuation)
-            options.sources[lane] = BenchSource(stream: stream)
-        }
-        defer { silent.forEach { $0.finish() } }
+        // Scanners that stay silent (and present) for the whole run: fed nothing, never ended.
+        for lane in config.laneNames { options.sources[lane] = FedCodeSource() }
         let runtime = try await GateRuntime.start(config: config, options: options, logger: Logger(label: "bench"))
         let running = Task { try await runtime.run() }
         var status: [Duration] = []

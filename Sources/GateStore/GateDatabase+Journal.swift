@@ -3,38 +3,10 @@ import GateCore
 import GRDB
 
 extension GateDatabase: AdmissionJournal {
-    public func openAdmission(lane: String) async throws -> Int64 {
-        let id = admissionIDs.next()  // one allocator for every admission id (AdmissionIDs)
-        try await openAdmission(id, lane: lane, scanned: nil)
-        return id
-    }
-
     public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws {
         try await write { db in
             try db.execute(sql: "UPDATE admission SET outcome = ?, closed_at = ? WHERE id = ?",
                            arguments: [outcome.rawValue, JournalTime.now, id])
-        }
-    }
-
-    public func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
-        try await write { db in try Self.insertIntent(intent, at: JournalTime.now, in: db) }
-    }
-
-    public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws {
-        try await write { db in
-            try db.execute(sql: """
-                UPDATE redemption SET token = ?, balance_after_cents = ?, state = 'redeemed', updated_at = ?
-                WHERE id = ?
-                """, arguments: [token, balanceAfter.cents, JournalTime.now, redemption])
-        }
-    }
-
-    public func updateRedemption(_ redemption: Int64, state: RedemptionState, balanceAfter: Money?) async throws {
-        try await write { db in
-            try db.execute(sql: """
-                UPDATE redemption SET state = ?, balance_after_cents = COALESCE(?, balance_after_cents), updated_at = ?
-                WHERE id = ?
-                """, arguments: [state.rawValue, balanceAfter?.cents, JournalTime.now, redemption])
         }
     }
 
@@ -128,13 +100,6 @@ extension GateDatabase: AdmissionJournal {
         }
     }
 
-    public func rememberOfflineAdmitted(_ code: VoucherCode, admission: Int64) async throws {
-        try await write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO offline_admitted (code, admission_id, admitted_at) VALUES (?, ?, ?)",
-                           arguments: [code.undashed, admission, JournalTime.now])
-        }
-    }
-
     // MARK: Reading the journal (events command, tests)
 
     /// Events after `afterID`, oldest first, at most `limit` (tests and small reads). Operator
@@ -193,5 +158,28 @@ extension StoredRedemption {
         self.init(id: row["id"], intent: intent,
                   state: RedemptionState(rawValue: row["state"]) ?? .intent,
                   token: row["token"], balanceAfter: after.map(Money.init(cents:)))
+    }
+}
+
+/// Single writes outside the lane's path (which writes them together: `beginRedemption`,
+/// `recordRedeemed(_:token:balanceAfter:event:)`): the benchmarks and tests lay out journals with them.
+extension GateDatabase {
+    public func openAdmission(lane: String) async throws -> Int64 {
+        let id = admissionIDs.next()  // one allocator for every admission id (AdmissionIDs)
+        try await openAdmission(id, lane: lane, scanned: nil)
+        return id
+    }
+
+    public func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
+        try await write { db in try Self.insertIntent(intent, at: JournalTime.now, in: db) }
+    }
+
+    public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE redemption SET token = ?, balance_after_cents = ?, state = 'redeemed', updated_at = ?
+                WHERE id = ?
+                """, arguments: [token, balanceAfter.cents, JournalTime.now, redemption])
+        }
     }
 }

@@ -52,16 +52,15 @@ import TestSupport
         let feedback = RecordingGuestFeedback()
         // As the daemon wires it: the balance lane's 20 s screen_hold_ms around the lane's screen.
         let r = runner(.success(Self.answer), feedback: ScreenHold(feedback, hold: .seconds(20), clock: clock))
-        let (scans, scanner) = AsyncStream<ScannerEvent>.makeStream()
-        let running = Task { await r.run(scanner: scans) }
-        scanner.yield(.frame(Array("K7QM2XPA9HTD".utf8)))
+        let running = Task { await r.run() }
+        r.inbox.yield(.frame(Array("K7QM2XPA9HTD".utf8)))
         #expect(await clock.waitForSleepers(1, timeout: .seconds(10)))
         #expect(feedback.states.values == [.checking, .balance(BalanceCheck(Self.answer))])
         clock.advance(by: .seconds(19))
         #expect(feedback.states.values.last != .idle)
         clock.advance(by: .seconds(1))
         try await feedback.states.waitFor("the idle screen", timeout: .seconds(10)) { $0 == .idle }
-        scanner.finish()
+        r.inbox.finish()
         await running.value
     }
 }

@@ -165,16 +165,15 @@ struct LaneEngineTests {
     @Test func splitPaymentTimesOutWithNothingRedeemed() async throws {
         let lane = LaneHarness()
         await lane.eguma.add("AAAA1111AAAA", balance: 1_000)
-        let (scanner, feed) = AsyncStream<ScannerEvent>.makeStream()
-        let running = Task { await lane.engine.run(scanner: scanner) }
-        feed.yield(.frame(Array("AAAA1111AAAA".utf8)))
+        let running = Task { await lane.engine.run() }
+        lane.engine.inbox.send(.scanner(.frame(Array("AAAA1111AAAA".utf8))))
         try await lane.feedback.states.waitFor("awaiting more") { $0 == .awaitingMore(remaining: Money(cents: 1_500)) }
         #expect(await lane.clock.waitForSleepers(1))
         lane.clock.advance(by: .milliseconds(30_000))
         try await lane.feedback.states.waitFor("split timeout") { $0 == .denied(.splitTimeout) }
         #expect(await lane.eguma.count(.redeem) == 0)
         #expect(await lane.store.outcome(1) == .denied)
-        feed.finish()
+        lane.engine.inbox.finish()
         await running.value
     }
 

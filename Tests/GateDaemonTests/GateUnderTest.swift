@@ -96,18 +96,16 @@ final class GateUnderTest: Sendable {
 
 /// A lane scanner the test types into.
 final class ScriptedScanner: CodeSource, Sendable {
-    private let stream: AsyncStream<ScannerEvent>
-    private let continuation: AsyncStream<ScannerEvent>.Continuation
+    private let fed = FedCodeSource()
 
     init() {
-        (stream, continuation) = AsyncStream.makeStream()
-        continuation.yield(.attached(device: "scripted"))
+        fed.yield(.attached(device: "scripted"))
     }
 
-    func events() -> AsyncStream<ScannerEvent> { stream }
-    func scan(_ code: String) { continuation.yield(.frame(Array(code.utf8))) }
-    /// The source ends, as stdin at EOF does.
-    func end() { continuation.finish() }
+    func run(into sink: ScannerSink) async { await fed.run(into: sink) }
+    func scan(_ code: String) { fed.yield(.frame(Array(code.utf8))) }
+    /// The source ends, as a script's input at its end does.
+    func end() { fed.end() }
 }
 
 extension Broadcast where Value == LaneFeedback.LaneState {

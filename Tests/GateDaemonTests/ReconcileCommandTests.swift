@@ -90,11 +90,11 @@ import Testing
             // No passage: redeemed, then cancelled at once.
             let cancelled = try await day.admit("RCNAAAAA0004", 2500, outcome: .cancelled)
             let back = try await day.client.cancelRedemption(code: "RCNAAAAA0004", token: cancelled.token, amount: 2500, key: day.key)
-            try await day.database.updateRedemption(cancelled.redemption, state: .cancelled, balanceAfter: Money(cents: back.balanceInCents.value))
+            try await day.database.forceRedemption(cancelled.redemption, state: .cancelled, balanceAfter: Money(cents: back.balanceInCents.value))
             // Refused before any charge.
             let denied = try await day.database.openAdmission(lane: "main")
             let refused = try await day.intent("RCNAAAAA0005", 2500, admission: denied)
-            try await day.database.updateRedemption(refused, state: .notRedeemed, balanceAfter: nil)
+            try await day.database.forceRedemption(refused, state: .notRedeemed, balanceAfter: nil)
 
             let result = try await day.reconcile()
             #expect(result.status == 0, "\(result)")
@@ -171,7 +171,7 @@ import Testing
                 _ = try await impatient.redeem(code: "RCNAAAAA0008", amount: 2500, reference: nil, key: day.key)
             }
             try? await impatient.shutdown()
-            try await day.database.updateRedemption(r, state: .notRedeemed, balanceAfter: Money(cents: 10_000))
+            try await day.database.forceRedemption(r, state: .notRedeemed, balanceAfter: Money(cents: 10_000))
             try await day.database.closeAdmission(admission, outcome: .denied)
             let account = day.server.account
             try await withDeadline(.seconds(10), "the late redeem to land") {
@@ -290,7 +290,7 @@ import Testing
             try await db.append(GateEvent(.denied, lane: "main", admission: denied, message: "Gutschein wurde bereits eingelöst"))
             try await db.closeAdmission(denied, outcome: .denied)
             let c = try await day.admit("RCNAAAAA0004", 2500, outcome: .cancelled)      // cancelled at once
-            try await db.updateRedemption(c.redemption, state: .cancelled, balanceAfter: nil)
+            try await db.forceRedemption(c.redemption, state: .cancelled, balanceAfter: nil)
             try await db.append(GateEvent(.cancelled, lane: "main", admission: c.admission))
             let offline = try await db.openAdmission(lane: "main")                      // offline, replay paid
             try await db.append(GateEvent(.offlineAdmitted, lane: "main", admission: offline))
@@ -299,7 +299,7 @@ import Testing
             try await db.recordRedeemed(replay, token: "t", balanceAfter: Money(cents: 7500))
             let lost = try await db.openAdmission(lane: "main")                         // token_unknown
             let u = try await day.intent("RCNAAAAA0006", 2500, admission: lost)
-            try await db.updateRedemption(u, state: .tokenUnknown, balanceAfter: Money(cents: 7500))
+            try await db.forceRedemption(u, state: .tokenUnknown, balanceAfter: Money(cents: 7500))
             try await db.append(GateEvent(.tokenUnknown, lane: "main", admission: lost))
             try await db.closeAdmission(lost, outcome: .denied)
 

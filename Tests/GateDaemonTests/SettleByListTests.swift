@@ -48,7 +48,7 @@ import Testing
             _ = try await client.redeem(code: "STLAAAAA0001", amount: 1000, reference: nil, key: APIKey(Self.till.key))
             let stored = try #require(try await database.redemption(id: id))
             _ = try await database.enqueue(.settle(SettleOrder(stored, guestEntered: false)))
-            try await database.updateRedemption(id, state: .uncertain, balanceAfter: nil)
+            try await database.forceRedemption(id, state: .uncertain, balanceAfter: nil)
 
             let evidence: [String: any RedemptionEvidence] = withList
                 ? ["spa": RedemptionListEvidence(client: client, key: key, userID: Self.spa.userID, database: database)] : [:]
@@ -115,7 +115,7 @@ import Testing
             await #expect(throws: EgumaError.self) { _ = try await client.redeem(code: "STLAAAAA0002", amount: 2500, reference: nil, key: key) }
             let stored = try #require(try await database.redemption(id: lost))
             _ = try await database.enqueue(.settle(SettleOrder(stored, guestEntered: false)))
-            try await database.updateRedemption(lost, state: .uncertain, balanceAfter: nil)
+            try await database.forceRedemption(lost, state: .uncertain, balanceAfter: nil)
 
             let evidence = RedemptionListEvidence(client: client, key: key, userID: Self.spa.userID, database: database)
             #expect(await evidence.listShows(stored) == false)

@@ -12,11 +12,24 @@ final class EventQueue: @unchecked Sendable {
         iterator = stream.makeAsyncIterator()
     }
 
-    init(_ stream: AsyncStream<ScannerEvent>) {
-        self.stream = stream
-        continuation = AsyncStream.makeStream(of: ScannerEvent.self).continuation
-        iterator = stream.makeAsyncIterator()
+    /// The events `source` yields while it runs. The queue holds the run: `close()` (or the
+    /// queue's end) cancels it.
+    convenience init(running source: some CodeSource) {
+        self.init()
+        let sink = ScannerSink(self.sink)
+        run = Task { await source.run(into: sink) }
     }
+
+    /// The source's run, when the queue runs one.
+    private var run: Task<Void, Never>?
+
+    /// Cancels the source's run and returns when it returned — with its device closed.
+    func close() async {
+        run?.cancel()
+        await run?.value
+    }
+
+    deinit { run?.cancel() }
 
     /// The sink to hand to a reader.
     var sink: @Sendable (ScannerEvent) -> Void {

@@ -14,7 +14,7 @@ extension DeviceAccess {
         /// The lane's source on `path`, polled every 50 ms, and its events.
         private func watch(_ path: String) -> EventQueue {
             let config = LaneScannerConfig(kind: .serial, path: path, terminator: .cr)
-            return EventQueue(FixedPathScanner(config: config, path: path, clock: ContinuousClock(), interval: .milliseconds(50)).events())
+            return EventQueue(running: FixedPathScanner(config: config, path: path, clock: ContinuousClock(), interval: .milliseconds(50)))
         }
 
         /// `dir/scanner` → `pty`, watched, attached.
@@ -56,21 +56,37 @@ extension DeviceAccess {
             #expect(try await events.nextFrame() == "B3NV8WRE5JQL")
         }
 
-        /// Review item 8: a lane's run awaits its source's `close`; when it returns the device is
-        /// closed, so a restarted run's new watcher never finds the old reader holding it.
-        @Test func closeReturnsOnlyOnceTheDeviceIsClosed() async throws {
+        /// Review item 8: a lane's run awaits its source's run, cancelled; when it returns the
+        /// device is closed, so a restarted run's new watcher never finds the old reader holding it.
+        @Test func aCancelledRunReturnsOnlyOnceTheDeviceIsClosed() async throws {
             let dir = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let pty = try PseudoTerminal()
             let link = dir + "/scanner"
             try #require(symlink(pty.slavePath, link) == 0)
             let config = LaneScannerConfig(kind: .serial, path: link, terminator: .cr)
-            let opened = FixedPathScanner(config: config, path: link, clock: ContinuousClock(), interval: .milliseconds(50)).open()
-            let events = EventQueue(opened.events)
+            let events = EventQueue(running: FixedPathScanner(config: config, path: link, clock: ContinuousClock(), interval: .milliseconds(50)))
             #expect(try await events.next("attached") == .attached(device: link))
             #expect(Self.openDescriptors(of: pty.slavePath) > 0)
-            await opened.close()
-            #expect(Self.openDescriptors(of: pty.slavePath) == 0, "the reader's fd is closed when close returns")
+            await events.close()
+            #expect(Self.openDescriptors(of: pty.slavePath) == 0, "the reader's fd is closed when the run returns")
+        }
+
+        /// A restarted lane: the new run opens the device the old run held (an exclusive serial
+        /// open, EBUSY while the old reader holds it) and reads it, because the old run returned
+        /// only once its reader had closed it.
+        @Test func aRunStartedAfterTheLastOneReturnedOpensTheSameDeviceAgain() async throws {
+            let dir = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let pty = try PseudoTerminal()
+            let (link, first) = try await attached(pty, in: dir)
+            await first.close()
+
+            let second = watch(link)
+            #expect(try await second.next("attached again") == .attached(device: link))
+            try pty.send("K7QM2XPA9HTD\r")
+            #expect(try await second.nextFrame() == "K7QM2XPA9HTD")
+            await second.close()
         }
 
         /// How many of this process's file descriptors name `path`.

@@ -29,7 +29,7 @@ extension DeviceAccess {
             #expect(found.kind == .serial)
             #expect(found.properties["ID_SERIAL"] == "Symbol_DS2208_42")
 
-            let events = EventQueue(LaneScanner(lane: "main", config: lane, watcher: watcher).events())
+            let events = EventQueue(running: LaneScanner(lane: "main", config: lane, watcher: watcher))
             #expect(try await events.next("attached") == .attached(device: "/dev/ttyACM0"))
             try write(testbed, "/dev/ttyACM0", "KJR3-ABCD-EFGH\r")
             #expect(try await events.nextFrame() == "KJR3-ABCD-EFGH")
@@ -39,7 +39,7 @@ extension DeviceAccess {
         @Test func hotplugAttachesReadsDetachesAndResumes() async throws {
             let testbed = try UmockdevTestbed()
             let watcher = try UdevWatcher()
-            let events = EventQueue(LaneScanner(lane: "main", config: lane, watcher: watcher).events())
+            let events = EventQueue(running: LaneScanner(lane: "main", config: lane, watcher: watcher))
 
             let syspath = try testbed.addSerialDevice(name: "ttyACM0", properties: symbol)
             #expect(try await events.next("attached after plug-in") == .attached(device: "/dev/ttyACM0"))
@@ -105,7 +105,7 @@ extension DeviceAccess {
         @Test func aDeviceOfAnotherVendorIsLeftAlone() async throws {
             let testbed = try UmockdevTestbed()
             let watcher = try UdevWatcher()
-            let events = EventQueue(LaneScanner(lane: "main", config: lane, watcher: watcher).events())
+            let events = EventQueue(running: LaneScanner(lane: "main", config: lane, watcher: watcher))
             try testbed.addSerialDevice(name: "ttyUSB0", properties: [("ID_VENDOR_ID", "1a86")], major: 188, minor: 0)
             try testbed.addSerialDevice(name: "ttyACM3", properties: symbol, minor: 3)
             #expect(try await events.next("attached") == .attached(device: "/dev/ttyACM3"))
@@ -119,7 +119,7 @@ extension DeviceAccess {
                 minor: 1)
             let watcher = try UdevWatcher()
             let byPath = LaneScannerConfig(kind: .serial, path: "/dev/eguma-scanner-main")
-            let events = EventQueue(LaneScanner(lane: "main", config: byPath, watcher: watcher).events())
+            let events = EventQueue(running: LaneScanner(lane: "main", config: byPath, watcher: watcher))
             #expect(try await events.next("attached") == .attached(device: "/dev/ttyACM1"))
             await watcher.stop()
         }

@@ -175,7 +175,7 @@ struct CriticalPathWriteTests {
         #expect(try await db.pendingEntries().map(\.id) == [entry])
 
         // Settled meanwhile (cancelled by another path): the state is not taken back.
-        try await db.updateRedemption(redemption, state: .cancelled, balanceAfter: Money(cents: 5_000))
+        try await db.forceRedemption(redemption, state: .cancelled, balanceAfter: Money(cents: 5_000))
         try await db.queueCancel(order)
         #expect(try await db.redemption(id: redemption)?.state == .cancelled)
         try db.close()

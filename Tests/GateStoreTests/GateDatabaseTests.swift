@@ -3,6 +3,7 @@ import GateCore
 @testable import GateStore
 import GRDB
 import Testing
+import TestSupport
 
 /// A fresh database file in its own temporary directory, removed at the end.
 struct TempDatabase {
@@ -205,7 +206,7 @@ struct GateDatabaseTests {
         try await db.append(GateEvent(.entered, lane: "main", admission: finished))
         let cancelling = try await db.openAdmission(lane: "main")
         let r2 = try await db.recordIntent(intent(admission: cancelling, code: "BBBB2222BBBB"))
-        try await db.updateRedemption(r2, state: .cancelQueued, balanceAfter: nil)
+        try await db.forceRedemption(r2, state: .cancelQueued, balanceAfter: nil)
         try await db.closeAdmission(cancelling, outcome: .cancelled)
         try await db.enqueue(cancelOp("BBBB2222BBBB", admission: cancelling))
         let inFlight = try await db.openAdmission(lane: "main")
@@ -243,7 +244,8 @@ struct GateDatabaseTests {
     @Test func offlineAdmittedCodesAreRememberedAcrossDashedAndUndashedForms() async throws {
         let tmp = try TempDatabase(); defer { tmp.remove() }
         let db = try await tmp.open()
-        try await db.rememberOfflineAdmitted(VoucherCode(unchecked: "L4FU-5LQT-KJR3"), admission: 7)
+        _ = try await db.queueOfflineRedeem(OfflineRedeemOrder(lane: "main", outlet: "spa", admission: 7, code: "L4FU-5LQT-KJR3",
+                                                           reference: "spa/main/7", amountCents: 2_500))
         #expect(try await db.wasOfflineAdmitted(VoucherCode(unchecked: "L4FU5LQTKJR3")))
         #expect(try await db.isOfflineAdmission(7))
         #expect(try await !db.isOfflineAdmission(8))

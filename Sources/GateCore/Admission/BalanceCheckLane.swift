@@ -32,11 +32,18 @@ public final class BalanceCheckLane<C: Clock>: Sendable where C.Duration == Dura
         self.lane = lane; self.service = service; self.feedback = feedback; self.clock = clock
         self.journal = journal; self.report = report
         guessGuard = Mutex(GuessGuard(policy: guessPolicy))
+        (inputs, inbox) = AsyncStream.makeStream()
     }
 
-    /// Runs until `scanner` ends.
-    public func run(scanner: AsyncStream<ScannerEvent>) async {
-        for await event in scanner {
+    /// The lane's scanner events, made once per lane: the source's reader yields into it (through
+    /// the lane's `ScannerSink`); finished on graceful shutdown. Staff's `unlock` is answered at
+    /// once and has no need of it.
+    public let inbox: AsyncStream<ScannerEvent>.Continuation
+    private let inputs: AsyncStream<ScannerEvent>
+
+    /// Runs until `inbox` is finished.
+    public func run() async {
+        for await event in inputs {
             switch event {
             case .attached:
                 await feedback.show(.idle)

@@ -2,7 +2,7 @@
 ///
 /// It owns no I/O: e-guma, the relay, the sensor, the lights, the display, the journal and the
 /// outbox are ports, and time is the injected clock. Inputs are handled strictly one after the
-/// other (`run` feeds them from one stream), so a lane never has two admissions in flight.
+/// other (`run` takes them from one stream, its `inbox`), so a lane never has two admissions in flight.
 ///
 /// Money rules kept here:
 /// - nothing is redeemed before the whole price is covered (split payment);
@@ -35,6 +35,22 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         /// A guard pause may be over (its timer ran out).
         case pauseEnded
     }
+
+    /// The lane's one input stream, made once per lane: scanner events (yielded by the source's
+    /// reader through the lane's `ScannerSink`, see `CodeSource`), staff inputs (open, keypad,
+    /// unlock) and the engine's own timers. Sending never blocks.
+    public struct Inbox: Sendable {
+        let continuation: AsyncStream<Input>.Continuation
+
+        public func send(_ input: Input) { continuation.yield(input) }
+
+        /// Graceful shutdown: `run` handles what was sent before and returns; later sends are dropped.
+        public func finish() { continuation.finish() }
+    }
+
+    /// Where everything that happens to the lane is sent.
+    public nonisolated let inbox: Inbox
+    private nonisolated let inputs: AsyncStream<Input>
 
     /// A voucher accepted for the admission being collected, not yet redeemed.
     struct Planned: Sendable {
@@ -117,6 +133,9 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         self.online = online; self.clock = clock; self.outboxKick = outboxKick
         self.debounce = AdmissionDebounce(window: settings.debounce)
         self.guessGuard = GuessGuard(policy: settings.guessPolicy)
+        let (inputs, continuation) = AsyncStream<Input>.makeStream()
+        self.inputs = inputs
+        self.inbox = Inbox(continuation: continuation)
     }
 
     /// True while the code-guessing guard holds the lane paused.
@@ -134,24 +153,18 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         guessGuard.update(policy: applied.guessPolicy)
     }
 
-    /// Runs the lane until `scanner` finishes. `control` carries staff inputs (manual open).
-    public func run(scanner: AsyncStream<ScannerEvent>, control: AsyncStream<Input>? = nil) async {
-        let (inputs, continuation) = AsyncStream<Input>.makeStream()
-        let clock = self.clock
+    /// Handles the inbox's inputs one after the other until the inbox is finished (graceful
+    /// shutdown): the admission in flight ends first. A run after a restart goes on with the same
+    /// inbox.
+    public func run() async {
+        let clock = self.clock, inbox = self.inbox
         await withDiscardingTaskGroup { group in
-            group.addTask {
-                for await event in scanner { continuation.yield(.scanner(event)) }
-                continuation.finish()
-            }
-            if let control {
-                group.addTask { for await input in control { continuation.yield(input) } }
-            }
             for await input in inputs {
                 if case let (deadline, generation)? = await handle(input) {
                     group.addTask {
                         do {
                             try await clock.sleep(until: deadline, tolerance: nil)
-                            continuation.yield(.splitTimeout(generation: generation))
+                            inbox.send(.splitTimeout(generation: generation))
                         } catch {}
                     }
                 }
@@ -159,7 +172,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
                     group.addTask {
                         do {
                             try await clock.sleep(until: until, tolerance: nil)
-                            continuation.yield(.pauseEnded)
+                            inbox.send(.pauseEnded)
                         } catch {}
                     }
                 }

@@ -4,17 +4,8 @@
 /// *before* the Redeem call and the token right after the answer, so that a crash at any point
 /// leaves enough on disk to settle the money afterwards.
 public protocol AdmissionJournal: Sendable {
-    /// Starts an admission on `lane`; its id is unique for the life of the database and is the
-    /// last part of every `reference_number` of the admission.
-    func openAdmission(lane: String) async throws -> Int64
     /// Records how an admission ended.
     func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws
-    /// Records the intent to redeem, before the call. Returns the redemption's id.
-    func recordIntent(_ intent: RedemptionIntent) async throws -> Int64
-    /// Records the token and new balance of a redeem that succeeded.
-    func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws
-    /// Moves a redemption to another state (not redeemed, token unknown, cancelled, cancel queued …).
-    func updateRedemption(_ redemption: Int64, state: RedemptionState, balanceAfter: Money?) async throws
     /// Settles a redemption: moves it to `state` only if it is still in one of `from`, and appends
     /// `event` in the same transaction. Returns false (and writes nothing) when it was not — another
     /// worker or an earlier run settled it — so an operator event is raised once per redemption.
@@ -40,13 +31,13 @@ public protocol AdmissionJournal: Sendable {
     func wasOfflineAdmitted(_ code: VoucherCode) async throws -> Bool
     /// Whether admission `id` let its guest in offline (its redeem is an outbox replay).
     func isOfflineAdmission(_ id: Int64) async throws -> Bool
-    /// Remembers an offline-admitted code so it is not admitted offline twice.
-    func rememberOfflineAdmitted(_ code: VoucherCode, admission: Int64) async throws
 
     // MARK: The path from scan to relay: at most two durable commits (issue 13)
 
     /// An id for a new admission on `lane`, without a durable write: the admission is written
-    /// with its first durable fact (`beginRedemption`, or `openAdmission(_:lane:scanned:)`).
+    /// with its first durable fact (`beginRedemption`, or `openAdmission(_:lane:scanned:)`). The id
+    /// is unique for the life of the database and is the last part of every `reference_number`
+    /// of the admission.
     func reserveAdmission(lane: String) async throws -> Int64
     /// Writes a reserved admission with its "scanned" event, in one transaction.
     func openAdmission(_ id: Int64, lane: String, scanned: GateEvent?) async throws
@@ -58,7 +49,7 @@ public protocol AdmissionJournal: Sendable {
     /// settle, cancel or offline redeem), it throws `VoucherBusy` and writes nothing — checked
     /// inside the same transaction, so no other lane or worker can queue one between the check
     /// and the intent (a redeem beside pending work would make that work's evidence ambiguous).
-    /// The outbox worker's own intents (offline replays) use the unguarded `recordIntent`.
+    /// The outbox worker's own intents (offline replays) are written by `OutboxSteps.beginReplay`.
     func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64
     /// Commit 2 of 2: the token and new balance with the "redeemed" `event`, in one transaction,
     /// only if the redemption is still in `intent`.
@@ -83,42 +74,5 @@ public struct VoucherBusy: Error, Sendable, CustomStringConvertible {
     public init(code: String) { self.code = code }
     public var description: String {
         "voucher \(VoucherCode.mask(code)) has pending work in the outbox (a check, cancel or offline redeem) — no new redeem beside it"
-    }
-}
-
-/// Journals without the combined transactions (in-memory test stores) get them as the separate
-/// writes they stand for.
-extension AdmissionJournal {
-    public func openAdmission(_ id: Int64, lane: String, scanned: GateEvent?) async throws {
-        if let scanned { try await append(scanned) }
-    }
-
-    public func beginRedemption(_ intent: RedemptionIntent, scanned: GateEvent?) async throws -> Int64 {
-        let redemption = try await recordIntent(intent)
-        if let scanned { try await append(scanned) }
-        return redemption
-    }
-
-    public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws {
-        try await recordRedeemed(redemption, token: token, balanceAfter: balanceAfter)
-        try await append(event)
-    }
-
-    public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent,
-                               thenBegin next: RedemptionIntent) async throws -> Int64 {
-        try await recordRedeemed(redemption, token: token, balanceAfter: balanceAfter, event: event)
-        return try await beginRedemption(next, scanned: nil)
-    }
-
-    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, events: [GateEvent]) async throws {
-        try await closeAdmission(id, outcome: outcome)
-        for event in events { try await append(event) }
-    }
-}
-
-extension AdmissionJournal {
-    /// `closeAdmission(_:outcome:events:)` with one event.
-    public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, event: GateEvent) async throws {
-        try await closeAdmission(id, outcome: outcome, events: [event])
     }
 }

@@ -14,34 +14,33 @@ public enum ScannerEvent: Sendable, Equatable {
 
 /// A port: the source of one lane's scanner events (serial, evdev, HID-POS, stdin, or a test script).
 ///
-/// `events()` is called once per lane run; the stream finishes when the source is stopped.
+/// The path of one scan is one hop: the source's reader thread frames the bytes and calls
+/// `sink.yield(.frame(…))`; the lane's sink notes presence (attached/detached) synchronously and
+/// yields `.scanner(event)` into the engine's one input stream (`LaneEngine.Inbox`), the stream
+/// that also carries staff inputs (open, keypad, unlock) and the engine's own timers. No task
+/// forwards a scan from one stream to another on its way.
+///
+/// `run(into:)` is called once per lane run, by the task that holds the source:
+/// - it returns when that task is cancelled, and only once the device is closed — so a restarted
+///   run (or the shutdown's `makeSafe`) never races the old reader for the device (EBUSY on an
+///   exclusive serial open);
+/// - it returns by itself when the source is gone for good (a script's end): the lane reports its
+///   scanner missing and stays up. A device that goes away and may come back is a `detached`
+///   event, not an end.
 public protocol CodeSource: Sendable {
-    func events() -> AsyncStream<ScannerEvent>
+    func run(into sink: ScannerSink) async
 }
 
-/// A source that holds a device: `open()` gives the events and a wait that stops the source and
-/// returns once its device is closed. A lane awaits it when its run ends, so a restarted run (or
-/// the shutdown) never finds the old reader still holding the device (EBUSY on an exclusive
-/// serial open).
-public protocol ClosableCodeSource: CodeSource {
-    func open() -> OpenedSource
-}
+/// Where a source puts what it reads: a value a reader thread may call from any thread. It must
+/// not block — it notes presence and yields into the lane's input stream.
+public struct ScannerSink: Sendable {
+    private let deliver: @Sendable (ScannerEvent) -> Void
 
-/// One run of a `CodeSource`: its events and how to await its end.
-public struct OpenedSource: Sendable {
-    public let events: AsyncStream<ScannerEvent>
-    /// Stops the source (if it still runs) and returns when its device is closed.
-    public let close: @Sendable () async -> Void
-
-    public init(events: AsyncStream<ScannerEvent>, close: @escaping @Sendable () async -> Void) {
-        self.events = events; self.close = close
+    public init(_ deliver: @escaping @Sendable (ScannerEvent) -> Void) {
+        self.deliver = deliver
     }
-}
 
-extension CodeSource {
-    /// This source's run: a `ClosableCodeSource`'s own; others (scripts, tests) hold no device
-    /// of their own and have nothing to wait for.
-    public func opened() -> OpenedSource {
-        (self as? any ClosableCodeSource)?.open() ?? OpenedSource(events: events(), close: {})
+    public func yield(_ event: ScannerEvent) {
+        deliver(event)
     }
 }

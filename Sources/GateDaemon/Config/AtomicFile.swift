@@ -48,13 +48,7 @@ public enum AtomicFile {
         unlink(temp)  // left by a crashed earlier run of this pid number
         let fd = Glibc.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WriteError(path: target, operation: "create \(temp)", errno: errno) }
-        var written = 0
-        while written < contents.count {
-            let n = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { let e = errno; close(fd); throw fail("write", n == 0 ? EIO : e) }
-            written += n
-        }
+        if let e = InterruptedCall.writeAll(contents, to: fd) { close(fd); throw fail("write", e) }
         // Owner and group before the mode: chown may clear set-id bits the mode then restores.
         if keep.uid != geteuid() || keep.gid != getegid() {
             guard fchown(fd, keep.uid, keep.gid) == 0 else {

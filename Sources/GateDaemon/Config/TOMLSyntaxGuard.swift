@@ -67,17 +67,10 @@ public enum TOMLSyntaxGuard {
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         close(input[0])
         guard spawned == 0 else { close(input[1]); return nil }
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { write(input[1], $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }  // the child died early: its status tells
-            written += n
-        }
+        _ = InterruptedCall.writeAll(Array(text.utf8), to: input[1])  // failed: the child died early, its status tells
         close(input[1])
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = InterruptedCall.retrying { waitpid(pid, &status, 0) }
         return status & 0x7f == 0  // exited (0: valid, 1: refused with a message) — not killed
     }
 

@@ -7,9 +7,10 @@ import Synchronization
 /// One lane while the daemon runs: its scanner source, engine (or, on a balance-check lane, its
 /// balance runner), relay, sensor and lights.
 ///
-/// The scanner stream is tapped for presence (status, metrics) and ends on graceful shutdown, so
-/// the engine finishes the admission in flight and returns; only then is the relay driven
-/// inactive and released.
+/// The source's reader yields straight into the engine's inbox through the lane's `ScannerSink`,
+/// which notes presence (status, metrics) on the way. The inbox is finished on graceful shutdown,
+/// so the engine finishes the admission in flight and returns; only then is the source stopped,
+/// its device closed, and the relay driven inactive and released.
 public final class LaneRuntime: Sendable {
     public let config: LaneConfig
     public let feedback: LaneFeedback
@@ -24,8 +25,6 @@ public final class LaneRuntime: Sendable {
     let lights: GPIOSignalLights?
     /// The gate's emergency contact: the relay follows it for as long as the lane runs.
     let emergency: EmergencySignal?
-    private let control: AsyncStream<LaneEngine<ContinuousClock>.Input>
-    private let controlContinuation: AsyncStream<LaneEngine<ContinuousClock>.Input>.Continuation
     private let presence = Mutex<(present: Bool, device: String?)>((false, nil))
     private let isSafe = Mutex(false)
     private let price: Mutex<Money>
@@ -42,7 +41,6 @@ public final class LaneRuntime: Sendable {
         self.config = config; self.engine = engine; self.balanceRunner = balanceRunner; self.source = source; self.relay = relay
         self.sensor = sensor; self.lights = lights; self.feedback = feedback; self.screen = screen; self.logger = logger
         self.price = Mutex(config.settings.price)
-        (control, controlContinuation) = AsyncStream.makeStream()
     }
 
     public var scannerPresent: Bool { presence.withLock { $0.present } }
@@ -66,13 +64,13 @@ public final class LaneRuntime: Sendable {
     /// into the `manual_open` event.
     public func manualOpen(by user: String, reason: String? = nil) {
         let why = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        controlContinuation.yield(.manualOpen(reason: "opened by \(user)" + (why.isEmpty ? "" : ": \(why)")))
+        engine?.inbox.send(.manualOpen(reason: "opened by \(user)" + (why.isEmpty ? "" : ": \(why)")))
     }
 
     /// A code typed on the lane's kiosk keypad: handled exactly like a scanned frame (guess guard,
     /// ShortCode budget), its events stamped `source = "keypad"`. The code is never logged here.
     public func keypad(_ code: [UInt8]) {
-        controlContinuation.yield(.keypad(code))
+        engine?.inbox.send(.keypad(code))
     }
 
     /// Staff ended a code-guessing pause (`eguma-gate unlock LANE`). Returns whether the lane was
@@ -80,7 +78,7 @@ public final class LaneRuntime: Sendable {
     public func unlock(by user: String) async -> Bool {
         if let balanceRunner { return await balanceRunner.unlock(by: "unlocked by \(user)") }
         let paused = await engine?.isPaused ?? false
-        controlContinuation.yield(.unlock(reason: "unlocked by \(user)"))
+        engine?.inbox.send(.unlock(reason: "unlocked by \(user)"))
         return paused
     }
 
@@ -98,47 +96,47 @@ public final class LaneRuntime: Sendable {
         await makeSafe()
     }
 
-    /// One run of the engine on the scanner's events; returns on graceful shutdown.
+    /// One run of the engine (or balance runner) and the scanner source; returns on graceful
+    /// shutdown once the source's device is closed.
     private func runOnce() async {
-        let (scans, scanContinuation) = AsyncStream<ScannerEvent>.makeStream()
-        let source = self.source
+        let source = self.source, sink = scannerSink
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
+            await withDiscardingTaskGroup { group in
                 group.addTask { [self] in
-                    let opened = source.opened()
-                    let events = opened.events, close = opened.close
-                    for await event in events {
-                        switch event {
-                        case .attached(let device): presence.withLock { $0 = (true, device) }
-                        case .detached: presence.withLock { $0 = (false, nil) }
-                        case .frame: break
-                        }
-                        scanContinuation.yield(event)
-                    }
-                    // The run ends only once the device is closed: a restart or the shutdown's
-                    // makeSafe never races the old reader for it.
-                    guard !Task.isShuttingDownGracefully, !Task.isCancelled else { await close(); return }
-                    await close()
-                    // A source that ends is a scanner gone for good (stdin at EOF): "scanner
-                    // missing" — event, red LED, metric — and the lane stays up for `open`,
-                    // status and an orderly stop.
-                    let device = presence.withLock { p in
-                        defer { p = (false, nil) }
-                        return p.device ?? "scanner"
-                    }
+                    // Returns when cancelled (below), once the device is closed: a restart or
+                    // the shutdown's makeSafe never races the old reader for it.
+                    await source.run(into: sink)
+                    guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+                    // A source that ends by itself is a scanner gone for good (a script's end):
+                    // "scanner missing" — event, red LED, metric — and the lane stays up for
+                    // `open`, status and an orderly stop.
+                    let device = presence.withLock { $0.device } ?? "scanner"
                     logger.error("lane \(config.name): the input of \(device) ended — scanner missing until the daemon restarts")
-                    scanContinuation.yield(.detached(device: device, reason: "\(device): input ended"))
+                    sink.yield(.detached(device: device, reason: "\(device): input ended"))
                 }
                 if let engine {
-                    await engine.run(scanner: scans, control: control)
+                    await engine.run()
                 } else {
-                    await balanceRunner?.run(scanner: scans)
+                    await balanceRunner?.run()
                 }
-                group.cancelAll()  // stops the reader, which closes the device
+                group.cancelAll()  // stops the source, which closes the device
             }
-        } onGracefulShutdown: { [controlContinuation] in
-            scanContinuation.finish()
-            controlContinuation.finish()
+        } onGracefulShutdown: { [engine, balanceRunner] in
+            engine?.inbox.finish()
+            balanceRunner?.inbox.finish()
+        }
+    }
+
+    /// The lane's end of its source: presence is noted before the event is queued, so status
+    /// never lags the engine; then the event goes into the engine's (or balance runner's) inbox.
+    private var scannerSink: ScannerSink {
+        ScannerSink { [self] event in
+            switch event {
+            case .attached(let device): presence.withLock { $0 = (true, device) }
+            case .detached: presence.withLock { $0 = (false, nil) }
+            case .frame: break
+            }
+            if let engine { engine.inbox.send(.scanner(event)) } else { balanceRunner?.inbox.yield(event) }
         }
     }
 

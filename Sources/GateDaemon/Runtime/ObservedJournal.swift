@@ -30,10 +30,6 @@ public struct ObservedJournal: AdmissionJournal {
         return copy
     }
 
-    public func openAdmission(lane: String) async throws -> Int64 {
-        try await writing("open an admission") { try await database.openAdmission(lane: lane) }
-    }
-
     public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome) async throws {
         try await writing("close admission #\(id)") { try await database.closeAdmission(id, outcome: outcome) }
     }
@@ -77,22 +73,6 @@ public struct ObservedJournal: AdmissionJournal {
     public func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, events: [GateEvent]) async throws {
         defer { for event in events { observe(event) } }
         try await writing("close admission #\(id)") { try await database.closeAdmission(id, outcome: outcome, events: events) }
-    }
-
-    public func recordIntent(_ intent: RedemptionIntent) async throws -> Int64 {
-        try await writing("record the redeem intent of admission #\(intent.admission)") { try await database.recordIntent(intent) }
-    }
-
-    public func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money) async throws {
-        try await writing("record the redeem token of redemption #\(redemption)") {
-            try await database.recordRedeemed(redemption, token: token, balanceAfter: balanceAfter)
-        }
-    }
-
-    public func updateRedemption(_ redemption: Int64, state: RedemptionState, balanceAfter: Money?) async throws {
-        try await writing("update redemption #\(redemption)") {
-            try await database.updateRedemption(redemption, state: state, balanceAfter: balanceAfter)
-        }
     }
 
     public func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
@@ -141,9 +121,6 @@ public struct ObservedJournal: AdmissionJournal {
 
     public func wasOfflineAdmitted(_ code: VoucherCode) async throws -> Bool { try await database.wasOfflineAdmitted(code) }
     public func isOfflineAdmission(_ id: Int64) async throws -> Bool { try await database.isOfflineAdmission(id) }
-    public func rememberOfflineAdmitted(_ code: VoucherCode, admission: Int64) async throws {
-        try await writing("remember an offline admission") { try await database.rememberOfflineAdmitted(code, admission: admission) }
-    }
 
     /// Every journal write goes through here: a failure is logged at error, counted and marks
     /// this part out of order; the next success puts it back in service. The caller still gets

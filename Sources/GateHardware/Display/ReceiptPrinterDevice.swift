@@ -54,16 +54,15 @@ public enum ReceiptPrinterDevice {
         if baud != nil { _ = tcdrain(fd) }
     }
 
-    /// All of `bytes`; swift-system retries EINTR, a full buffer (EAGAIN) waits for room, at
-    /// most ~10 s in all.
     private static func write(_ bytes: [UInt8], fd: Int32, path: String) throws(Failure) {
         let descriptor = FileDescriptor(rawValue: fd)
         var offset = 0
         var waited = 0
         while offset < bytes.count {
             do {
-                offset += try bytes[offset...].withUnsafeBytes { try descriptor.write($0) }
-            } catch Errno.resourceTemporarilyUnavailable where waited < 100 {
+                offset += try bytes[offset...].withUnsafeBytes { try descriptor.write($0) }  // EINTR retried
+            } catch let error as Errno where error == .resourceTemporarilyUnavailable && waited < 100 {
+                // A full buffer: wait for room, at most ~10 s in all.
                 var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&pfd, 1, 100)
                 waited += 1
@@ -79,7 +78,6 @@ public enum ReceiptPrinterDevice {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&pfd, 1, ms) > 0, pfd.revents & Int16(POLLIN) != 0 else { return nil }
         var byte: UInt8 = 0
-        let n = try? withUnsafeMutableBytes(of: &byte) { try FileDescriptor(rawValue: fd).read(into: $0) }
-        return n == 1 ? byte : nil
+        return Glibc.read(fd, &byte, 1) == 1 ? byte : nil
     }
 }

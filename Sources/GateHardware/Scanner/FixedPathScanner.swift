@@ -12,7 +12,7 @@ import Glibc
 /// (`attached`); when it disappears or now names another node (a replug, a restarted socat) the
 /// reader is stopped (`detached`) and the new node opened. A node that failed or hung up is not
 /// reopened in a loop: a different node is opened at once, the same one after a back-off.
-public struct FixedPathScanner<C: Clock>: ClosableCodeSource where C.Duration == Duration {
+public struct FixedPathScanner<C: Clock>: CodeSource where C.Duration == Duration {
     public let config: LaneScannerConfig
     public let path: String
     public let clock: C
@@ -35,23 +35,12 @@ public struct FixedPathScanner<C: Clock>: ClosableCodeSource where C.Duration ==
         }
     }
 
-    public func events() -> AsyncStream<ScannerEvent> { open().events }
-
-    /// The watcher's handle is kept: `close` cancels it and waits until it stopped its reader.
-    public func open() -> OpenedSource {
-        let (output, continuation) = AsyncStream.makeStream(of: ScannerEvent.self)
-        let watcher = Task { [self] in
-            await watch(output: continuation)
-            continuation.finish()
-        }
-        continuation.onTermination = { _ in watcher.cancel() }
-        return OpenedSource(events: output, close: {
-            watcher.cancel()
-            await watcher.value
-        })
+    /// Watches the path until cancelled; returns once the reader it holds has stopped.
+    public func run(into sink: ScannerSink) async {
+        await watch(output: sink)
     }
 
-    private func watch(output: AsyncStream<ScannerEvent>.Continuation) async {
+    private func watch(output: ScannerSink) async {
         var active: (reader: ScannerReader, node: NodeIdentity, ended: EndFlag)?
         // The node that failed or hung up, when, and how often in a row: retried when the path
         // names another node, or after a back-off (a restarted socat may get the same pts

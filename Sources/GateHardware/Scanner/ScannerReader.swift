@@ -52,6 +52,14 @@ public final class ScannerReader: Sendable {
         await thread.finished()
     }
 
+    /// Reads until the calling task is cancelled, then stops and returns once the device is
+    /// closed: `CodeSource.run(into:)` of a source with one fixed device. A device that ended by
+    /// itself has sent `detached`; the lane shows its scanner missing until the run is cancelled.
+    public func readUntilCancelled() async {
+        await WakeSignal().wait()  // signalled by nobody: returns when the task is cancelled
+        await stop()
+    }
+
     private static func step(
         _ fd: FileDescriptor, device: String, _ decoder: inout any ScannerDecoder,
         _ readiness: FDReaderThread.Readiness, sink: @Sendable (ScannerEvent) -> Void

@@ -1,6 +1,6 @@
 import GateCore
 
-/// One lane's scanner found through udev: the `CodeSource` the lane engine reads.
+/// One lane's scanner found through udev: the `CodeSource` of the lane's engine.
 ///
 /// Whenever a device the lane wants (`LaneScannerConfig.wants`) is present and none is being
 /// read, it is opened (`attached`); its frames follow. Unplugging it (udev remove, or the reader
@@ -22,30 +22,26 @@ public struct LaneScanner: CodeSource {
         case readerGone(generation: Int, event: ScannerEvent)
     }
 
-    public func events() -> AsyncStream<ScannerEvent> {
-        let (output, continuation) = AsyncStream.makeStream(of: ScannerEvent.self)
+    /// Follows udev until cancelled; returns once the reader it holds has stopped.
+    public func run(into sink: ScannerSink) async {
         let (inputs, inputContinuation) = AsyncStream.makeStream(of: Input.self)
         let changes = watcher.changes()
-        let forward = Task {
-            for await change in changes { inputContinuation.yield(.udev(change)) }
-            inputContinuation.finish()
-        }
         let config = config
-        let run = Task {
-            await Self.run(config: config, inputs: inputs, inputContinuation: inputContinuation, output: continuation)
-            forward.cancel()
-            continuation.finish()
+        await withDiscardingTaskGroup { group in
+            // udev's changes and the readers' ends meet in one stream: the state machine below
+            // sees them in order. Frames do not pass here: readers yield them to `sink`.
+            group.addTask {
+                for await change in changes { inputContinuation.yield(.udev(change)) }
+                inputContinuation.finish()
+            }
+            await Self.run(config: config, inputs: inputs, inputContinuation: inputContinuation, output: sink)
+            group.cancelAll()
         }
-        continuation.onTermination = { _ in
-            run.cancel()
-            forward.cancel()
-        }
-        return output
     }
 
     private static func run(
         config: LaneScannerConfig, inputs: AsyncStream<Input>,
-        inputContinuation: AsyncStream<Input>.Continuation, output: AsyncStream<ScannerEvent>.Continuation
+        inputContinuation: AsyncStream<Input>.Continuation, output: ScannerSink
     ) async {
         var present: [String: ScannerDevice] = [:]  // wanted devices by syspath
         var active: (device: ScannerDevice, reader: ScannerReader, generation: Int)?

@@ -8,8 +8,8 @@ import Synchronization
 /// The demo's terminal: reads what the user types (codes, y/n at the turnstile, a few commands)
 /// and prints every step the gate takes — journal events, guest screen, relay and sensor lines.
 final class DemoConsole: Sendable {
-    private let continuation: AsyncStream<ScannerEvent>.Continuation
-    let source: DemoSource
+    /// The demo keyboard as the lane's scanner: a typed code goes straight to the lane.
+    let source = FedCodeSource()
     private let walking = Mutex(false)
     private let screen: Mutex<GuestScreen>
     /// The simulated account's currency: every amount the demo prints is in it.
@@ -18,10 +18,7 @@ final class DemoConsole: Sendable {
     init(language: DisplayLanguage = .de, currency: String) {
         self.currency = currency
         screen = Mutex(GuestScreen(texts: GuestTexts(language: language, currency: currency)))
-        let (stream, continuation) = AsyncStream<ScannerEvent>.makeStream()
-        self.continuation = continuation
-        self.source = DemoSource(stream: stream)
-        continuation.yield(.attached(device: "keyboard (demo)"))
+        source.yield(.attached(device: "keyboard (demo)"))
     }
 
     /// Prints where a browser can follow the lane's guest screen, once the kiosk server listens.
@@ -154,14 +151,8 @@ final class DemoConsole: Sendable {
                 say("status  e-guma \(status.online ? "online" : "offline"), outbox \(status.outboxPending) pending \(status.outboxDead) dead, lane main: \(status.lanes.first?.state ?? "?"), \(status.lanes.first?.entriesToday ?? 0) entries today")
             default:
                 if pty { say("(codes come from the PTY in --pty mode)"); continue }
-                continuation.yield(.frame(Array(raw.utf8)))
+                source.yield(.frame(Array(raw.utf8)))
             }
         }
     }
-}
-
-/// The demo keyboard as a lane scanner.
-struct DemoSource: CodeSource {
-    let stream: AsyncStream<ScannerEvent>
-    func events() -> AsyncStream<ScannerEvent> { stream }
 }

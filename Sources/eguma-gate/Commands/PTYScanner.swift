@@ -56,19 +56,18 @@ final class PTYScanner: CodeSource, Sendable {
         }
     }
 
-    func events() -> AsyncStream<ScannerEvent> {
-        let (stream, continuation) = AsyncStream<ScannerEvent>.makeStream()
+    /// The real serial reader on the scanner's slave until cancelled; a slave that cannot be
+    /// opened is the scanner gone for good (the lane reports it missing).
+    func run(into sink: ScannerSink) async {
         let path = scanner.slavePath
         let config = LaneScannerConfig(kind: .serial, path: path, terminator: .lf)
         do {
-            let reader = try ScannerReader.open(path, config: config, opened: { continuation.yield(.attached(device: path)) }) { event in
-                continuation.yield(event)
+            let reader = try ScannerReader.open(path, config: config, opened: { sink.yield(.attached(device: path)) }) { event in
+                sink.yield(event)
             }
-            continuation.onTermination = { _ in reader.requestStop() }
+            await reader.readUntilCancelled()
         } catch {
-            continuation.yield(.detached(device: path, reason: error.description))
-            continuation.finish()
+            sink.yield(.detached(device: path, reason: error.description))
         }
-        return stream
     }
 }

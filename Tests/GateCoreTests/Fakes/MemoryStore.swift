@@ -71,10 +71,24 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
         redemptionsByID[redemption]?.balanceAfter = balanceAfter
         redemptionsByID[redemption]?.state = .redeemed
     }
-    func updateRedemption(_ redemption: Int64, state: RedemptionState, balanceAfter: Money?) async throws {
-        touch(redemption)
-        redemptionsByID[redemption]?.state = state
-        if let balanceAfter { redemptionsByID[redemption]?.balanceAfter = balanceAfter }
+    /// The separate writes the database makes in one transaction (no commits to save here).
+    func openAdmission(_ id: Int64, lane: String, scanned: GateEvent?) async throws {
+        if let scanned { try await append(scanned) }
+    }
+    func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent) async throws {
+        try await recordRedeemed(redemption, token: token, balanceAfter: balanceAfter)
+        try await append(event)
+    }
+    /// All or nothing, as the database's one transaction: the next voucher's guard first.
+    func recordRedeemed(_ redemption: Int64, token: String, balanceAfter: Money, event: GateEvent,
+                        thenBegin next: RedemptionIntent) async throws -> Int64 {
+        if try await hasPendingEntry(for: next.code) { throw VoucherBusy(code: next.code.text) }
+        try await recordRedeemed(redemption, token: token, balanceAfter: balanceAfter, event: event)
+        return try await beginRedemption(next, scanned: nil)
+    }
+    func closeAdmission(_ id: Int64, outcome: AdmissionOutcome, events: [GateEvent]) async throws {
+        try await closeAdmission(id, outcome: outcome)
+        for event in events { try await append(event) }
     }
     func settleRedemption(_ redemption: Int64, from: Set<RedemptionState>, to state: RedemptionState,
                           balanceAfter: Money?, event: GateEvent?) async throws -> Bool {
@@ -107,7 +121,6 @@ actor MemoryStore: AdmissionJournal, OutboxStore {
     func append(_ event: GateEvent) async throws { events.append(event) }
     func wasOfflineAdmitted(_ code: VoucherCode) async throws -> Bool { offline[code.undashed] != nil }
     func isOfflineAdmission(_ id: Int64) async throws -> Bool { offline.values.contains(id) }
-    func rememberOfflineAdmitted(_ code: VoucherCode, admission: Int64) async throws { offline[code.undashed] = admission }
 
     @discardableResult
     func enqueue(_ operation: OutboxOperation) async throws -> Int64 {
