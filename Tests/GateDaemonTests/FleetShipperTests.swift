@@ -111,7 +111,9 @@ struct FleetShipperTests {
         let (db, dir) = try await Self.journal(3)  // 3 admissions, 3 events
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await db.closeAdmission(1, outcome: .offlineEntered)
-        try await db.rememberOfflineAdmitted(VoucherCode(unchecked: Self.code), admission: 1)
+        // Its offline memory, written as the lane writes it: with the queued redeem.
+        _ = try await db.queueOfflineRedeem(OfflineRedeemOrder(lane: "main", outlet: "spa", admission: 1, code: Self.code,
+                                                               reference: "spa/main/1", amountCents: 2_500))
         let settings = rig.settings(gateID: "door-1")
         let hasher = CodeHasher(key: try FleetSecrets.codeKey(settings))
         try await rig.execute("""
@@ -120,9 +122,10 @@ struct FleetShipperTests {
                 ('\(settings.site)', 'another-code', 'door-2', 1, 'y')
             """)
         try await Self.withClient(rig) { client in _ = try await Self.shipper(db, rig, client: client).shipAll() }
-        #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal") == 7)
+        #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal") == 8)
 
-        // A year and more later: admission 1 (closed) goes with its event and its offline memory.
+        // A year and more later: admission 1 (closed) goes with the events and its offline memory;
+        // the queued redeem (pending work) and the open admissions stay.
         let pruned = try await db.prune(retentionDays: 400, now: Date().addingTimeInterval(401 * 86_400))
         #expect(pruned.admissions == 1 && pruned.events == 3)
         let shipped = try await Self.withClient(rig) { client in try await Self.shipper(db, rig, client: client).shipAll() }
@@ -130,6 +133,7 @@ struct FleetShipperTests {
         #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE tbl = 'admission'") == 2)
         #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE tbl = 'admission' AND local_id = 1") == 0)
         #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE tbl IN ('event', 'offline_admitted')") == 0)
+        #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_journal WHERE tbl = 'outbox'") == 1)
         #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_claim WHERE gate_id = 'door-1'") == 0, "the pruned memory's claim is released")
         #expect(try await rig.scalar("SELECT COUNT(*) FROM fleet_claim WHERE gate_id = 'door-2'") == 1, "another gate's claim stays")
         // Shipped up to the local sequence: nothing lags.
