@@ -19,7 +19,8 @@
 ///
 /// This file holds the state and the input loop; each step has its own file: `+Guard` (the
 /// code-guessing guard), `+Validate` (steps 1–3), `+Redeem` (step 4), `+Open` (steps 5–7),
-/// `+Offline`, `+Journal` (screens, events, the backlog).
+/// `+Relay` (the pulse and the screens that follow the relay's energise), `+Offline`, `+Journal`
+/// (screens, events, the backlog).
 public actor LaneEngine<C: Clock> where C.Duration == Duration {
     /// Something that happens to a lane.
     public enum Input: Sendable {
@@ -100,6 +101,9 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     var guessGuard: GuessGuard<C.Instant>
     /// A guard pause that began and whose end still needs a timer (armed by `run`).
     var pauseToArm: C.Instant?
+    /// The relay's pulses asked for, their answers seen, and the screens waiting for an energise
+    /// (`LaneEngine+Relay`).
+    var relayFollow = RelayFollow()
 
     /// - Parameters:
     ///   - outboxKick: wakes the outbox worker after something was queued.
@@ -138,7 +142,10 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     public func run(scanner: AsyncStream<ScannerEvent>, control: AsyncStream<Input>? = nil) async {
         let (inputs, continuation) = AsyncStream<Input>.makeStream()
         let clock = self.clock
+        // Subscribed before the first input: every pulse of this run has its answer in the stream.
+        let relayChanges = subscribeToRelay()
         await withDiscardingTaskGroup { group in
+            group.addTask { await self.follow(relayChanges) }
             group.addTask {
                 for await event in scanner { continuation.yield(.scanner(event)) }
                 continuation.finish()
@@ -192,7 +199,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         case .manualOpen(let reason):
             await emit(.manualOpen, message: reason)
             await endPause(reason)
-            try? await relay.pulse(for: settings.pulse)
+            try? await pulse(showing: nil)
         case .unlock(let reason):
             await endPause(reason)
         case .pauseEnded:
