@@ -47,14 +47,23 @@ import TestSupport
         #expect(try await values.firstValues(200, "the counter's values") == Array(0...100))
     }
 
-    @Test func aSubscriberAfterTheEndGetsTheCurrentValueAndTheEnd() async throws {
+    @Test func aSubscriberAfterTheEndGetsOnlyTheEnd() async throws {
         let plain = Broadcast<Int>()
         plain.finish()
-        #expect(try await plain.subscribe().firstValues(10, "a finished broadcast") == [])
+        #expect(try await plain.subscribe(startingWith: [1]).firstValues(10, "a finished broadcast") == [])
         let withCurrent = Broadcast(current: 7)
         withCurrent.finish()
         withCurrent.send(8)  // after the end: ignored
-        #expect(try await withCurrent.subscribe().firstValues(10, "a finished broadcast with a current value") == [7])
+        #expect(withCurrent.current == 7)
+        #expect(try await withCurrent.subscribe().firstValues(10, "a finished broadcast with a current value") == [])
+    }
+
+    @Test func aSubscriberStartsWithItsSnapshotThenWhatFollows() async throws {
+        let broadcast = Broadcast<String>()
+        let values = broadcast.subscribe(startingWith: ["added ttyACM0", "added hidraw1"])
+        broadcast.send("removed ttyACM0")
+        broadcast.finish()
+        #expect(try await values.firstValues(10, "snapshot and change") == ["added ttyACM0", "added hidraw1", "removed ttyACM0"])
     }
 
     @Test func aPlainBroadcastIgnoresUpdates() {

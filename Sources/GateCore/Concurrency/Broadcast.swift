@@ -6,7 +6,9 @@ import Synchronization
 /// Two modes. A plain broadcast (`init()`) hands each subscriber the values sent after it
 /// subscribed. A broadcast with a current value (`init(current:)`) also remembers the last value
 /// and gives it to each new subscriber first, so a follower never misses the state it starts in
-/// (the emergency contact that is already open).
+/// (the emergency contact that is already open). An owner whose state is more than one value
+/// (the scanners udev sees) hands a new subscriber its snapshot with `subscribe(startingWith:)`,
+/// taken under its own lock, the one it also sends under.
 ///
 /// Values are handed out under one lock, so every subscriber sees them in the order they were sent,
 /// and a new subscriber sees the current value exactly once, then every later one. Subscribers that
@@ -35,13 +37,14 @@ public final class Broadcast<Value: Sendable>: Sendable {
     /// The value a new subscriber starts with (nil on a plain broadcast).
     public var current: Value? { state.withLock { $0.current } }
 
-    /// The values from now on (after the current one, where there is one), until `finish()` or
-    /// until the consumer stops iterating.
-    public func subscribe(buffer: Int = 256) -> AsyncStream<Value> {
+    /// The current value (where there is one), then `first`, then the values sent from now on,
+    /// until `finish()` or until the consumer stops iterating. After `finish()`: an ended stream.
+    public func subscribe(buffer: Int = 256, startingWith first: [Value] = []) -> AsyncStream<Value> {
         let (stream, continuation) = AsyncStream<Value>.makeStream(bufferingPolicy: .bufferingNewest(buffer))
         let id: Int? = state.withLock { s in
-            if let current = s.current { continuation.yield(current) }
             guard !s.finished else { return nil }
+            if let current = s.current { continuation.yield(current) }
+            for value in first { continuation.yield(value) }
             s.nextID += 1
             s.subscribers[s.nextID] = continuation
             return s.nextID
@@ -82,7 +85,7 @@ public final class Broadcast<Value: Sendable>: Sendable {
         }
     }
 
-    /// Ends every subscriber's stream; later subscribers get the current value (if any) and an end.
+    /// Ends every subscriber's stream; later subscribers get an ended stream.
     public func finish() {
         let all = state.withLock { s -> [AsyncStream<Value>.Continuation] in
             s.finished = true
