@@ -23,12 +23,16 @@ actor JournalSnapshotRelay: Relay {
     func scanStarts() { baseline = counter.commits }
     /// Commits since the last `scanStarts`.
     func commitsSinceScan() -> Int { counter.commits - baseline }
+    private nonisolated let published = Broadcast<RelayChange>()
     func pulse(for duration: Duration) async throws {
         commitsBeforePulse.append(counter.commits - baseline)
         redemptionsAtPulse = try await db.redemptions()
         eventsAtPulse = try await db.events().map(\.event.type)
+        published.send(.energised(.pulse))
+        published.send(.released)
     }
     func forceInactive() async {}
+    nonisolated func changes() -> AsyncStream<RelayChange> { published.subscribe() }
 }
 
 /// Issue 13: a paying scan makes at most two durable commits before the relay opens — the
@@ -65,7 +69,8 @@ struct CriticalPathCommitTests {
 
         func scan(_ code: String) async {
             await relay.scanStarts()
-            _ = await engine.handle(.scanner(.frame(Array(code.utf8))))
+            let engine = self.engine
+            _ = await engine.whileFollowingRelay { await engine.handle(.scanner(.frame(Array(code.utf8)))) }
         }
 
         func stop() async {
@@ -157,7 +162,8 @@ struct CriticalPathCommitTests {
                                 service: EgumaVoucherService(client: client, key: APIKey(SimulatedOutlet.demo.key)),
                                 relay: relay, sensor: nil, feedback: screens, journal: db, outbox: db,
                                 online: OnlineMonitor(clock: clock), clock: clock)
-        _ = await engine.handle(.scanner(.frame(Array("AAAA1111AAAA".utf8))))
+        // As the daemon's lane does: the engine follows the relay's changes while it handles the scan.
+        _ = await engine.whileFollowingRelay { await engine.handle(.scanner(.frame(Array("AAAA1111AAAA".utf8)))) }
 
         let shown = screens.shown.values
         let accepted = try #require(shown.first { if case .accepted = $0.state { true } else { false } })

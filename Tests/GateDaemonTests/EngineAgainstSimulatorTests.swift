@@ -50,7 +50,10 @@ struct SimulatedLane {
                               online: online, unitRandom: { 0 })
     }
 
-    func scan(_ code: String) async { _ = await engine.handle(.scanner(.frame(Array(code.utf8)))) }
+    func scan(_ code: String) async {
+        let engine = self.engine
+        _ = await engine.whileFollowingRelay { await engine.handle(.scanner(.frame(Array(code.utf8)))) }
+    }
 
     func eventTypes() async throws -> [GateEventType] { try await db.events().map(\.event.type) }
 

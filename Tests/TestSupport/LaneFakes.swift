@@ -1,17 +1,25 @@
 import GateCore
 
-/// Records relay pulses; can be told to fail.
+/// Records relay pulses and publishes them like a real relay (energised, then released at once);
+/// can be told to fail (publishes the refusal and throws).
 public actor ScriptedRelay: Relay {
     public struct Broken: Error {}
     public init() {}
     public private(set) var pulses: [Duration] = []
     var broken = false
+    private nonisolated let published = Broadcast<RelayChange>()
     public func setBroken(_ b: Bool) { broken = b }
     public func pulse(for duration: Duration) async throws {
-        if broken { throw Broken() }
+        if broken {
+            published.send(.refused)
+            throw Broken()
+        }
         pulses.append(duration)
+        published.send(.energised(.pulse))
+        published.send(.released)
     }
     public func forceInactive() async {}
+    public nonisolated func changes() -> AsyncStream<RelayChange> { published.subscribe() }
 }
 
 /// A passage sensor scripted per admission: `true` passes at once; `false` times out on the clock.

@@ -62,7 +62,7 @@ extension LaneEngine {
         await emit(.offlineAdmitted, admission: admission, code: code.text, amountCents: settings.price.cents,
                    message: unclaimed ? "\(DayReport.unclaimedMark) fleet unreachable (offline_without_fleet = local)" : nil)
         await sensor?.arm()
-        let pulsed = (try? await relay.pulse(for: settings.pulse) { await self.showOpen(newBalance: nil) }) != nil
+        let pulsed = (try? await pulse(showing: OpenScreens(newBalance: nil, vouchers: []))) != nil
         if pulsed { await emit(.opened, admission: admission) }
         if pulsed, await passed() {
             await closeAdmission(admission, outcome: .offlineEntered)

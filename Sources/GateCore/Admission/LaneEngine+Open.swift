@@ -7,9 +7,9 @@ extension LaneEngine {
         let newBalance = showsBalance ? taken.last?.balanceAfter : nil
         let vouchers = showsBalance ? taken.map { VoucherPaid(code: $0.code.masked, amount: $0.amount, newBalance: $0.balanceAfter) } : []
         do {
-            // The relay first, the screens the moment it is energised: the turnstile is released
-            // as soon as the token is durable, and never behind what the guest is told.
-            try await relay.pulse(for: settings.pulse) { await self.showOpen(newBalance: newBalance, vouchers: vouchers) }
+            // The relay first, the screens the moment it says it is energised: the turnstile is
+            // released as soon as the token is durable, and never behind what the guest is told.
+            try await pulse(showing: OpenScreens(newBalance: newBalance, vouchers: vouchers))
         } catch {
             // Step 7: a GPIO failure after a successful redeem cancels the redemption.
             await cancelAll(taken, admission: admission)
@@ -47,8 +47,8 @@ extension LaneEngine {
     }
 
     /// "Accepted" (green) and "walk through", shown once the relay is energised.
-    func showOpen(newBalance: Money?, vouchers: [VoucherPaid] = []) async {
-        await show(.accepted(newBalance: newBalance, vouchers: vouchers), .accepted)
+    func showOpen(_ screens: OpenScreens) async {
+        await show(.accepted(newBalance: screens.newBalance, vouchers: screens.vouchers), .accepted)
         await feedback.show(.walkThrough)
     }
 

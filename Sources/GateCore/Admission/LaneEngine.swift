@@ -19,7 +19,8 @@
 ///
 /// This file holds the state and the input loop; each step has its own file: `+Guard` (the
 /// code-guessing guard), `+Validate` (steps 1–3), `+Redeem` (step 4), `+Open` (steps 5–7),
-/// `+Offline`, `+Journal` (screens, events, the backlog).
+/// `+Relay` (the pulse and the screens that follow the relay's energise), `+Offline`, `+Journal`
+/// (screens, events, the backlog).
 public actor LaneEngine<C: Clock> where C.Duration == Duration {
     /// Something that happens to a lane.
     public enum Input: Sendable {
@@ -116,6 +117,9 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     var guessGuard: GuessGuard<C.Instant>
     /// A guard pause that began and whose end still needs a timer (armed by `run`).
     var pauseToArm: C.Instant?
+    /// The relay's pulses asked for, their answers seen, and the screens waiting for an energise
+    /// (`LaneEngine+Relay`).
+    var relayFollow = RelayFollow()
 
     /// - Parameters:
     ///   - outboxKick: wakes the outbox worker after something was queued.
@@ -158,7 +162,10 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     /// inbox.
     public func run() async {
         let clock = self.clock, inbox = self.inbox
+        // Subscribed before the first input: every pulse of this run has its answer in the stream.
+        let relayChanges = subscribeToRelay()
         await withDiscardingTaskGroup { group in
+            group.addTask { await self.follow(relayChanges) }
             for await input in inputs {
                 if case let (deadline, generation)? = await handle(input) {
                     group.addTask {
@@ -205,7 +212,7 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
         case .manualOpen(let reason):
             await emit(.manualOpen, message: reason)
             await endPause(reason)
-            try? await relay.pulse(for: settings.pulse)
+            try? await pulse(showing: nil)
         case .unlock(let reason):
             await endPause(reason)
         case .pauseEnded:

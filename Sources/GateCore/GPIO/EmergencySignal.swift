@@ -1,23 +1,16 @@
-import Synchronization
-
 /// The emergency contact as an observable value: the GPIO adapter writes it, every lane engine
 /// and the daemon read it or follow its changes.
 ///
 /// Without an emergency input configured the signal simply stays closed. Each call of
-/// `updates()` gives an independent stream that starts with the current status.
+/// `updates()` gives an independent stream that starts with the current status (a `Broadcast`
+/// with a current value).
 public final class EmergencySignal: Sendable {
-    private struct State {
-        var status = EmergencyStatus()
-        var nextID = 0
-        var subscribers: [Int: AsyncStream<EmergencyStatus>.Continuation] = [:]
-    }
-
-    private let state = Mutex(State())
+    private let broadcast = Broadcast(current: EmergencyStatus())
 
     public init() {}
 
     /// The status now.
-    public var status: EmergencyStatus { state.withLock { $0.status } }
+    public var status: EmergencyStatus { broadcast.current ?? EmergencyStatus() }
 
     /// Whether the contact is open now (every relay held released, scans answered "emergency open").
     public var isOpen: Bool { status.isOpen }
@@ -26,42 +19,26 @@ public final class EmergencySignal: Sendable {
     /// Returns the status after the update.
     @discardableResult
     public func record(contactOpen: Bool) -> EmergencyStatus {
-        let (status, subscribers, changed) = state.withLock { s in
-            let changed = s.status.isOpen != contactOpen
-            if changed {
-                s.status.isOpen = contactOpen
-                if contactOpen { s.status.openings += 1 } else { s.status.closings += 1 }
-            }
-            return (s.status, Array(s.subscribers.values), changed)
+        let status = broadcast.update { status in
+            guard status.isOpen != contactOpen else { return false }
+            status.isOpen = contactOpen
+            if contactOpen { status.openings += 1 } else { status.closings += 1 }
+            return true
         }
-        if changed { for subscriber in subscribers { subscriber.yield(status) } }
-        return status
+        return status ?? EmergencyStatus()
     }
 
     /// Sets the initial level read at start without counting it as an edge.
     public func setInitial(contactOpen: Bool) {
-        let (status, subscribers, changed) = state.withLock { s in
-            let changed = s.status.isOpen != contactOpen
-            s.status.isOpen = contactOpen
-            return (s.status, Array(s.subscribers.values), changed)
+        broadcast.update { status in
+            guard status.isOpen != contactOpen else { return false }
+            status.isOpen = contactOpen
+            return true
         }
-        if changed { for subscriber in subscribers { subscriber.yield(status) } }
     }
 
     /// The current status, then every change, until the consumer stops iterating.
     public func updates() -> AsyncStream<EmergencyStatus> {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: EmergencyStatus.self, bufferingPolicy: .bufferingNewest(16))
-        let id = state.withLock { s in
-            let id = s.nextID
-            s.nextID += 1
-            s.subscribers[id] = continuation
-            continuation.yield(s.status)
-            return id
-        }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
-        }
-        return stream
+        broadcast.subscribe(buffer: 16)
     }
 }

@@ -1,27 +1,27 @@
 /// A port: the turnstile release relay of one lane.
 ///
 /// Implementations hold their output line for the daemon's lifetime and start it *inactive*;
-/// they never energise the relay except inside `pulse`.
+/// they never energise the relay except inside `pulse` (and the emergency hold of adapters that
+/// follow the emergency contact).
+///
+/// The relay publishes what it does (`changes()`) and whoever shows the guest what happened
+/// follows it: the lane engine shows "walk through" the moment the relay says it is energised, so
+/// the turnstile is released first and never later than the screen says. The relay never calls
+/// back into the engine.
 public protocol Relay: Sendable {
     /// Energises the relay for `duration`, then drives it inactive again (also when cancelled).
     /// Throws when the line cannot be driven; the engine then cancels the redemption.
+    ///
+    /// Every call publishes exactly one answer, in call order, before it returns or throws:
+    /// `.energised(.pulse)` (also when the relay is already held released by the emergency hold),
+    /// or `.refused` when the line could not be driven, so nobody waits for an energise that
+    /// never comes.
     func pulse(for duration: Duration) async throws
-    /// `pulse(for:)` that runs `energised` the moment the relay is active (or already held open),
-    /// before waiting out the rest of `duration`: the engine shows "walk through" then, so the
-    /// turnstile is released first and never later than the screen says. Not called when the
-    /// relay could not be energised.
-    func pulse(for duration: Duration, energised: @Sendable () async -> Void) async throws
     /// Drives the relay inactive and keeps it so (used at stop, and by the emergency hold's end).
     func forceInactive() async
-}
-
-extension Relay {
-    /// For relays that cannot tell the moment they are energised (test doubles): `energised`
-    /// runs first, then the pulse.
-    public func pulse(for duration: Duration, energised: @Sendable () async -> Void) async throws {
-        await energised()
-        try await pulse(for: duration)
-    }
+    /// What the relay does from now on, in order: each pulse's answer, the emergency hold's
+    /// energise, and every release.
+    func changes() -> AsyncStream<RelayChange>
 }
 
 /// A port: the passage sensor (light barrier, turnstile rotation contact) of one lane.

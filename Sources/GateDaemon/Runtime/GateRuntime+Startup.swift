@@ -236,13 +236,13 @@ public struct StartupError: Error, Sendable, CustomStringConvertible {
 
 /// Balance-check lanes have no relay: pulsing one is a programming error reported, not a crash.
 struct NoRelay: Relay {
+    private let published = Broadcast<RelayChange>()
     func pulse(for duration: Duration) async throws {
+        published.send(.refused)
         throw GPIOError(operation: "pulse relay", subject: "(none)", cause: .simulatedChipUnavailable)
     }
-    func pulse(for duration: Duration, energised: @Sendable () async -> Void) async throws {
-        try await pulse(for: duration)
-    }
     func forceInactive() async {}
+    func changes() -> AsyncStream<RelayChange> { published.subscribe() }
 }
 
 /// Stands in for an outlet without a key (cannot happen after validation; keeps types total).

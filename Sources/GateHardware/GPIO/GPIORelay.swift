@@ -7,6 +7,8 @@ import Logging
 /// pulse drives it inactive when it ends or is cancelled, `stop()` drives it inactive before
 /// releasing it, and a guard forces it off if it stays active longer than the configured pulse
 /// plus grace. While the emergency contact is open the relay is held active (turnstile free).
+///
+/// Publishes every energise, release and refused pulse (`changes()`), in the order it drove the line.
 public actor GPIORelay: Relay {
     public nonisolated let label: String
     private let line: any GPIOOutputLine
@@ -20,6 +22,7 @@ public actor GPIORelay: Relay {
     /// Identifies the current energised period, so a stale guard never acts on a later one.
     private var period = 0
     private var guardTask: Task<Void, Never>?
+    private nonisolated let published = Broadcast<RelayChange>()
 
     /// How often the guard had to force the relay off (each is a bug worth a log line and a metric).
     public private(set) var guardTrips = 0
@@ -54,25 +57,30 @@ public actor GPIORelay: Relay {
         logger.info("relay \(label): pulse guard now allows \(guardPolicy.maximumOnTime) (pulse \(pulse))")
     }
 
-    public func pulse(for duration: Duration) async throws {
-        try await pulse(for: duration) {}
+    public nonisolated func changes() -> AsyncStream<RelayChange> {
+        published.subscribe()
     }
 
-    public func pulse(for duration: Duration, energised: @Sendable () async -> Void) async throws {
-        guard !stopped else { throw GPIOError(operation: "pulse relay", subject: label, cause: .released) }
-        if emergencyHold {  // already held open; the hold's end drives it inactive
-            await energised()
+    public func pulse(for duration: Duration) async throws {
+        guard !stopped else {
+            published.send(.refused)
+            throw GPIOError(operation: "pulse relay", subject: label, cause: .released)
+        }
+        if emergencyHold {  // already held open: released now; the hold's end drives it inactive
+            published.send(.energised(.pulse))
             return
         }
-        try energise()
+        do {
+            try energise(.pulse)
+        } catch {
+            published.send(.refused)
+            throw error
+        }
         pulseCount += 1
         let myPeriod = period
-        let started = clock.now
-        await energised()
         var sleepError: (any Error)?
         do {
-            // The pulse lasts `duration` from the energise, whatever `energised` took.
-            try await clock.sleep(for: max(.zero, duration - (clock.now - started)))
+            try await clock.sleep(for: duration)
         } catch {
             sleepError = error  // cancelled (shutdown): fall through and de-energise first
         }
@@ -107,7 +115,7 @@ public actor GPIORelay: Relay {
         if open {
             emergencyHold = true
             do {
-                try energise(guarded: false)
+                try energise(.emergencyHold)
                 logger.warning("relay \(label): emergency contact open — relay held released")
             } catch {
                 logger.error("relay \(label): emergency hold failed: \(error)")
@@ -136,13 +144,15 @@ public actor GPIORelay: Relay {
 
     // MARK: private
 
-    private func energise(guarded: Bool = true) throws {
+    /// Drives the line active and publishes it; a pulse's period is guarded, the hold's is not.
+    private func energise(_ cause: RelayChange.Cause) throws {
         try line.setActive(true)
         isActive = true
         period += 1
         guardTask?.cancel()
         guardTask = nil
-        guard guarded else { return }
+        published.send(.energised(cause))
+        guard cause == .pulse else { return }
         let myPeriod = period
         let limit = guardPolicy.maximumOnTime
         guardTask = Task { [clock] in
@@ -158,7 +168,10 @@ public actor GPIORelay: Relay {
         guardTask?.cancel()
         guardTask = nil
         period += 1
-        if isActive { logger.debug("relay \(label): inactive (\(reason))") }
+        if isActive {
+            logger.debug("relay \(label): inactive (\(reason))")
+            published.send(.released)
+        }
         isActive = false
     }
 

@@ -34,12 +34,14 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
     private struct State {
         var lines: [Int: Line] = [:]
         var changes: [SimulatedLineChange] = []
-        var observers: [Int: AsyncStream<SimulatedLineChange>.Continuation] = [:]
-        var nextObserver = 0
+        /// Every recorded change, live (`changeStream`).
+        let observed = Broadcast<SimulatedLineChange>()
 
         /// Keeps the newest `changeLogLimit` changes: `chip = "sim"` also runs for days (demo,
         /// benchmarks), and two changes per admission must not grow the daemon (issue 13).
+        /// Publishes each under the chip's lock, so observers see them in the order they happened.
         mutating func record(_ change: SimulatedLineChange) {
+            observed.send(change)
             changes.append(change)
             if changes.count >= SimulatedGPIOChip.changeLogLimit * 2 {
                 changes.removeFirst(changes.count - SimulatedGPIOChip.changeLogLimit)  // amortised O(1)
@@ -95,16 +97,7 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
 
     /// Live changes from now on (the demo prints them).
     public func changeStream() -> AsyncStream<SimulatedLineChange> {
-        let (stream, continuation) = AsyncStream.makeStream(of: SimulatedLineChange.self, bufferingPolicy: .bufferingNewest(256))
-        let id = state.withLock { s in
-            defer { s.nextObserver += 1 }
-            s.observers[s.nextObserver] = continuation
-            return s.nextObserver
-        }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { _ = $0.observers.removeValue(forKey: id) }
-        }
-        return stream
+        state.withLock { $0.observed.subscribe() }
     }
 
     /// The logical value of a line now (nil if it was never requested or set).
@@ -128,23 +121,18 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
     /// the requester if the logical level changed and its edge selection includes it.
     public func setInput(line offset: Int, high: Bool) {
         let now = clock.now
-        let (change, continuation, event, observers) = state.withLock { s in
+        state.withLock { s in
             var line = s.lines[offset] ?? Line()
             let wasActive = line.active
             line.physicalHigh = high
             s.lines[offset] = line
-            guard line.active != wasActive else {
-                return (SimulatedLineChange?.none, AsyncStream<GPIOEdgeEvent>.Continuation?.none, GPIOEdgeEvent?.none, [AsyncStream<SimulatedLineChange>.Continuation]())
-            }
-            let change = SimulatedLineChange(
-                timestamp: now, offset: offset, kind: .input, physicalHigh: high, active: line.active, consumer: line.consumer)
-            s.record(change)
+            guard line.active != wasActive else { return }
             let kind: GPIOEdgeKind = line.active ? .rising : .falling
-            let event = (!line.isOutput && line.edge.includes(kind)) ? GPIOEdgeEvent(kind: kind, timestamp: now) : nil
-            return (change, line.continuation, event, Array(s.observers.values))
+            // The requester's edge first, then the change for observers (as before the move to Broadcast).
+            if !line.isOutput, line.edge.includes(kind) { line.continuation?.yield(GPIOEdgeEvent(kind: kind, timestamp: now)) }
+            s.record(SimulatedLineChange(
+                timestamp: now, offset: offset, kind: .input, physicalHigh: high, active: line.active, consumer: line.consumer))
         }
-        if let event { continuation?.yield(event) }
-        if let change { for observer in observers { observer.yield(change) } }
     }
 
     /// Sets an input line to a *logical* level (after the requester's `active_low`).
@@ -182,7 +170,7 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
     {
         let offset = try resolve(line, operation: "request output")
         let now = clock.now
-        let result: Result<(Int, SimulatedLineChange, [AsyncStream<SimulatedLineChange>.Continuation]), GPIOError> =
+        let result: Result<Int, GPIOError> =
             state.withLock { s in
                 var state = s.lines[offset] ?? Line()
                 if let holder = state.consumer {
@@ -198,10 +186,9 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
                     timestamp: now, offset: offset, kind: .requestedOutput, physicalHigh: state.physicalHigh,
                     active: false, consumer: consumer)
                 s.record(change)
-                return .success((state.generation, change, Array(s.observers.values)))
+                return .success(state.generation)
             }
-        let (generation, change, observers) = try result.get()
-        for observer in observers { observer.yield(change) }
+        let generation = try result.get()
         return SimulatedOutputLine(chip: self, offset: offset, generation: generation, label: "sim \(line)")
     }
 
@@ -211,7 +198,7 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
         let offset = try resolve(line, operation: "request input")
         let now = clock.now
         let (events, continuation) = AsyncStream.makeStream(of: GPIOEdgeEvent.self, bufferingPolicy: .bufferingNewest(256))
-        let result: Result<(Int, SimulatedLineChange, [AsyncStream<SimulatedLineChange>.Continuation]), GPIOError> =
+        let result: Result<Int, GPIOError> =
             state.withLock { s in
                 var state = s.lines[offset] ?? Line()
                 if let holder = state.consumer {
@@ -232,10 +219,9 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
                     timestamp: now, offset: offset, kind: .requestedInput, physicalHigh: state.physicalHigh,
                     active: state.active, consumer: consumer)
                 s.record(change)
-                return .success((state.generation, change, Array(s.observers.values)))
+                return .success(state.generation)
             }
-        let (generation, change, observers) = try result.get()
-        for observer in observers { observer.yield(change) }
+        let generation = try result.get()
         return SimulatedInputLine(chip: self, offset: offset, generation: generation, label: "sim \(line)", events: events)
     }
 
@@ -244,23 +230,22 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
     func drive(offset: Int, generation: Int, active: Bool, label: String) throws(GPIOError) {
         let now = clock.now
         let monotonic = driveTrace.map { _ in Self.monotonicNanoseconds() }
-        let result: Result<(SimulatedLineChange?, [AsyncStream<SimulatedLineChange>.Continuation]), GPIOError> =
+        let result: Result<Bool, GPIOError> =
             state.withLock { s in
                 guard var line = s.lines[offset], line.generation == generation, line.consumer != nil else {
                     return .failure(GPIOError(operation: "set", subject: label, cause: .released))
                 }
-                guard line.active != active else { return .success((nil, [])) }
+                guard line.active != active else { return .success(false) }
                 line.physicalHigh = active != line.activeLow
                 s.lines[offset] = line
                 let change = SimulatedLineChange(
                     timestamp: now, offset: offset, kind: .driven, physicalHigh: line.physicalHigh, active: active,
                     consumer: line.consumer)
                 s.record(change)
-                return .success((change, Array(s.observers.values)))
+                return .success(true)
             }
-        let (change, observers) = try result.get()
-        if change != nil, let driveTrace, let monotonic { driveTrace.append(offset: offset, active: active, at: monotonic) }
-        if let change { for observer in observers { observer.yield(change) } }
+        let changed = try result.get()
+        if changed, let driveTrace, let monotonic { driveTrace.append(offset: offset, active: active, at: monotonic) }
     }
 
     func read(offset: Int, generation: Int, label: String) throws(GPIOError) -> Bool {
@@ -274,10 +259,8 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
 
     func release(offset: Int, generation: Int) {
         let now = clock.now
-        let (change, continuation, observers) = state.withLock { s in
-            guard var line = s.lines[offset], line.generation == generation, line.consumer != nil else {
-                return (SimulatedLineChange?.none, AsyncStream<GPIOEdgeEvent>.Continuation?.none, [AsyncStream<SimulatedLineChange>.Continuation]())
-            }
+        let continuation = state.withLock { s -> AsyncStream<GPIOEdgeEvent>.Continuation? in
+            guard var line = s.lines[offset], line.generation == generation, line.consumer != nil else { return nil }
             let change = SimulatedLineChange(
                 timestamp: now, offset: offset, kind: .released, physicalHigh: line.physicalHigh, active: line.active,
                 consumer: line.consumer)
@@ -286,10 +269,9 @@ public final class SimulatedGPIOChip: GPIOChip, Sendable {
             line.continuation = nil
             s.lines[offset] = line
             s.record(change)
-            return (change, continuation, Array(s.observers.values))
+            return continuation
         }
         continuation?.finish()
-        if let change { for observer in observers { observer.yield(change) } }
     }
 }
 

@@ -22,9 +22,9 @@ public final class UdevWatcher: Sendable {
 
     private struct State {
         var devices: [String: ScannerDevice] = [:]  // by syspath
-        var subscribers: [UInt64: AsyncStream<Change>.Continuation] = [:]
-        var nextID: UInt64 = 0
-        var finished = false
+        /// Sent to and subscribed under this state's lock: a new subscriber's snapshot of
+        /// `devices` and the changes after it never overlap or leave a gap.
+        let published = Broadcast<Change>()
     }
 
     /// The lock-protected state, in a class so the monitor thread can share it.
@@ -84,12 +84,7 @@ public final class UdevWatcher: Sendable {
                 cleanup: { handles in
                     udev_monitor_unref(handles.monitor)
                     udev_unref(handles.udev)
-                    let subscribers = shared.state.withLock { s in
-                        s.finished = true
-                        defer { s.subscribers = [:] }
-                        return Array(s.subscribers.values)
-                    }
-                    for subscriber in subscribers { subscriber.finish() }
+                    shared.state.withLock { $0.published }.finish()
                 })
         } catch {
             udev_monitor_unref(monitor)
@@ -106,25 +101,12 @@ public final class UdevWatcher: Sendable {
     /// Present devices as `.added`, then every change, until the watcher stops or the consumer
     /// goes away.
     public func changes() -> AsyncStream<Change> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Change.self)
-        let id: UInt64? = shared.state.withLock { s in
-            guard !s.finished else { return nil }
-            // Snapshot and registration under one lock: nothing falls between them.
-            for device in s.devices.values.sorted(by: { $0.devnode < $1.devnode }) {
-                continuation.yield(.added(device))
-            }
-            s.nextID += 1
-            s.subscribers[s.nextID] = continuation
-            return s.nextID
+        shared.state.withLock { s in
+            // Snapshot and registration under one lock: nothing falls between them. Unbounded,
+            // as a subscriber that missed a removal would keep a scanner that is gone.
+            let present = s.devices.values.sorted { $0.devnode < $1.devnode }.map(Change.added)
+            return s.published.subscribe(buffer: .max, startingWith: present)
         }
-        guard let id else {
-            continuation.finish()
-            return stream
-        }
-        continuation.onTermination = { [shared] _ in
-            _ = shared.state.withLock { $0.subscribers.removeValue(forKey: id) }
-        }
-        return stream
     }
 
     /// Stops following udev; every `changes()` stream finishes.
@@ -158,9 +140,7 @@ public final class UdevWatcher: Sendable {
             } else {
                 change = nil
             }
-            if let change {
-                for subscriber in s.subscribers.values { subscriber.yield(change) }
-            }
+            if let change { s.published.send(change) }
         }
     }
 }

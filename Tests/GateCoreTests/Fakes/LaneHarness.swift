@@ -24,16 +24,24 @@ struct LaneHarness {
                             journal: store, outbox: store, online: online, clock: clock, emergency: emergency)
     }
 
-    /// Scans `text` and handles it to the end (passage included).
+    /// Scans `text` and handles it to the end (passage included), following the relay as the
+    /// daemon's lane does.
     @discardableResult
     func scan(_ text: String) async -> (TestClock.Instant, UInt64)? {
-        await engine.handle(.scanner(.frame(Array(text.utf8))))
+        await handle(.scanner(.frame(Array(text.utf8))))
     }
 
     /// Types `text` on the lane's keypad and handles it to the end.
     @discardableResult
     func type(_ text: String) async -> (TestClock.Instant, UInt64)? {
-        await engine.handle(.keypad(Array(text.utf8)))
+        await handle(.keypad(Array(text.utf8)))
+    }
+
+    /// Handles `input` to the end while the engine follows the relay.
+    @discardableResult
+    func handle(_ input: LaneEngine<TestClock>.Input) async -> (TestClock.Instant, UInt64)? {
+        let engine = self.engine
+        return await engine.whileFollowingRelay { await engine.handle(input) }
     }
 
     var eventTypes: [GateEventType] { store.events.values.map(\.type) }
