@@ -72,11 +72,10 @@ private func isOpenScreen(_ state: GuestState) -> Bool {
         let feedback = RecordingGuestFeedback()
         let relay = ScreenCheckingRelay(shown: feedback.states)
         let engine = Self.engine(relay: relay, eguma: eguma, feedback: feedback)
-        let (scans, scanner) = AsyncStream<ScannerEvent>.makeStream()
-        scanner.yield(.frame(Array(Self.code.utf8)))
-        scanner.finish()
+        engine.inbox.send(.scanner(.frame(Array(Self.code.utf8))))
+        engine.inbox.finish()
 
-        try await withDeadline(.seconds(10), "the engine's run over one scan") { await engine.run(scanner: scans) }
+        try await withDeadline(.seconds(10), "the engine's run over one scan") { await engine.run() }
 
         let atEnergise = try #require(await relay.shownAtEnergise.first)
         #expect(!atEnergise.contains(where: isOpenScreen), "shown before the relay was energised: \(atEnergise)")
