@@ -11,8 +11,8 @@ import Glibc
 /// simulated relay (no sensor: entered when the pulse ends). "Open" is read twice: the relay
 /// energised, from the simulated chip's drive trace (`EGUMA_GATE_SIM_TRACE`, CLOCK_MONOTONIC
 /// nanoseconds against the instant the scan was written), and the kiosk stream's "walk through"
-/// as this process receives it (the screen is sent just before the relay; its delivery to this
-/// process comes after). A daemon older than the trace gives only the kiosk figure.
+/// as this process receives it (the engine shows it when the relay publishes that it is
+/// energised; its delivery to this process comes after). A daemon older than the trace gives only the kiosk figure.
 struct GateRun {
     /// Scan written → kiosk "walk through" received, per sampled admission.
     var latencies: [Duration] = []

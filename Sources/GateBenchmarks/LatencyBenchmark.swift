@@ -9,9 +9,10 @@ import Glibc
 /// behind a delay proxy, measured beside the floor (Balance + Redeem on one warm connection) and a
 /// curl-per-call integration, in one run (issue 13).
 ///
-/// "Open" is the kiosk stream's "walk through" screen: the engine shows it immediately before it
-/// energises the relay, and the simulated chip has no cheaper outside signal; the kiosk stream is
-/// read on its own thread, so its timestamp is taken when the bytes arrive.
+/// "Open" is read twice: the relay energised, from the simulated chip's drive trace, and the kiosk
+/// stream's "walk through" screen, which the engine shows when the relay publishes that it is
+/// energised (earlier builds: just before); the kiosk stream is read on its own thread, so its
+/// timestamp is taken when the bytes arrive.
 ///
 /// The floor is measured twice: back to back (the original baseline) and paced like the gate —
 /// the same calls with the gate's own rhythm between them (one admission per pulse plus return to
@@ -61,7 +62,7 @@ struct LatencyBenchmark {
         }
         let build = binary.contains("/release/") ? "release" : (binary.contains("/debug/") ? "DEBUG (figures are slower than a release build)" : "unknown build")
         print("eguma-gate latency benchmark — daemon \(binary) (\(build)), \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        print("open = the simulated relay energised (its drive trace, CLOCK_MONOTONIC) and the kiosk stream's \"walk through\" (sent just before the relay) as received here; simulator over HTTPS via a delay proxy\n")
+        print("open = the simulated relay energised (its drive trace, CLOCK_MONOTONIC) and the kiosk stream's \"walk through\" (shown once the relay is energised; before it in builds older than issue 24) as received here; simulator over HTTPS via a delay proxy\n")
         let simulator = try await SimulatorServer.start(.init(tls: true))
         do { try await measure(simulator) } catch {
             await simulator.stop()
