@@ -10,15 +10,18 @@ func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () 
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
             outcome.install(continuation)
-            let work = Task {
-                do { outcome.settle(.success(try await body())) } catch { outcome.settle(.failure(error)) }
-            }
-            outcome.onLoss { work.cancel() }
-            Task {
-                try? await Task.sleep(for: limit)
+            // Both held here: the timer is cancelled when the work ends first, the work when the
+            // timer (or the caller's cancellation) comes first — only then is it left to end alone.
+            let timer = Task {
+                guard (try? await Task.sleep(for: limit)) != nil else { return }
                 outcome.settle(.failure(FleetError(.unreachable, operation: "PostgreSQL", reason: "no answer within \(limit)",
                                                    hint: "is PostgreSQL running and reachable from this controller?")))
             }
+            let work = Task {
+                do { outcome.settle(.success(try await body())) } catch { outcome.settle(.failure(error)) }
+                timer.cancel()
+            }
+            outcome.onLoss { work.cancel() }
         }
     } onCancel: {
         outcome.settle(.failure(CancellationError()))

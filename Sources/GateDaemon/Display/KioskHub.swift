@@ -41,6 +41,8 @@ public final class KioskHub: Sendable {
     private let receiptLanes: Set<String>
     private let offers = Mutex<[String: (receipt: ReceiptLayout, id: UInt64)]>([:])
     private let offerCount = Mutex<UInt64>(0)
+    /// Each lane's offer timer (`offerReceipt`), cancelled by a newer offer, a withdrawal, or the hub's end.
+    private let offerTimers = Mutex<[String: Task<Void, Never>]>([:])
     /// Receipts a guest asked for on the kiosk page, for `ReceiptService` to print.
     let receiptsRequested: AsyncStream<(String, ReceiptLayout)>
     private let requestReceipt: AsyncStream<(String, ReceiptLayout)>.Continuation
@@ -125,10 +127,12 @@ public final class KioskHub: Sendable {
         let id = offerCount.withLock { n in n += 1; return n }
         offers.withLock { $0[lane] = (receipt, id) }
         resend(lane: lane)
-        Task { [weak self] in
-            try? await Task.sleep(for: Self.receiptOffer)
+        // Held per lane: a newer offer, or the offer's withdrawal, cancels the timer of the last.
+        let timer = Task { [weak self] in
+            guard (try? await Task.sleep(for: Self.receiptOffer)) != nil else { return }
             self?.withdrawReceipt(lane: lane, id: id)
         }
+        offerTimers.withLock { $0.updateValue(timer, forKey: lane) }?.cancel()
     }
 
     /// The offer ends (the next guest, or its time ran out); `id` nil ends any offer.
@@ -138,7 +142,14 @@ public final class KioskHub: Sendable {
             all[lane] = nil
             return true
         }
-        if withdrawn { resend(lane: lane) }
+        if withdrawn {
+            offerTimers.withLock { $0.removeValue(forKey: lane) }?.cancel()
+            resend(lane: lane)
+        }
+    }
+
+    deinit {
+        for timer in offerTimers.withLock({ $0.values }) { timer.cancel() }
     }
 
     /// The guest pressed the receipt button: false when nothing is offered (too late, or not this screen).
