@@ -1,4 +1,5 @@
 import Foundation
+import GateCore
 import GateDaemon
 import GateHardware
 import Glibc

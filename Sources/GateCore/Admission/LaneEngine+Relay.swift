@@ -22,9 +22,6 @@ extension LaneEngine {
         var answered = 0
         /// The screens waiting for pulse `pulse` to energise the relay.
         var pending: (pulse: Int, screens: OpenScreens)?
-        /// Screens being shown now (the show awaits the display), and who waits for them to be on.
-        var showing = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
     /// Pulses the relay; with `screens`, shows them the moment the relay says it is energised
@@ -58,14 +55,11 @@ extension LaneEngine {
     func showPendingOpen() async {
         if let pending = relayFollow.pending {
             relayFollow.pending = nil
-            relayFollow.showing = true
+            showingOpen.update { $0 = true }
             await showOpen(pending.screens)
-            relayFollow.showing = false
-            let waiters = relayFollow.waiters
-            relayFollow.waiters = []
-            for waiter in waiters { waiter.resume() }
-        } else if relayFollow.showing {
-            await withCheckedContinuation { relayFollow.waiters.append($0) }
+            showingOpen.update { $0 = false }
+        } else if showingOpen.value {
+            _ = await showingOpen.wait(until: { !$0 })
         }
     }
 

@@ -120,6 +120,9 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     /// The relay's pulses asked for, their answers seen, and the screens waiting for an energise
     /// (`LaneEngine+Relay`).
     var relayFollow = RelayFollow()
+    /// Whether open screens are being shown now (the show awaits the display): a cancel's or the
+    /// idle screen waits until they are on (`showPendingOpen`).
+    let showingOpen = ObservedValue(false)
 
     /// - Parameters:
     ///   - outboxKick: wakes the outbox worker after something was queued.
