@@ -117,8 +117,18 @@ struct HostileGuestEndToEndTests {
             let answers = await offPool { answered(fds, expecting: 24, within: .seconds(10)) }
             #expect(answers.count == 24, "\(answers.count) of 40 connections answered at once: \(answers)")
             #expect(answers.allSatisfy { $0.contains("busy") }, "\(answers)")
-            let fdsDuring = try openFDs(rig.gate.child.pid)
-            #expect(fdsDuring <= fdsBefore + 16 + 4, "daemon fds \(fdsBefore) → \(fdsDuring) with 40 connections")
+            // The refused connections are closed after their "busy" is written: a client can read
+            // the answer before the daemon's close went through (seen under load: 45 of 44 fds).
+            // Held at most 16: the count settles at or below the bound, within a deadline.
+            let bound = fdsBefore + 16 + 4
+            let pid = rig.gate.child.pid
+            var fdsDuring = try openFDs(pid)
+            let settleBy = ContinuousClock.now + TestPatience.scaled(.seconds(10))
+            while fdsDuring > bound, ContinuousClock.now < settleBy {
+                await Task.yield()
+                fdsDuring = try openFDs(pid)
+            }
+            #expect(fdsDuring <= bound, "daemon fds \(fdsBefore) → \(fdsDuring) with 40 connections")
             print("control socket: daemon fds \(fdsBefore) idle → \(fdsDuring) with 40 connections open")
             for fd in held { close(fd) }
             held = []
