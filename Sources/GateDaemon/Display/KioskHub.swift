@@ -39,10 +39,15 @@ public final class KioskHub: Sendable {
     private let keypads: [String: @Sendable ([UInt8]) -> Void]
     /// `receipt = "ask"` lanes, and the receipt each one offers now (with the offer's number).
     private let receiptLanes: Set<String>
-    private let offers = Mutex<[String: (receipt: ReceiptLayout, id: UInt64)]>([:])
+    private let offers = Mutex<[String: Offer]>([:])
     private let offerCount = Mutex<UInt64>(0)
-    /// Each lane's offer timer (`offerReceipt`), cancelled by a newer offer, a withdrawal, or the hub's end.
-    private let offerTimers = Mutex<[String: Task<Void, Never>]>([:])
+    /// One offer holds its timer: whatever ends the offer (a newer one, the next guest, the
+    /// button, its time, the hub's end) cancels the timer with it (`endOffer`).
+    private struct Offer {
+        let receipt: ReceiptLayout
+        let id: UInt64
+        let timer: Task<Void, Never>
+    }
     /// Receipts a guest asked for on the kiosk page, for `ReceiptService` to print.
     let receiptsRequested: AsyncStream<(String, ReceiptLayout)>
     private let requestReceipt: AsyncStream<(String, ReceiptLayout)>.Continuation
@@ -125,36 +130,36 @@ public final class KioskHub: Sendable {
     func offerReceipt(lane: String, _ receipt: ReceiptLayout) {
         guard receiptLanes.contains(lane) else { return }
         let id = offerCount.withLock { n in n += 1; return n }
-        offers.withLock { $0[lane] = (receipt, id) }
-        resend(lane: lane)
-        // Held per lane: a newer offer, or the offer's withdrawal, cancels the timer of the last.
         let timer = Task { [weak self] in
             guard (try? await Task.sleep(for: Self.receiptOffer)) != nil else { return }
             self?.withdrawReceipt(lane: lane, id: id)
         }
-        offerTimers.withLock { $0.updateValue(timer, forKey: lane) }?.cancel()
+        offers.withLock { $0.updateValue(Offer(receipt: receipt, id: id, timer: timer), forKey: lane) }?.timer.cancel()
+        resend(lane: lane)
     }
 
     /// The offer ends (the next guest, or its time ran out); `id` nil ends any offer.
     func withdrawReceipt(lane: String, id: UInt64? = nil) {
-        let withdrawn = offers.withLock { all -> Bool in
-            guard let offer = all[lane], id == nil || offer.id == id else { return false }
-            all[lane] = nil
-            return true
+        if endOffer(lane: lane, id: id) != nil { resend(lane: lane) }
+    }
+
+    /// Removes the lane's offer (only offer `id`, when given) and cancels its timer; returns it.
+    private func endOffer(lane: String, id: UInt64? = nil) -> Offer? {
+        let offer = offers.withLock { all -> Offer? in
+            guard let offer = all[lane], id == nil || offer.id == id else { return nil }
+            return all.removeValue(forKey: lane)
         }
-        if withdrawn {
-            offerTimers.withLock { $0.removeValue(forKey: lane) }?.cancel()
-            resend(lane: lane)
-        }
+        offer?.timer.cancel()
+        return offer
     }
 
     deinit {
-        for timer in offerTimers.withLock({ $0.values }) { timer.cancel() }
+        for offer in offers.withLock({ Array($0.values) }) { offer.timer.cancel() }
     }
 
     /// The guest pressed the receipt button: false when nothing is offered (too late, or not this screen).
     func takeReceipt(lane: String, key: String?) -> Bool {
-        guard isOwnScreen(lane: lane, key: key), let offer = offers.withLock({ $0.removeValue(forKey: lane) }) else { return false }
+        guard isOwnScreen(lane: lane, key: key), let offer = endOffer(lane: lane) else { return false }
         requestReceipt.yield((lane, offer.receipt))
         resend(lane: lane)
         return true
