@@ -30,12 +30,16 @@ public final class ObservedValue<Value: Sendable>: Sendable {
         let ready = state.withLock { s -> [(CheckedContinuation<Value?, Never>, Value)] in
             change(&s.value)
             var woken: [(CheckedContinuation<Value?, Never>, Value)] = []
-            s.waiters.removeAll { w in
-                guard w.condition(s.value) else { return false }
-                w.change(&s.value)
-                woken.append((w.continuation, s.value))
-                return true
+            var still: [Waiter] = []
+            for w in s.waiters {  // in the order they started waiting, each on what the last left
+                if w.condition(s.value) {
+                    w.change(&s.value)
+                    woken.append((w.continuation, s.value))
+                } else {
+                    still.append(w)
+                }
             }
+            s.waiters = still
             return woken
         }
         for (continuation, value) in ready { continuation.resume(returning: value) }
