@@ -1,9 +1,6 @@
 import EgumaAPI
 import Foundation
 import GateDaemon
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `[fleet]` in `eguma-gate setup` (docs/fleet.md): asked last, and only matters for a venue with
 /// several doors on one e-guma key. Declining leaves the file as it is — an existing `[fleet]`
@@ -68,18 +65,5 @@ extension SetupCommand {
             try set("outlets.\(outlet).user_id", Int64(id).map(String.init) ?? SetupAnswers.string(id))
         }
         io.say("  then: eguma-gate fleet check (connects and checks the schema); once per site: eguma-gate fleet migrate")
-    }
-
-    /// A secret file as the key files: root:eguma-gate 0640, written atomically.
-    private func writeSecret(_ secret: String, to path: String) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-            try AtomicFile.write(secret + "\n", to: path, mode: 0o640, group: getgrnam("eguma-gate")?.pointee.gr_gid)
-        } catch let error as AtomicFile.WriteError {
-            throw CLIError.runtime(error.description)
-        } catch {
-            throw CLIError.runtime("cannot create \(dir): \(error.localizedDescription) — run setup as root")
-        }
     }
 }

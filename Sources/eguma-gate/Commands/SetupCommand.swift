@@ -136,16 +136,21 @@ struct SetupCommand: AsyncParsableCommand {
     }
 
     private func writeKey(_ key: APIKey, to path: String) throws {
+        try writeSecret(key.secretForStorage, to: path)
+    }
+
+    /// A secret file (an outlet's key, the fleet's password and code key): its directory made
+    /// 0750 when missing, the file written atomically. A new file is root:eguma-gate 0640 (the
+    /// documented layout); a replaced one keeps whatever owner, group and mode the site gave it.
+    func writeSecret(_ secret: String, to path: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         } catch {
             throw CLIError.runtime("cannot create \(dir): \(error.localizedDescription) — run setup as root")
         }
-        // A new key file is root:eguma-gate 0640 (the documented layout); a replaced one keeps
-        // whatever owner, group and mode the site gave it.
         do {
-            try AtomicFile.write(key.secretForStorage + "\n", to: path, mode: 0o640, group: getgrnam("eguma-gate")?.pointee.gr_gid)
+            try AtomicFile.write(secret + "\n", to: path, mode: 0o640, group: getgrnam("eguma-gate")?.pointee.gr_gid)
         } catch {
             throw CLIError.runtime(error.description)
         }
