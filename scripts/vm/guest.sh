@@ -51,22 +51,40 @@ case "${1:-}" in
             sleep 0.05
         done ;;
     # watch-relay VALUE-FILE SECONDS OUT [PULL-FILE]: samples the relay line (no sleep: a tight
-    # read loop, so a pulse is timed to the millisecond) and writes "high_ms=N" to OUT, or "never
-    # high". With PULL-FILE the guest walks through as the pulse ends: the sensor line is pulled
-    # down for 0.1 s (a light barrier interrupted), then up again.
+    # read loop) and writes the pulse to OUT, or "never high" / "stuck high" / "high before the
+    # watch began". OUT.ready appears once the line has been read low, so a scan sent after it
+    # cannot pulse unseen. Each read is stamped before and after, and every edge is bracketed by
+    # the last read before it and the first after it: a watcher descheduled under an edge (TCG)
+    # widens the bracket instead of shortening the pulse. OUT has high_ms (first high read to first
+    # low read), high_min_ms and high_max_ms (the shortest and longest pulse the reads allow).
+    # With PULL-FILE the guest walks through as the pulse ends: the sensor line is pulled down for
+    # 0.1 s (a light barrier interrupted), then up again.
     watch-relay)
         f=$2 end=$(deadline_in "$3") out=$4 pull=${5:-}
-        rm -f "$out"
-        while read -r v < "$f"; [ "$v" != 1 ]; do
-            [ "${EPOCHREALTIME%.*}" -lt "$end" ] || { echo "never high" > "$out.tmp"; mv "$out.tmp" "$out"; exit 1; }
+        rm -f "$out" "$out.ready"
+        give_up() { echo "$1" > "$out.tmp"; mv "$out.tmp" "$out"; exit 1; }
+        us() { echo "${1/./}"; }
+        low_start=""   # start of the last read that saw the line low
+        while :; do
+            a=$EPOCHREALTIME; read -r v < "$f"; z=$EPOCHREALTIME
+            [ "$v" = 1 ] && break
+            [ -n "$low_start" ] || : > "$out.ready"
+            low_start=$a
+            [ "${z%.*}" -lt "$end" ] || give_up "never high"
         done
-        t1=$EPOCHREALTIME
-        while read -r v < "$f"; [ "$v" != 0 ]; do
-            [ "${EPOCHREALTIME%.*}" -lt "$end" ] || { echo "stuck high" > "$out.tmp"; mv "$out.tmp" "$out"; exit 1; }
+        [ -n "$low_start" ] || give_up "high before the watch began"
+        rise_end=$z    # end of the first read that saw it high
+        while :; do
+            high_start=$a   # start of the last read that saw it high
+            a=$EPOCHREALTIME; read -r v < "$f"; z=$EPOCHREALTIME
+            [ "$v" = 0 ] && break
+            [ "${z%.*}" -lt "$end" ] || give_up "stuck high"
         done
-        t2=$EPOCHREALTIME
         [ -n "$pull" ] && { echo pull-down > "$pull"; sleep 0.1; echo pull-up > "$pull"; }
-        echo "high_ms=$(( (${t2/./} - ${t1/./}) / 1000 ))" > "$out.tmp" && mv "$out.tmp" "$out" ;;
+        printf 'high_ms=%d\nhigh_min_ms=%d\nhigh_max_ms=%d\n' \
+            $(( ($(us "$z") - $(us "$rise_end")) / 1000 )) \
+            $(( ($(us "$high_start") - $(us "$rise_end")) / 1000 )) \
+            $(( ($(us "$z") - $(us "$low_start")) / 1000 )) > "$out.tmp" && mv "$out.tmp" "$out" ;;
     # walker VALUE-FILE PULL-FILE: the guest walking through on 3 of 4 relay pulses (power cuts).
     walker)
         f=$2 pull=$3 n=0
