@@ -3,6 +3,7 @@ import EgumaSimulator
 import Foundation
 import Logging
 import Synchronization
+import TestSupport
 import Testing
 
 /// A simulator on a random loopback port and a real `EgumaClient` pointed at it.
@@ -18,7 +19,7 @@ struct SimulatorHarness {
         tls: Bool = false, trustCA: Bool = true,
         outlets: [SimulatedOutlet] = [.demo], vouchers: SimulatedVoucherFile = .demo,
         now: @escaping @Sendable () -> Date = { Date() },
-        connectTimeout: Duration = .seconds(2), requestTimeout: Duration = .seconds(30), maxResponseBytes: Int = 64 * 1024,
+        connectTimeout: Duration = TestPatience.liveConnectTimeout, requestTimeout: Duration = .seconds(30), maxResponseBytes: Int = 64 * 1024,
         logger: Logger = Logger(label: "test-eguma", factory: { _ in SwiftLogNoOpLogHandler() }),
         key: APIKey? = nil,
         _ body: (SimulatorHarness) async throws -> T

@@ -47,7 +47,7 @@ import Testing
 
     @Test func anUntrustedCertificateIsNamedInTheError() async throws {
         // Long enough for the handshake failure to be reported instead of the connect timeout.
-        try await SimulatorHarness.with(tls: true, trustCA: false, connectTimeout: .seconds(2)) { h in
+        try await SimulatorHarness.with(tls: true, trustCA: false) { h in
             let error = await expectEgumaError { try await h.client.balance(code: DemoVouchers.plenty, key: h.key) }
             guard case .notSent(let reason)? = error?.kind else { Issue.record("got \(String(describing: error))"); return }
             #expect(reason.hasPrefix("TLS: the server's certificate is not trusted"))

@@ -48,7 +48,7 @@ struct CrashTests {
         let seed = try #require(env["EGUMA_CRASH_SEED"].flatMap(UInt64.init))
         let count = try #require(env["EGUMA_CRASH_STEPS"].flatMap(Int.init))
         let client = try EgumaClient(configuration: EgumaClientConfiguration(
-            baseURL: baseURL, connectTimeout: .seconds(2), requestTimeout: .seconds(30)))
+            baseURL: baseURL, connectTimeout: TestPatience.liveConnectTimeout, requestTimeout: .seconds(30)))
         let service = EgumaVoucherService(client: client, key: APIKey(SimulatedOutlet.demo.key))
         let db = try await GateDatabase.open(path: path)
         let clock = ContinuousClock()

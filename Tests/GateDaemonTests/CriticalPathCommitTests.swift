@@ -51,7 +51,7 @@ struct CriticalPathCommitTests {
         static func start(_ vouchers: [SimulatedVoucher], configure: (inout LaneSettings) -> Void = { _ in }) async throws -> Lane {
             let server = try await SimulatorServer.start(SimulatorConfiguration(vouchers: SimulatedVoucherFile(vouchers: vouchers)))
             let client = try EgumaClient(configuration: EgumaClientConfiguration(
-                baseURL: server.baseURL, connectTimeout: .seconds(2), requestTimeout: .seconds(30)))
+                baseURL: server.baseURL, connectTimeout: TestPatience.liveConnectTimeout, requestTimeout: .seconds(30)))
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("commits-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let db = try await GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)
@@ -150,7 +150,7 @@ struct CriticalPathCommitTests {
         let server = try await SimulatorServer.start(SimulatorConfiguration(vouchers: SimulatedVoucherFile(vouchers: [
             SimulatedVoucher(code: "AAAA1111AAAA", kind: .value, balanceInCents: 10_000)])))
         let client = try EgumaClient(configuration: EgumaClientConfiguration(
-            baseURL: server.baseURL, connectTimeout: .seconds(2), requestTimeout: .seconds(30)))
+            baseURL: server.baseURL, connectTimeout: TestPatience.liveConnectTimeout, requestTimeout: .seconds(30)))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-first-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let db = try await GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)

@@ -29,7 +29,7 @@ struct SimulatedLane {
         let server = try await SimulatorServer.start(SimulatorConfiguration(
             vouchers: SimulatedVoucherFile(vouchers: vouchers, shortCodes: shortCodes)))
         let client = try EgumaClient(configuration: EgumaClientConfiguration(
-            baseURL: server.baseURL, connectTimeout: .seconds(2), requestTimeout: requestTimeout))
+            baseURL: server.baseURL, connectTimeout: TestPatience.liveConnectTimeout, requestTimeout: requestTimeout))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-sim-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let db = try await GateDatabase.open(path: directory.appendingPathComponent("gate.db").path)

@@ -25,6 +25,15 @@ public enum TestPatience {
 
     /// `written`, stretched by `factor`.
     public static func scaled(_ written: Duration) -> Duration { written * factor }
+
+    /// The connect timeout of a test's e-guma client that talks to a live simulator on this
+    /// machine, in a test that is not about timeouts (20 s by default).
+    ///
+    /// Like a deadline, it only bounds a test that is failing: a loopback connect that works
+    /// completes at once. But it bounds more than the connect: AsyncHTTPClient counts a request's
+    /// wait for one of the pool's 8 connections against it, so 20 concurrent redeems under a
+    /// loaded run once outlasted a 2 s budget and one of them never left the machine.
+    public static let liveConnectTimeout: Duration = scaled(.seconds(5))
 }
 
 /// Awaits `body`, but fails with `DeadlineExceeded` after `timeout` × `TestPatience.factor` (real
