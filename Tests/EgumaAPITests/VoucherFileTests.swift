@@ -86,12 +86,10 @@ import Testing
                 return await group.reduce(into: [Result<RedeemResponse, EgumaError>]()) { $0.append($1) }
             }
             for case .failure(let error) in results {
-                guard case .badRequest = error.kind else {
-                    Issue.record("a redeem failed other than by e-guma's refusal: \(error)")
-                    continue
-                }
+                if case .badRequest = error.kind { continue }
+                Issue.record("a redeem failed other than by e-guma's refusal: \(error)")
             }
-            #expect(results.filter { if case .success = $0 { true } else { false } }.count == 10)
+            #expect(results.filter { (try? $0.get()) != nil }.count == 10)
             #expect(await h.server.balance(of: DemoVouchers.tooLittle) == 0)
             #expect(await h.server.netRedeemed(DemoVouchers.tooLittle) == 1_000)
         }
