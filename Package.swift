@@ -138,7 +138,7 @@ let package = Package(
         // MARK: tests
         .target(
             name: "TestSupport",
-            dependencies: ["EgumaAPI", "EgumaSimulator", "GateCore", "GateStore", "CUmockdev",
+            dependencies: ["EgumaAPI", "EgumaSimulator", "GateCore", "GateStore", "GateHardware", "CUmockdev",
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings),

@@ -55,7 +55,7 @@ struct DaemonRobustnessTests {
         defer { Task { await simulator.stop() } }
         var config = try GateTestConfig(baseURL: simulator.baseURL)
         defer { config.remove() }
-        let pty = try PseudoTerminal()
+        let pty = try TestPTY.open()
         let link = config.directory + "/scanner"
         try #require(symlink(pty.slavePath, link) == 0)
         config.scanner = #"{ kind = "serial", path = "\#(link)", terminator = "cr" }"#
@@ -172,7 +172,7 @@ struct DaemonRobustnessTests {
         #expect(missing.stdout.contains("ok      lanes.main.sensor: sim line 1 requested as input"), "\(missing)")
 
         // Plugged in: everything ok, exit 0.
-        let pty = try PseudoTerminal()
+        let pty = try TestPTY.open()
         try #require(symlink(pty.slavePath, link) == 0)
         let present = try await GateBinary.run(["config", "check", "--hardware", "--config", config.configPath])
         #expect(present.status == 0, "\(present)")
@@ -208,7 +208,7 @@ struct DaemonRobustnessTests {
         defer { config.remove() }
         let disk = try SmallDisk(at: config.directory + "/disk", size: "2m")
         defer { disk.unmount() }
-        let main = try PseudoTerminal(), side = try PseudoTerminal()
+        let main = try TestPTY.open(), side = try TestPTY.open()
         try #require(symlink(main.slavePath, config.directory + "/main-scanner") == 0)
         try #require(symlink(side.slavePath, config.directory + "/side-scanner") == 0)
         config.scanner = #"{ kind = "serial", path = "\#(config.directory)/main-scanner", terminator = "cr" }"#

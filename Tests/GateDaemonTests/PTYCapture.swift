@@ -21,7 +21,7 @@ final class PTYCapture: Sendable {
     let path: String
 
     init() throws {
-        terminal = try PseudoTerminal()
+        terminal = try TestPTY.open()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pole-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         path = dir + "/display"

@@ -155,7 +155,7 @@ struct ReceiptTests {
         if kind == "closed PTY" {
             let link = dir + "/printer"
             do {
-                let terminal = try PseudoTerminal()
+                let terminal = try TestPTY.open()
                 try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: terminal.slavePath)
             }  // the master is closed here: the slave is gone
             printer = "{ kind = \"serial\", path = \"\(link)\" }"

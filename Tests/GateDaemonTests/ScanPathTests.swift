@@ -10,7 +10,7 @@ import TestSupport
 /// The path of one scan through the daemon in-process, from a real source: a serial scanner at a
 /// fixed path (a PTY behind a symlink, as socat makes for a network scanner), read by the real
 /// termios reader, whose frames go straight into the lane engine's inbox.
-@Suite struct ScanPathTests {
+@Suite(.deviceAccess) struct ScanPathTests {
     /// The next journal event of `type` on lane main, with a deadline.
     private func next(_ type: GateEventType, in events: AsyncStream<GateEvent>) async throws -> GateEvent {
         try await withDeadline(.seconds(20), "\(type.rawValue) on lane main") {
@@ -21,7 +21,7 @@ import TestSupport
 
     @Test func aFrameReadFromASerialScannerReachesTheEngineAndAdmitsTheGuest() async throws {
         // Given a lane whose scanner is a PTY at a fixed path, no scripted source in between
-        let pty = try PseudoTerminal()
+        let pty = try TestPTY.open()
         let link = FileManager.default.temporaryDirectory.appendingPathComponent("scan-path-\(UUID().uuidString.prefix(8))").path
         defer { unlink(link) }
         let lanes = """

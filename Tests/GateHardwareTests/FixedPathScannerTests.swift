@@ -35,7 +35,7 @@ extension DeviceAccess {
         @Test func aPTYUdevDoesNotKnowAttachesReadsAndFollowsRemoveAndRecreate() async throws {
             let dir = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
 
             // Present: opened directly, codes read.
             let (link, events) = try await attached(pty, in: dir)
@@ -61,7 +61,7 @@ extension DeviceAccess {
         @Test func aCancelledRunReturnsOnlyOnceTheDeviceIsClosed() async throws {
             let dir = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
             let link = dir + "/scanner"
             try #require(symlink(pty.slavePath, link) == 0)
             let config = LaneScannerConfig(kind: .serial, path: link, terminator: .cr)
@@ -78,7 +78,7 @@ extension DeviceAccess {
         @Test func aRunStartedAfterTheLastOneReturnedOpensTheSameDeviceAgain() async throws {
             let dir = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
             let (link, first) = try await attached(pty, in: dir)
             await first.close()
 
@@ -105,7 +105,7 @@ extension DeviceAccess {
             }
             #expect(reason.contains("does not exist"))
 
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
             try #require(symlink(pty.slavePath, link) == 0)
             #expect(try await events.next("attached once it exists") == .attached(device: link))
             try pty.send("R9TZ4KMC7PXW\r")
@@ -115,13 +115,13 @@ extension DeviceAccess {
         @Test func aHungUpPTYReplacedByANewOneIsAttachedAgain() async throws {
             let dir = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let first = try PseudoTerminal()
+            let first = try TestPTY.open()
             let (link, events) = try await attached(first, in: dir)
 
             // socat restarts: the old PTY hangs up, the link is pointed at a new one.
             first.hangUp()
             guard case .detached? = try await events.next("detached on hang-up") else { Issue.record("expected detached"); return }
-            let second = try PseudoTerminal()
+            let second = try TestPTY.open()
             try #require(unlink(link) == 0 && symlink(second.slavePath, link) == 0)
             #expect(try await events.next("attached to the new PTY") == .attached(device: link))
             try second.send("K7QM2XPA9HTD\r")

@@ -14,7 +14,7 @@ extension DeviceAccess {
         }
 
         @Test func aCodeSplitOverManyWritesIsOneFrame() async throws {
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
             let (reader, events) = try start(pty, LaneScannerConfig(kind: .serial, path: pty.slavePath, terminator: .cr))
             for piece in ["KJ", "R3-", "A", "BCD-E", "FGH", "\r"] { try pty.send(piece) }
             #expect(try await events.nextFrame() == "KJR3-ABCD-EFGH")
@@ -27,7 +27,7 @@ extension DeviceAccess {
             (.crlf, "AAA\r\nBBB\r\n"),
         ])
         func everyTerminatorEndsFrames(terminator: LaneScannerConfig.Terminator, wire: String) async throws {
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
             let (reader, events) = try start(pty, LaneScannerConfig(kind: .serial, path: pty.slavePath, terminator: terminator))
             try pty.send(wire)
             #expect(try await events.nextFrame() == "AAA")
@@ -36,7 +36,7 @@ extension DeviceAccess {
         }
 
         @Test func idleFramingEndsACodeAfterTheGap() async throws {
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
             let (reader, events) = try start(pty, LaneScannerConfig(kind: .serial, path: pty.slavePath, terminator: .idle, idleMs: 30))
             let sent = ContinuousClock.now
             try pty.send("1234")
@@ -49,7 +49,7 @@ extension DeviceAccess {
         }
 
         @Test func garbageReachesTheEngineWithControlBytesStripped() async throws {
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
             let (reader, events) = try start(pty, LaneScannerConfig(kind: .serial, path: pty.slavePath, terminator: .cr))
             try pty.send([0x00, 0x02, 0x41, 0xC3, 0xA4, 0x1B, 0x42, 0x0D])
             let event = try await events.next()
@@ -59,7 +59,7 @@ extension DeviceAccess {
         }
 
         @Test func overLongInputIsCutAndTheNextCodeStillReads() async throws {
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
             let (reader, events) = try start(pty, LaneScannerConfig(kind: .serial, path: pty.slavePath, terminator: .cr))
             for _ in 0..<10 { try pty.send(String(repeating: "X", count: 100)) }
             try pty.send("\rGOOD-CODE\r")
@@ -70,7 +70,7 @@ extension DeviceAccess {
         }
 
         @Test func theOtherSideHangingUpIsADetachNotACrash() async throws {
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
             let (reader, events) = try start(pty, LaneScannerConfig(kind: .serial, path: pty.slavePath, terminator: .cr))
             try pty.send("LAST\r")
             #expect(try await events.nextFrame() == "LAST")
@@ -84,7 +84,7 @@ extension DeviceAccess {
         }
 
         @Test func theReaderSetsRawMode8N1AndTheBaudRate() async throws {
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
             let (reader, _) = try start(pty, LaneScannerConfig(kind: .serial, path: pty.slavePath, baud: 19200))
             let fd = open(pty.slavePath, O_RDWR | O_NOCTTY)
             try #require(fd >= 0)
@@ -99,7 +99,7 @@ extension DeviceAccess {
         }
 
         @Test func stoppingReleasesTheExclusiveLock() async throws {
-            let pty = try PseudoTerminal()
+            let pty = try TestPTY.open()
             let (reader, _) = try start(pty, LaneScannerConfig(kind: .serial, path: pty.slavePath))
             let probe = open(pty.slavePath, O_RDWR | O_NOCTTY | O_NONBLOCK)
             if probe >= 0 {

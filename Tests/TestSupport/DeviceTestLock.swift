@@ -28,6 +28,24 @@ public struct DeviceTestLock: SuiteTrait, TestTrait, TestScoping {
     }
 }
 
+extension DeviceTestLock {
+    /// Thrown when a test opens a PTY or a umockdev testbed outside `.deviceAccess`.
+    public struct NotHeld: Error, CustomStringConvertible {
+        public let what: String
+        public var description: String {
+            "\(what) outside .deviceAccess: while a umockdev testbed exists its preload may take this " +
+                "process's ioctls on other nodes (a PTY's unlock then fails with ENOTTY) — put " +
+                ".deviceAccess on the suite"
+        }
+    }
+
+    /// Fails unless the calling test runs under `.deviceAccess`. Called by every opener of a PTY
+    /// or a testbed here, so a suite that forgets the trait fails at once, not now and then.
+    public static func require(_ what: String) throws(NotHeld) {
+        guard held else { throw NotHeld(what: what) }
+    }
+}
+
 extension SuiteTrait where Self == DeviceTestLock {
     /// Only one device-touching suite runs at a time in this process (see `DeviceTestLock`).
     public static var deviceAccess: Self { DeviceTestLock() }

@@ -12,6 +12,7 @@ public final class UmockdevTestbed: @unchecked Sendable {
     /// Creates an empty testbed. Requires the preload (see `UmockdevEnvironment`).
     public init() throws {
         try UmockdevEnvironment.require()
+        try DeviceTestLock.require("a umockdev testbed")
         guard let testbed = umockdev_testbed_new() else { throw TestbedError(description: "umockdev_testbed_new failed") }
         self.testbed = testbed
     }
