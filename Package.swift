@@ -144,7 +144,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EgumaAPITests",
-            dependencies: ["EgumaAPI", "EgumaSimulator", "TestSupport"],
+            dependencies: ["EgumaAPI", "EgumaSimulator", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "GateCoreTests",
