@@ -10,7 +10,8 @@ import NIOSSL
 /// The e-guma REST API v1 client: every documented endpoint, typed.
 ///
 /// One instance per process: it owns one AsyncHTTPClient with a keep-alive pool on one event loop,
-/// so a scan reuses a warm TLS connection when one exists, on that connection's own thread. Keys are passed per call because each outlet has its own.
+/// so a scan reuses a warm TLS connection when one exists, on that connection's own thread. Keys
+/// are passed per call because each outlet has its own.
 ///
 /// Never logs a URL (the key is in it); logs show endpoint, masked code, status and latency.
 public final class EgumaClient: Sendable {
