@@ -1,6 +1,7 @@
 import EgumaAPI
 import EgumaSimulator
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -80,6 +81,8 @@ struct LatencyBenchmark {
         let shim = try? FsyncShim.build()
         let probe = try SyncProbe()
         defer { probe.close() }
+        let durable = try DurableFloor()
+        defer { durable.close() }
         var readyTimes: [Duration] = []
 
         for rtt in rtts {
@@ -91,16 +94,22 @@ struct LatencyBenchmark {
             let curl = try curlLatencies(base: base, caFile: caFile)
             let memoryRun = rtt == rtts.first
             let pair = try await FloorPair(base: base, caFile: caFile, voucher: voucher, name: "\(Int(rtt))/interleaved")
-            // Before each sampled scan: one floor pair, one commit-sized fdatasync, then quiet.
-            let interleaved = { [settleMs] in
-                let took = try await pair.measure()
-                try probe.sample()
-                try await Task.sleep(for: .milliseconds(settleMs))
-                return took
+            // Before each sampled scan: one floor pair, one commit-sized fdatasync, quiet, one
+            // durable floor pair (with the shim's delay in its commits when the gate has it), quiet.
+            let interleaved = { [settleMs] (delayUs: Int) in
+                { @Sendable in
+                    let took = try await pair.measure()
+                    try probe.sample()
+                    try await Task.sleep(for: .milliseconds(settleMs))
+                    try await durable.measure(pair, delayUs: delayUs)
+                    try await Task.sleep(for: .milliseconds(settleMs))
+                    return took
+                }
             }
             _ = probe.take()
+            _ = durable.take()
             let (gate, before) = try await measureBoth(base: base, caFile: caFile, extraAdmissions: memoryRun ? max(0, admissions - samples) : 0,
-                                                       fsyncDelayUs: 0, shim: nil, between: interleaved)
+                                                       fsyncDelayUs: 0, shim: nil, between: interleaved(0))
             readyTimes += gate.readyTimes
             print("RTT \(Int(rtt)) ms, native fsync")
             table([("floor: Balance + Redeem, warm connection", floor),
@@ -116,7 +125,7 @@ struct LatencyBenchmark {
             print(String(format: "  gate overhead over the interleaved floor: %+.2f ms p50, %+.2f ms p99",
                          over(open, gate.interleavedFloor, 50), over(open, gate.interleavedFloor, 99)))
             compare(gate, before, floor: floor)
-            moneyRule(gate, before, syncs: probe.take(), shimDelayMs: 0)
+            moneyRule(gate, before, syncs: probe.take(), durable: durable.take(), shimDelayMs: 0)
             if memoryRun {
                 print(String(format: "  daemon RSS: %.1f MiB after %d warm-up admissions → %.1f MiB after %d more (%+.2f kB per admission)",
                              gate.rssBefore / 1024, GateRun.warmUp, gate.rssAfter / 1024, gate.admitted - GateRun.warmUp,
@@ -132,12 +141,12 @@ struct LatencyBenchmark {
             if rtt == rtts.last, let shim {
                 for delay in fsyncDelaysMs {
                     let (slow, slowBefore) = try await measureBoth(base: base, caFile: caFile, extraAdmissions: 0,
-                                                                   fsyncDelayUs: Int(delay * 1000), shim: shim, between: interleaved)
+                                                                   fsyncDelayUs: Int(delay * 1000), shim: shim, between: interleaved(Int(delay * 1000)))
                     readyTimes += slow.readyTimes
                     print("RTT \(Int(rtt)) ms, every fsync/fdatasync +\(delay) ms (LD_PRELOAD shim)")
                     table([("floor interleaved (one pair before each scan)", slow.interleavedFloor)] + opens(slow, "eguma-gate"))
                     compare(slow, slowBefore, floor: floor)
-                    moneyRule(slow, slowBefore, syncs: probe.take(), shimDelayMs: delay)
+                    moneyRule(slow, slowBefore, syncs: probe.take(), durable: durable.take(), shimDelayMs: delay)
                     print("  fsyncs between scan and relay energised, this build: " + syncSummary(slow))
                     if let slowBefore { print("  fsyncs between scan and relay energised, baseline:   " + syncSummary(slowBefore)) }
                     let open = slow.open
@@ -223,7 +232,8 @@ struct LatencyBenchmark {
 
     /// The issue-24 goals over two durable commits: this build's (and the baseline's) overhead
     /// over its own interleaved floor, less two fdatasyncs measured in the same run.
-    func moneyRule(_ now: GateRun, _ before: GateRun?, syncs: [Duration], shimDelayMs: Double) {
+    /// And, beside them, each build over the durable floor (`DurableFloor`) of the same run.
+    func moneyRule(_ now: GateRun, _ before: GateRun?, syncs: [Duration], durable: [Duration], shimDelayMs: Double) {
         guard !syncs.isEmpty else { return }
         print(String(format: "  fdatasync of a 4 KiB page, this disk, one before each scan: %.2f ms p50, %.2f ms p99 (n = %d)",
                      millis(p(syncs, 50)), millis(p(syncs, 99)), syncs.count)
@@ -232,6 +242,17 @@ struct LatencyBenchmark {
             let (name, open) = run.relayLatencies.isEmpty ? ("kiosk", run.latencies) : ("relay", run.relayLatencies)
             print(SyncProbe.report(who, measure: name, overhead50: over(open, run.interleavedFloor, 50),
                                    overhead99: over(open, run.interleavedFloor, 99), syncs: syncs, shimDelayMs: shimDelayMs))
+        }
+        guard !durable.isEmpty else { return }
+        let twoSyncs = 2 * (millis(p(syncs, 50)) + shimDelayMs)
+        print(String(format: "  durable floor (Balance, commit, Redeem, commit; nothing else): %.2f ms p50, %.2f ms p99 (n = %d); "
+                     + "over the interleaved floor %+.2f ms p50, of which 2 × fdatasync p50 %.2f, the rest %+.2f (what the two commits' waits cost any safe path here)",
+                     millis(p(durable, 50)), millis(p(durable, 99)), durable.count,
+                     over(durable, now.interleavedFloor, 50), twoSyncs, over(durable, now.interleavedFloor, 50) - twoSyncs))
+        for (who, run) in [("this build", now)] + (before.map { [("baseline", $0)] } ?? []) {
+            let (name, open) = run.relayLatencies.isEmpty ? ("kiosk", run.latencies) : ("relay", run.relayLatencies)
+            print(String(format: "  \(who) scan → \(name) over the durable floor: %+.2f ms p50, %+.2f ms p99",
+                         over(open, durable, 50), over(open, durable, 99)))
         }
     }
 
@@ -326,7 +347,49 @@ actor FloorPair {
         return took
     }
 
+    /// A pair with a durable commit after each call (`commit`), as a safe gate makes them.
+    func measureDurable(commit: @Sendable () throws -> Void) async throws -> Duration {
+        count += 1
+        let start = ContinuousClock.now
+        _ = try await client.balance(code: voucher, key: key)
+        try commit()
+        _ = try await client.redeem(code: voucher, amount: Cents(100), reference: "bench/floor/\(name)/\(count)", key: key)
+        try commit()
+        return ContinuousClock.now - start
+    }
+
     func shutdown() async throws { try await client.shutdown() }
+}
+
+/// The floor of a safe path (issue 24): Balance, a durable commit (a 4 KiB page and its
+/// fdatasync, `SyncProbe`), Redeem, a durable commit — what a gate that did nothing but the two
+/// calls and the two commits the money rule asks for would take, measured before each sampled
+/// scan like the interleaved floor. It differs from "interleaved floor + 2 × fdatasync" by what
+/// the commits' waits cost the calls around them: the threads and cores that go idle during an
+/// fdatasync (or the shim's sleep) wake up again for the next step. Under the shim its commits
+/// wait the same `nanosleep` first. Shared by both builds of a `--baseline` run, as the probe is.
+final class DurableFloor: Sendable {
+    private let commits: SyncProbe
+    private let samples = Mutex<[Duration]>([])
+
+    init() throws { commits = try SyncProbe(name: "durable-floor") }
+
+    func measure(_ pair: FloorPair, delayUs: Int) async throws {
+        let commits = commits
+        let took = try await pair.measureDurable { try commits.sample(delayUs: delayUs) }
+        samples.withLock { $0.append(took) }
+    }
+
+    /// The samples since the last call, and a fresh start for the next configuration.
+    func take() -> [Duration] {
+        _ = commits.take()
+        return samples.withLock { s in
+            defer { s = [] }
+            return s
+        }
+    }
+
+    func close() { commits.close() }
 }
 
 func millis(_ d: Duration) -> Double {

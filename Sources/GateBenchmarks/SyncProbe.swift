@@ -24,22 +24,28 @@ final class SyncProbe: Sendable {
     private static let page = [UInt8](repeating: 0x5a, count: 4096)
     private static let pages: Int64 = 1_024
 
-    init(directory: String = NSTemporaryDirectory()) throws {
-        path = directory + "/sync-probe-\(getpid()).bin"
+    init(directory: String = NSTemporaryDirectory(), name: String = "sync-probe") throws {
+        path = directory + "/\(name)-\(getpid()).bin"
         fd = try FileDescriptor.open(FilePath(path), .readWrite, options: [.create, .truncate], permissions: [.ownerReadWrite])
         // Preallocated, so each sample is a data write + fdatasync, not a file growth.
         for i in 0..<Self.pages { _ = try fd.writeAll(toAbsoluteOffset: i * 4096, Self.page) }
         guard fsync(fd.rawValue) == 0 else { throw BenchSocket.Failure(description: "fsync \(path): errno \(errno)") }
     }
 
-    /// One commit-sized write and its fdatasync, timed.
-    func sample() throws {
+    /// One commit-sized write and its fdatasync, timed. `delayUs`: first wait as the fsync shim
+    /// makes the gate's process wait (the same `nanosleep`), for the durable floor under the shim.
+    func sample(delayUs: Int = 0) throws {
         let offset = state.withLock { s in
             defer { s.offset = (s.offset + 1) % Self.pages }
             return s.offset * 4096
         }
         let start = ContinuousClock.now
         _ = try fd.writeAll(toAbsoluteOffset: offset, Self.page)
+        if delayUs > 0 {
+            var asked = timespec(tv_sec: delayUs / 1_000_000, tv_nsec: (delayUs % 1_000_000) * 1_000)
+            var left = timespec()
+            while nanosleep(&asked, &left) == -1 && errno == EINTR { asked = left }
+        }
         guard fdatasync(fd.rawValue) == 0 else { throw BenchSocket.Failure(description: "fdatasync \(path): errno \(errno)") }
         let took = ContinuousClock.now - start
         state.withLock { $0.samples.append(took) }
