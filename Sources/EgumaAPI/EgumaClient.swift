@@ -87,8 +87,10 @@ public final class EgumaClient: Sendable {
 
     // MARK: Vouchers
 
-    public func balance(code: String, key: APIKey) async throws(EgumaError) -> BalanceResponse {
-        try await call(.balance, code: code, key: key, body: Optional<RedeemRequest>.none)
+    /// `sent`, when given, is called once the request is written to the connection (on the
+    /// client's event loop; it must not block) — not at all when it never was.
+    public func balance(code: String, key: APIKey, sent: (@Sendable () -> Void)? = nil) async throws(EgumaError) -> BalanceResponse {
+        try await call(.balance, code: code, key: key, body: Optional<RedeemRequest>.none, sent: sent)
     }
 
     public func info(code: String, key: APIKey) async throws(EgumaError) -> InfoResponse {
@@ -171,17 +173,17 @@ public final class EgumaClient: Sendable {
     // MARK: Transport
 
     private func call<Body: Encodable, Answer: Decodable>(
-        _ endpoint: Endpoint, code: String, key: APIKey, body: Body?
+        _ endpoint: Endpoint, code: String, key: APIKey, body: Body?, sent: (@Sendable () -> Void)? = nil
     ) async throws(EgumaError) -> Answer {
         try await call(endpoint, path: endpoint.path(code: code), subject: maskCode(code), query: [],
-                       limit: configuration.maxResponseBytes, key: key, body: body)
+                       limit: configuration.maxResponseBytes, key: key, body: body, sent: sent)
     }
 
     /// One call. `subject` names what the call is about in logs and errors (a masked code, or
     /// the list's window); `query` is added after the key, every value escaped.
     private func call<Body: Encodable, Answer: Decodable>(
         _ endpoint: Endpoint, path: String, subject masked: String, query: [(String, String)], limit: Int,
-        key: APIKey, body: Body?
+        key: APIKey, body: Body?, sent: (@Sendable () -> Void)? = nil
     ) async throws(EgumaError) -> Answer {
         func fail(_ kind: EgumaError.Kind) -> EgumaError {
             EgumaError(kind: kind, endpoint: endpoint, maskedCode: masked)
@@ -189,7 +191,7 @@ public final class EgumaClient: Sendable {
         let started = ContinuousClock.now
         let result: Result<Answer, EgumaError>
         do {
-            let (status, bytes) = try await send(endpoint, path: path, query: query, limit: limit, key: key, body: body)
+            let (status, bytes) = try await send(endpoint, path: path, query: query, limit: limit, key: key, body: body, sent: sent)
             result = AnswerDecoder(key: key).decode(status: status, body: bytes, endpoint: endpoint, maskedCode: masked)
         } catch let tooLarge as ResponseTooLarge {
             // An answer came back, it is just not one e-guma would send.
@@ -213,7 +215,7 @@ public final class EgumaClient: Sendable {
     }
 
     private func send<Body: Encodable>(_ endpoint: Endpoint, path: String, query: [(String, String)], limit: Int,
-                                       key: APIKey, body: Body?) async throws -> (Int, [UInt8]) {
+                                       key: APIKey, body: Body?, sent: (@Sendable () -> Void)?) async throws -> (Int, [UInt8]) {
         // Every byte outside the unreserved set is escaped: URLComponents would leave "+" alone,
         // which a Rails-style server decodes as a space (a key with "+" would then be refused).
         let url = configuration.baseURL.trimmingSuffix("/") + path
@@ -237,7 +239,7 @@ public final class EgumaClient: Sendable {
         } catch {
             throw TransportFailure(sent: false, reason: "invalid request URL for base_url")
         }
-        let collector = ResponseCollector(limit: limit)
+        let collector = ResponseCollector(limit: limit, sent: sent)
         let deadline = NIODeadline.now() + .init(configuration.requestTimeout)
         let task = http.execute(request: request, delegate: collector, deadline: deadline)
         do {
@@ -283,13 +285,19 @@ final class ResponseCollector: HTTPClientResponseDelegate, Sendable {
     }
     private let state = NIOLockedValueBox(State())
     private let limit: Int
+    /// Told once the whole request is written (`EgumaClient.balance(code:key:sent:)`).
+    private let sent: (@Sendable () -> Void)?
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, sent: (@Sendable () -> Void)? = nil) { self.limit = limit; self.sent = sent }
 
     var requestHeadSent: Bool { state.withLockedValue { $0.sent } }
 
     func didSendRequestHead(task: HTTPClient.Task<Response>, _ head: HTTPRequestHead) {
         state.withLockedValue { $0.sent = true }
+    }
+
+    func didSendRequest(task: HTTPClient.Task<Response>) {
+        sent?()
     }
 
     func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {

@@ -43,6 +43,25 @@ import TestSupport
         }
     }
 
+    /// The "request sent" hook the lane shows "checking" on: told once for a Balance that went
+    /// out, never for one that did not.
+    @Test func balanceTellsOnceWhenItsRequestIsSentAndNeverWhenItIsNot() async throws {
+        let told = Recorder<Void>()
+        try await SimulatorHarness.with { h in
+            _ = try await h.client.balance(code: DemoVouchers.plenty, key: h.key, sent: { told.append(()) })
+        }
+        #expect(told.values.count == 1)
+
+        let closed = try RefusingPort()
+        let client = try EgumaClient(configuration: .init(baseURL: "http://127.0.0.1:\(closed.port)", connectTimeout: .milliseconds(300),
+                                                          requestTimeout: .seconds(3)))
+        let untold = Recorder<Void>()
+        let error = await expectEgumaError { try await client.balance(code: DemoVouchers.plenty, key: APIKey("k"), sent: { untold.append(()) }) }
+        try await client.shutdown()
+        guard case .notSent? = error?.kind else { Issue.record("got \(String(describing: error))"); return }
+        #expect(untold.values.isEmpty)
+    }
+
     @Test func aClosedPortIsNotSent() async throws {
         // Bound but not listening: refused, and no server of a parallel test can take the port.
         let closed = try RefusingPort()

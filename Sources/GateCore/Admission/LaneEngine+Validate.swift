@@ -53,21 +53,29 @@ extension LaneEngine {
             }
             unopened = GateEvent(.scanned, lane: settings.name, admission: admission, code: scanned.text, source: source)
         }
-        await feedback.show(.checking)
-
         guard await online.shouldTryCall() else {
+            await feedback.show(.checking)
             await offline(scanned, admission: admission)
             return nil
         }
+        // "Checking" goes to the screens once the Balance request is on the wire, not ahead of
+        // it: handing a screen to the kiosk and the displays kept the request 0.17 ms from the
+        // wire (issue 24). Awaited before anything else is shown: no answer's screen overtakes it.
+        let sent = WakeSignal()
+        async let checkingShown: Void = showChecking(after: sent)
         // Read while Balance is on the wire (it is a guest-facing early answer; the intent's own
         // transaction checks again, atomically: `beginRedemption` throws `VoucherBusy`).
         async let scannedIsBusy = hasPendingEntry(for: scanned)
         let started = clock.now
         let balance: VoucherBalance
         do throws(VoucherServiceError) {
-            balance = try await service.balance(of: scanned)
+            balance = try await service.balance(of: scanned, sent: { sent.signal() })
+            sent.signal()
+            await checkingShown
             await online.recordAnswer(latency: started.duration(to: clock.now))
         } catch {
+            sent.signal()
+            await checkingShown
             await online.record(error, latency: started.duration(to: clock.now))
             if error.isConnectivityFailure {
                 await offline(scanned, admission: admission)
@@ -143,6 +151,19 @@ extension LaneEngine {
         unremembered = nil  // the redeem's answer has the newer balance
         await redeemAndOpen(c)
         return nil
+    }
+
+    /// Shows "checking" once `sent` is signalled (the Balance request is written, or the call
+    /// ended), or after `checkingAtLatest` when the request is not out by then (a connection
+    /// still being made): the guest never waits on an unchanged screen.
+    nonisolated func showChecking(after sent: WakeSignal) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await sent.wait() }
+            group.addTask { [checkingAtLatest] in try? await Task.sleep(for: checkingAtLatest) }
+            await group.next()
+            group.cancelAll()
+        }
+        await feedback.show(.checking)
     }
 
     /// Why a voucher with pending outbox work is refused (early read, guarded intent, offline).

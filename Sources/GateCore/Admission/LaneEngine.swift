@@ -123,15 +123,20 @@ public actor LaneEngine<C: Clock> where C.Duration == Duration {
     /// Whether open screens are being shown now (the show awaits the display): a cancel's or the
     /// idle screen waits until they are on (`showPendingOpen`).
     let showingOpen = ObservedValue(false)
+    /// See `init`'s parameter; `showChecking(after:)`.
+    nonisolated let checkingAtLatest: Duration
 
     /// - Parameters:
     ///   - outboxKick: wakes the outbox worker after something was queued.
     ///   - emergency: while it is open every door is held open and a scan is charged nothing.
+    ///   - checkingAtLatest: how long a scan waits at most for its "checking" screen when the
+    ///     Balance request is not on the wire yet (real time, whatever the clock).
     public init(settings: LaneSettings, service: any VoucherService, relay: any Relay,
                 sensor: (any PassageSensor)?, lights: (any SignalLights)? = nil, feedback: any GuestFeedback,
                 journal: any AdmissionJournal, outbox: any Outbox, online: OnlineMonitor<C>, clock: C,
                 outboxKick: @escaping @Sendable () -> Void = {}, emergency: EmergencySignal? = nil,
-                claims: (any OfflineClaims)? = nil) {
+                claims: (any OfflineClaims)? = nil, checkingAtLatest: Duration = .milliseconds(100)) {
+        self.checkingAtLatest = checkingAtLatest
         self.emergency = emergency
         self.claims = claims
         self.settings = settings; self.service = service; self.relay = relay

@@ -10,6 +10,17 @@ public protocol VoucherService: Sendable {
     func redeem(_ code: VoucherCode, amount: Money, reference: String) async throws(VoucherServiceError) -> VoucherRedemption
     /// Cancels (part of) a redemption; returns the voucher's balance afterwards.
     func cancel(_ code: VoucherCode, token: String, amount: Money) async throws(VoucherServiceError) -> Money
+    /// Balance, telling `sent` once the request is on its way (it must not block) — so the lane
+    /// can show "checking" beside the call instead of ahead of it. A service that cannot tell
+    /// calls it first (the default).
+    func balance(of code: VoucherCode, sent: @escaping @Sendable () -> Void) async throws(VoucherServiceError) -> VoucherBalance
+}
+
+extension VoucherService {
+    public func balance(of code: VoucherCode, sent: @escaping @Sendable () -> Void) async throws(VoucherServiceError) -> VoucherBalance {
+        sent()
+        return try await balance(of: code)
+    }
 }
 
 /// The answer of a successful redeem: the only handle for a later cancel, and the new balance.

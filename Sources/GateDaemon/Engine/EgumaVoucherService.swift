@@ -29,8 +29,12 @@ public struct EgumaVoucherService: VoucherService {
     }
 
     public func balance(of code: VoucherCode) async throws(VoucherServiceError) -> VoucherBalance {
+        try await balance(of: code, sent: {})
+    }
+
+    public func balance(of code: VoucherCode, sent: @escaping @Sendable () -> Void) async throws(VoucherServiceError) -> VoucherBalance {
         do throws(EgumaError) {
-            let answer = try await client.balance(code: code.text, key: key)
+            let answer = try await client.balance(code: code.text, key: key, sent: sent)
             currencySeen(answer.currency)
             return VoucherBalance(
                 code: VoucherCode(unchecked: answer.code), isRedeemable: answer.isRedeemable,
