@@ -76,7 +76,10 @@ struct LatencyBenchmark {
         guard let caFile = simulator.caFile, let simulatorPort = URL(string: simulator.baseURL)?.port else {
             throw BenchSocket.Failure(description: "the simulator did not start with TLS")
         }
-        let total = Int64((admissions + samples * 16 + curlSamples * 4 + 1_000) * 100)
+        // Every redeem of the run comes off this one voucher: per configuration (RTT, each fsync
+        // delay) the two floors, and per sampled scan of each build an interleaved pair, a durable
+        // pair and the gate's own — with `--baseline`, twice. Short of it, the gate denies.
+        let total = Int64((admissions + samples * 32 + curlSamples * 4 + 1_000) * 100)
         await simulator.account.add(SimulatedVoucher(code: voucher, kind: .value, balanceInCents: total))
         let shim = try? FsyncShim.build()
         let probe = try SyncProbe()
