@@ -28,6 +28,11 @@ import Glibc
 /// admissions it is subtracted from drifts with them, so that overhead (and the before/after
 /// comparison with `--baseline`, each build against its own interleaved floor) holds from run to
 /// run where the separate floors do not.
+///
+/// And a fourth floor, the durable one (`DurableFloor`): the pair with a one-page commit after
+/// each call, as a safe gate makes them, before each sampled scan. The issue-24 goal subtracts
+/// two probe fdatasyncs from the overhead over the interleaved floor; the durable floor also
+/// holds what those waits cost the calls around them, so the gate's own cost reads over it.
 struct LatencyBenchmark {
     var binary: String
     var samples = 200
