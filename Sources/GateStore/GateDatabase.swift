@@ -38,17 +38,35 @@ public struct GateDatabase: Sendable {
     func write<T: Sendable>(critical: Bool = false, _ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try faults?.nextWrite()
         return try await writer.writeWithoutTransaction { [checkpointing] db in
-            var result: T?
-            try db.inTransaction {
+            let result: T = try Self.transaction(db) { () throws -> T in
                 if critical, let checkpointing {
-                    result = try checkpointing.critical { try updates(db) }
+                    return try checkpointing.critical { try updates(db) }
                 } else {
-                    result = try updates(db)
+                    return try updates(db)
                 }
-                return .commit
             }
             checkpointing?.restartIfDue(db)
-            return result!
+            return result
+        }
+    }
+
+    /// One IMMEDIATE transaction around `body`, committed, or rolled back when `body` or the
+    /// commit throws (the error is rethrown). As GRDB's `inTransaction`, with `BEGIN` and
+    /// `COMMIT` prepared once per connection: GRDB compiles both for every transaction, about
+    /// 0.04 ms of each of the two commits before the relay (issue 24, measured untraced).
+    static func transaction<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+        do {
+            let result = try body()
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+            return result
+        } catch {
+            if db.isInsideTransaction {
+                // The first error is the one that counts; a rollback that fails too leaves
+                // nothing committed either (SQLite rolls back what no COMMIT ended).
+                do { try db.rollback() } catch {}
+            }
+            throw error
         }
     }
 

@@ -28,6 +28,27 @@ struct CriticalPathWriteTests {
         try reopened.close()
     }
 
+    /// A transaction whose statements fail half-way writes nothing and leaves no transaction
+    /// open: the next write commits (`GateDatabase.transaction`, BEGIN and COMMIT prepared once).
+    @Test func aTransactionThatThrowsHalfWayWritesNothingAndTheNextOneCommits() async throws {
+        struct HalfWay: Error {}
+        let temp = try TempDatabase(); defer { temp.remove() }
+        let db = try await temp.open()
+        let first = GateEvent(.scanned, lane: "main", code: "AAAA1111AAAA")
+        await #expect(throws: HalfWay.self) {
+            try await db.write(critical: true) { conn in
+                try GateDatabase.insert(first, at: JournalTime.now, in: conn)
+                throw HalfWay()
+            }
+        }
+        #expect(try await db.events().isEmpty)
+        let second = GateEvent(.scanned, lane: "main", code: "BBBB2222BBBB")
+        try await db.write { conn in try GateDatabase.insert(second, at: JournalTime.now, in: conn) }
+        try await db.write { conn in try GateDatabase.insert(second, at: JournalTime.now, in: conn) }
+        #expect(try await db.events().map(\.event) == [second, second])
+        try db.close()
+    }
+
     /// The WAL is never checkpointed by the intent or the token commit — the next ordinary commit
     /// does it (`CheckpointDeferral`): the main file does not change while only critical commits
     /// come, however large the WAL grows, and takes the pages at the first ordinary commit.
