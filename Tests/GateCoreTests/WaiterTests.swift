@@ -59,6 +59,25 @@ import TestSupport
         try await withDeadline(.seconds(5), "a waiter woken by a signal") { await woken.value }
     }
 
+    /// A bounded wait ends at the signal, or at the deadline when none comes; a signal after the
+    /// deadline is kept for the next wait.
+    @Test func aBoundedWaitEndsAtTheSignalOrAtTheDeadline() async throws {
+        let clock = TestClock()
+        let wake = WakeSignal()
+        let signalled = Task { await wake.wait(until: clock.now.advanced(by: .seconds(60)), on: clock) }
+        #expect(await clock.waitForSleepers(1))
+        wake.signal()
+        try await withDeadline(.seconds(5), "the wait ended by the signal") { await signalled.value }
+        #expect(!wake.take(), "the signal that ended the wait was left for the next")
+
+        let timedOut = Task { await wake.wait(until: clock.now.advanced(by: .seconds(60)), on: clock) }
+        #expect(await clock.waitForSleepers(1))
+        clock.advance(by: .seconds(60))
+        try await withDeadline(.seconds(5), "the wait ended by its deadline") { await timedOut.value }
+        wake.signal()
+        #expect(wake.take(), "a signal after the deadline was lost")
+    }
+
     private func eventually(_ what: String, _ condition: @escaping @Sendable () -> Bool) async throws {
         try await withDeadline(.seconds(5), what) {
             while !condition() { await Task.yield() }

@@ -157,12 +157,8 @@ extension LaneEngine {
     /// ended), or after `checkingAtLatest` when the request is not out by then (a connection
     /// still being made): the guest never waits on an unchanged screen.
     nonisolated func showChecking(after sent: WakeSignal) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await sent.wait() }
-            group.addTask { [checkingAtLatest] in try? await Task.sleep(for: checkingAtLatest) }
-            await group.next()
-            group.cancelAll()
-        }
+        let realTime = ContinuousClock()
+        await sent.wait(until: realTime.now.advanced(by: checkingAtLatest), on: realTime)
         await feedback.show(.checking)
     }
 

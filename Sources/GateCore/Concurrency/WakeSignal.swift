@@ -36,4 +36,19 @@ public final class WakeSignal: Sendable {
     public func wait() async {
         _ = await count.wait(until: { $0.pending }) { $0.taken = $0.given }
     }
+
+    /// As `wait()`, returning at `deadline` on `clock` at the latest — for a wake-up that may not
+    /// come (the outbox's kick or its next retry, a lane's "request sent" or its bound for the
+    /// "checking" screen). A signal that did not end the wait is kept for the next one.
+    public func wait<C: Clock>(until deadline: C.Instant, on clock: C) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.wait() }
+            group.addTask {
+                // Cancelled when the signal comes first, or with the waiting task: either way it ends.
+                do { try await clock.sleep(until: deadline, tolerance: nil) } catch {}
+            }
+            _ = await group.next()
+            group.cancelAll()
+        }
+    }
 }

@@ -93,18 +93,8 @@ public actor OutboxWorker<C: Clock> where C.Duration == Duration {
                 nextSweep = clock.now.advanced(by: Self.sweepEvery)
             }
             let next = await runOnce()
-            let clock = self.clock
-            let wake = self.wake
-            let until = min(next ?? nextSweep, nextSweep)
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await wake.wait() }
-                group.addTask {
-                    // Cancelled when the wake comes first, or at shutdown: either way the loop looks again.
-                    do { try await clock.sleep(until: until, tolerance: nil) } catch {}
-                }
-                _ = await group.next()
-                group.cancelAll()
-            }
+            // A kick, the next retry or sweep, or shutdown: either way the loop looks again.
+            await wake.wait(until: min(next ?? nextSweep, nextSweep), on: clock)
         }
     }
 
