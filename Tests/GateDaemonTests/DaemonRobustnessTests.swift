@@ -128,7 +128,7 @@ struct DaemonRobustnessTests {
         #expect(result.status == 0, "\(result)")
         let out = result.stdout
         for line in [
-            #"retention_days = 400"#, #"display = """#, #"connect_timeout_ms = 1000"#,
+            #"retention_days = 400"#, #"display = """#, "connect_timeout_ms = \(TestPatience.liveConnectTimeoutMs)",
             "[lanes.main]", #"mode = "gate""#, #"price = "25.00""#, #"offline = "deny""#, "split_payment = true",
             "split_timeout_ms = 30000", "debounce_ms = 0", "accept_products = []", "service_redeem_cents = 0",
             "passage_timeout_ms = 2000", #"language = "de""#,

@@ -41,7 +41,8 @@ final class FleetRig: Sendable {
         FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
     }
 
-    /// The `[fleet]` section of gate `gateID`. Connecting may take seconds on a CI machine running
+    /// The `[fleet]` section of gate `gateID`, with the live-server connect timeout
+    /// (`TestPatience.liveConnectTimeout`): connecting may take seconds on a CI machine running
     /// hundreds of tests on two cores; a server that is down refuses at once anyway.
     func toml(gateID: String, extra: String = "") -> String {
         """
@@ -51,7 +52,7 @@ final class FleetRig: Sendable {
         site = "\(site)"
         gate_id = "\(gateID)"
         code_key_file = "\(directory)/code.key"
-        connect_timeout_ms = 5000
+        connect_timeout_ms = \(TestPatience.liveConnectTimeoutMs)
         \(extra)
         """
     }
@@ -59,7 +60,7 @@ final class FleetRig: Sendable {
     func settings(gateID: String, port: Int? = nil) -> FleetSettings {
         FleetSettings(host: "127.0.0.1", port: port ?? server.port, user: server.user, database: database, sslMode: .disable,
                       passwordFile: "\(directory)/password", site: site, gateID: gateID, codeKeyFile: "\(directory)/code.key",
-                      connectTimeout: .milliseconds(5_000))
+                      connectTimeout: TestPatience.liveConnectTimeout)
     }
 
     /// One integer the SQL answers (a count, a version), over a connection of its own.

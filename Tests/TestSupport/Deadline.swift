@@ -26,14 +26,23 @@ public enum TestPatience {
     /// `written`, stretched by `factor`.
     public static func scaled(_ written: Duration) -> Duration { written * factor }
 
-    /// The connect timeout of a test's e-guma client that talks to a live simulator on this
-    /// machine, in a test that is not about timeouts (20 s by default).
+    /// The connect timeout of every test client that talks to a live server on this machine —
+    /// the e-guma simulator, a test's PostgreSQL, a daemon's `[api]` and `[fleet]` — in a test
+    /// that is not about timeouts (20 s by default). A test about a timeout sets its own.
     ///
     /// Like a deadline, it only bounds a test that is failing: a loopback connect that works
-    /// completes at once. But it bounds more than the connect: AsyncHTTPClient counts a request's
-    /// wait for one of the pool's 8 connections against it, so 20 concurrent redeems under a
-    /// loaded run once outlasted a 2 s budget and one of them never left the machine.
+    /// completes at once, and a server that is down refuses at once. But both clients count more
+    /// than the connect against it: AsyncHTTPClient a request's wait for one of the pool's 8
+    /// connections (20 concurrent redeems under a loaded run once outlasted a 2 s budget, and one
+    /// of them never left the machine), postgres-nio the startup and the SCRAM authentication
+    /// (in the first seconds of a run, when every suite starts at once on two cores, one fleet
+    /// connection outlasted a 5 s budget).
     public static let liveConnectTimeout: Duration = scaled(.seconds(5))
+
+    /// `liveConnectTimeout` in whole milliseconds, for a config file's `connect_timeout_ms`.
+    public static var liveConnectTimeoutMs: Int64 {
+        liveConnectTimeout.components.seconds * 1000 + liveConnectTimeout.components.attoseconds / 1_000_000_000_000_000
+    }
 }
 
 /// Awaits `body`, but fails with `DeadlineExceeded` after `timeout` × `TestPatience.factor` (real

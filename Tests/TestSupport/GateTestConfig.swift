@@ -53,7 +53,7 @@ public struct GateTestConfig: Sendable {
 
         [api]
         base_url = "\(baseURL)"
-        connect_timeout_ms = 1000
+        connect_timeout_ms = \(TestPatience.liveConnectTimeoutMs)
         request_timeout_ms = 15000
 
         [outlets.demo]
