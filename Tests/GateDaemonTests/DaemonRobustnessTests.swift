@@ -1,3 +1,4 @@
+import EgumaAPI
 import EgumaSimulator
 import Foundation
 import GateDaemon
@@ -128,7 +129,7 @@ struct DaemonRobustnessTests {
         #expect(result.status == 0, "\(result)")
         let out = result.stdout
         for line in [
-            #"retention_days = 400"#, #"display = """#, "connect_timeout_ms = \(TestPatience.liveConnectTimeoutMs)",
+            #"retention_days = 400"#, #"display = """#, "connect_timeout_ms = \(TestPatience.liveConnectTimeout.milliseconds)",
             "[lanes.main]", #"mode = "gate""#, #"price = "25.00""#, #"offline = "deny""#, "split_payment = true",
             "split_timeout_ms = 30000", "debounce_ms = 0", "accept_products = []", "service_redeem_cents = 0",
             "passage_timeout_ms = 2000", #"language = "de""#,

@@ -1,3 +1,4 @@
+import EgumaAPI
 import Foundation
 import GateCore
 import GateFleet
@@ -52,7 +53,7 @@ final class FleetRig: Sendable {
         site = "\(site)"
         gate_id = "\(gateID)"
         code_key_file = "\(directory)/code.key"
-        connect_timeout_ms = \(TestPatience.liveConnectTimeoutMs)
+        connect_timeout_ms = \(TestPatience.liveConnectTimeout.milliseconds)
         \(extra)
         """
     }

@@ -38,11 +38,6 @@ public enum TestPatience {
     /// (in the first seconds of a run, when every suite starts at once on two cores, one fleet
     /// connection outlasted a 5 s budget).
     public static let liveConnectTimeout: Duration = scaled(.seconds(5))
-
-    /// `liveConnectTimeout` in whole milliseconds, for a config file's `connect_timeout_ms`.
-    public static var liveConnectTimeoutMs: Int64 {
-        liveConnectTimeout.components.seconds * 1000 + liveConnectTimeout.components.attoseconds / 1_000_000_000_000_000
-    }
 }
 
 /// Awaits `body`, but fails with `DeadlineExceeded` after `timeout` × `TestPatience.factor` (real

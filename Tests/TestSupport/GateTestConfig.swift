@@ -1,3 +1,4 @@
+import EgumaAPI
 import EgumaSimulator
 import Foundation
 import Glibc
@@ -53,7 +54,7 @@ public struct GateTestConfig: Sendable {
 
         [api]
         base_url = "\(baseURL)"
-        connect_timeout_ms = \(TestPatience.liveConnectTimeoutMs)
+        connect_timeout_ms = \(TestPatience.liveConnectTimeout.milliseconds)
         request_timeout_ms = 15000
 
         [outlets.demo]

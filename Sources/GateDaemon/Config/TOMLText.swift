@@ -1,3 +1,5 @@
+import EgumaAPI
+
 /// How eguma-gate writes TOML values — `config show`, `config set` and `setup` alike: one string
 /// quoting and one duration format, so whatever is written reads back as the same value.
 enum TOMLText {
@@ -22,7 +24,5 @@ enum TOMLText {
     }
 
     /// Whole milliseconds, as every `*_ms` key is written.
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    }
+    static func milliseconds(_ duration: Duration) -> Int64 { duration.milliseconds }
 }
