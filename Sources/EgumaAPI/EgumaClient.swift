@@ -384,14 +384,6 @@ public func maskCode(_ code: String) -> String {
     return "••••-••••-" + String(chars.suffix(4))
 }
 
-extension Duration {
-    /// Whole milliseconds, for log lines.
-    public var milliseconds: Int64 {
-        let (s, atto) = components
-        return s * 1000 + atto / 1_000_000_000_000_000
-    }
-}
-
 extension TimeAmount {
     init(_ duration: Duration) {
         let (s, atto) = duration.components
